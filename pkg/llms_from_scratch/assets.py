@@ -1,0 +1,343 @@
+"""Every file the book downloads, in one place.
+
+Each asset has a public URL, a path in one cache folder and, where known, a
+SHA-256 digest. ``download_file`` writes to ``<name>.part`` and renames only
+a complete, verified file, so a final name never holds a partial download; an
+interrupted ``.part`` is resumed with an HTTP Range request when the server
+allows it. Offline, the error names the URL and the exact path where the file
+can be placed by hand.
+
+The cache folder is ``$LLMS_FROM_SCRATCH_CACHE`` if set, else
+``$XDG_CACHE_HOME/llms-from-scratch`` (``~/.cache/llms-from-scratch``).
+tiktoken's GPT-2 files go to ``$TIKTOKEN_CACHE_DIR`` if set, else to the
+``tiktoken`` folder of the cache.
+"""
+
+import hashlib
+import http.client
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import tiktoken
+from tqdm.auto import tqdm
+
+CACHE_ENV_VAR = "LLMS_FROM_SCRATCH_CACHE"
+USER_AGENT = "llms-from-scratch (+https://pypi.org/project/llms-from-scratch/)"
+
+
+class DownloadError(RuntimeError):
+    """A file could not be downloaded or failed verification."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    url: str
+    relpath: str  # where it lives under the cache folder (tiktoken/... see above)
+    sha256: str = None  # of the file as stored (for a zip member: of the member)
+    zip_member: str = None  # the archive at url holds this member; store only it
+    size: int = None  # informational, for listings
+
+
+@dataclass(frozen=True)
+class Asset:
+    name: str
+    description: str
+    files: tuple
+
+
+def _tiktoken_file(url, sha256, size):
+    return RemoteFile(url, "tiktoken/" + hashlib.sha1(url.encode()).hexdigest(), sha256,
+                      size=size)
+
+
+ASSETS = {
+    "the-verdict": Asset(
+        "the-verdict",
+        "Edith Wharton, The Verdict (1908): the short story of chapters 2 and 5",
+        (RemoteFile(
+            "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main/ch02/"
+            "01_main-chapter-code/the-verdict.txt",
+            "data/the-verdict.txt",
+            "b41e41a68f0398a3154ae69e2e4c0e2694e17fe0d66730536837f1b01935b31f",
+            size=20479),),
+    ),
+    "tinyshakespeare": Asset(
+        "tinyshakespeare",
+        "Tiny Shakespeare: 1.1 MB of plays, the char-level data set of nanoGPT",
+        (RemoteFile(
+            "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/"
+            "tinyshakespeare/input.txt",
+            "data/tinyshakespeare.txt",
+            "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+            size=1115394),),
+    ),
+    "wagahaiwa-nekodearu": Asset(
+        "wagahaiwa-nekodearu",
+        "夏目漱石『吾輩は猫である』 from Aozora Bunko (Shift_JIS; cleaned to UTF-8 on use)",
+        (RemoteFile(
+            "https://www.aozora.gr.jp/cards/000148/files/789_ruby_5639.zip",
+            "data/wagahaiwa_nekodearu.txt",
+            "f8c511ab3e69e3a1ccfea475783c2e4d64917a2cdedfb67441ea27655aca5f75",
+            zip_member="wagahaiwa_nekodearu.txt",
+            size=749051),),
+    ),
+    "gpt2-tokenizer": Asset(
+        "gpt2-tokenizer",
+        "GPT-2 BPE files (vocab.bpe, encoder.json) in tiktoken's cache layout",
+        (_tiktoken_file(
+            "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/vocab.bpe",
+            "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5", 456318),
+         _tiktoken_file(
+            "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/encoder.json",
+            "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783", 1042301)),
+    ),
+}
+
+
+def cache_dir():
+    """The folder all downloads go to (created on demand)."""
+    env = os.environ.get(CACHE_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "llms-from-scratch"
+
+
+def tiktoken_cache_dir():
+    env = os.environ.get("TIKTOKEN_CACHE_DIR")
+    return Path(env).expanduser() if env else cache_dir() / "tiktoken"
+
+
+def local_path(remote):
+    """Where ``remote`` (a ``RemoteFile``) is stored on this machine."""
+    if remote.relpath.startswith("tiktoken/"):
+        return tiktoken_cache_dir() / remote.relpath[len("tiktoken/"):]
+    return cache_dir() / remote.relpath
+
+
+def sha256_of(path, chunk_size=1 << 20):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _by_hand_hint(url, dest, sha256, zip_member=None):
+    what = f"download {url}"
+    if zip_member:
+        what += f", extract {zip_member} from the zip,"
+    hint = f"To work offline, {what} on a machine with internet and place it at {dest}"
+    if sha256:
+        hint += f" (SHA-256 {sha256})"
+    return hint
+
+
+def _open(url, offset, timeout):
+    headers = {"User-Agent": USER_AGENT}
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    return urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                  timeout=timeout)
+
+
+def _fetch_to_part(url, part, timeout, progress, desc):
+    """One attempt: append to (or restart) ``part`` until the body is complete."""
+    offset = part.stat().st_size if part.exists() else 0
+    try:
+        response = _open(url, offset, timeout)
+    except urllib.error.HTTPError as err:
+        if err.code == 416 and offset:  # our partial file is unusable: restart
+            part.unlink()
+            response = _open(url, 0, timeout)
+            offset = 0
+        else:
+            raise
+    with response:
+        if offset and response.status != 206:  # server ignored Range: restart
+            offset = 0
+        length = response.headers.get("Content-Length")
+        total = offset + int(length) if length is not None else None
+        mode = "ab" if offset else "wb"
+        received = offset
+        with open(part, mode) as f, tqdm(total=total, initial=offset, unit="B",
+                                         unit_scale=True, unit_divisor=1024, desc=desc,
+                                         disable=not progress, leave=False) as bar:
+            while True:
+                chunk = response.read(1 << 16)
+                if not chunk:
+                    break
+                f.write(chunk)
+                received += len(chunk)
+                bar.update(len(chunk))
+        if total is not None and received < total:
+            raise http.client.IncompleteRead(b"", total - received)
+
+
+def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=True,
+                  desc=None):
+    """Download ``url`` to ``dest`` atomically and return ``dest`` as a ``Path``.
+
+    The body goes to ``dest + '.part'``; after a transient failure (connection
+    refused or cut, timeout, 5xx) the next attempt resumes it. With ``sha256``
+    the finished file must match or it is deleted and ``DownloadError`` raised.
+    A 4xx answer is not retried.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    last_error = None
+    for attempt in range(retries + 1):
+        if attempt:
+            time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
+        try:
+            _fetch_to_part(url, part, timeout, progress, desc or dest.name)
+            last_error = None
+            break
+        except urllib.error.HTTPError as err:
+            last_error = err
+            if 400 <= err.code < 500:
+                break
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError,
+                TimeoutError) as err:
+            last_error = err
+    if last_error is not None:
+        if isinstance(last_error, urllib.error.HTTPError) and 400 <= last_error.code < 500:
+            part.unlink(missing_ok=True)  # nothing of a 4xx answer is worth resuming
+        reason = getattr(last_error, "reason", None) or last_error
+        raise DownloadError(
+            f"could not download {url}: {reason}. {_by_hand_hint(url, dest, sha256)}."
+        ) from last_error
+
+    if sha256 is not None:
+        actual = sha256_of(part)
+        if actual != sha256:
+            part.unlink()
+            raise DownloadError(
+                f"{url} arrived with SHA-256 {actual}, expected {sha256}; the bad "
+                f"download was deleted, try again. {_by_hand_hint(url, dest, sha256)}."
+            )
+    os.replace(part, dest)
+    return dest
+
+
+def _extract_member(archive, member, dest, sha256):
+    with zipfile.ZipFile(archive) as zf:
+        names = [n for n in zf.namelist() if n.rsplit("/", 1)[-1] == member]
+        if not names:
+            raise DownloadError(f"{archive} has no member {member}; the archive changed "
+                                "upstream. Please report this.")
+        data = zf.read(names[0])
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise DownloadError(f"{member} in {archive} has an unexpected SHA-256; the file "
+                            "changed upstream or the download is corrupt. Delete "
+                            f"{archive} and try again.")
+    tmp = dest.with_name(dest.name + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, dest)
+
+
+def _ensure_file(remote, progress=True):
+    dest = local_path(remote)
+    if dest.exists():
+        if remote.sha256 is not None and sha256_of(dest) != remote.sha256:
+            raise DownloadError(
+                f"{dest} exists but its SHA-256 is not {remote.sha256}; delete it and "
+                "run again to download a fresh copy"
+            )
+        return dest
+    if remote.zip_member is None:
+        return download_file(remote.url, dest, remote.sha256, progress=progress)
+    archive = dest.with_name(remote.url.rsplit("/", 1)[-1])
+    try:
+        download_file(remote.url, archive, None, progress=progress)
+    except DownloadError as err:
+        # Point the reader at the extracted member, which is what we keep.
+        reason = getattr(err.__cause__, "reason", err.__cause__)
+        raise DownloadError(
+            f"could not download {remote.url}: {reason}. "
+            f"{_by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)}."
+        ) from err
+    try:
+        _extract_member(archive, remote.zip_member, dest, remote.sha256)
+    finally:
+        archive.unlink(missing_ok=True)
+    return dest
+
+
+def _asset(name):
+    try:
+        return ASSETS[name]
+    except KeyError:
+        raise ValueError(f"unknown asset {name!r}; known: {', '.join(ASSETS)}") from None
+
+
+def fetch(name, progress=True):
+    """Make sure asset ``name`` is in the cache; return the path of its first file."""
+    paths = [_ensure_file(remote, progress) for remote in _asset(name).files]
+    return paths[0]
+
+
+def is_cached(name):
+    return all(local_path(remote).exists() for remote in _asset(name).files)
+
+
+def clean_aozora(text):
+    """Plain text from an Aozora Bunko file: no header, footer, ruby or notes."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Header: title, author, then a block between two dashed lines explaining
+    # the markup. Footer: the bibliography from the line starting with 底本：.
+    parts = re.split(r"\n-{20,}\n", text, maxsplit=2)
+    if len(parts) == 3:
+        text = parts[2]
+    footer = re.search(r"\n底本：", text)
+    if footer:
+        text = text[:footer.start()]
+    text = re.sub(r"※?［＃[^］]*］", "", text)  # editor's notes (※ marks a missing glyph)
+    text = re.sub(r"《[^》]*》", "", text)  # ruby readings
+    text = text.replace("｜", "")  # marks where a ruby's base text starts
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip() + "\n"
+
+
+def read_text(name):
+    """The text of a data asset as ``str`` (Aozora texts decoded and cleaned)."""
+    path = fetch(name)
+    if name == "wagahaiwa-nekodearu":
+        cleaned = path.with_name(path.stem + ".utf8.txt")
+        if not cleaned.exists():
+            text = clean_aozora(path.read_bytes().decode("cp932"))
+            tmp = cleaned.with_name(cleaned.name + ".part")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, cleaned)
+        return cleaned.read_text(encoding="utf-8")
+    return path.read_text(encoding="utf-8")
+
+
+def gpt2_tokenizer():
+    """tiktoken's GPT-2 encoding, its files fetched through this module first."""
+    fetch("gpt2-tokenizer", progress=sys.stderr.isatty())
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(tiktoken_cache_dir()))
+    return tiktoken.get_encoding("gpt2")
+
+
+def describe_cache():
+    """One line per asset: name, cached or not, where, what."""
+    lines = []
+    for asset in ASSETS.values():
+        state = "cached " if is_cached(asset.name) else "missing"
+        lines.append(f"{asset.name:22} {state}  {local_path(asset.files[0])}\n"
+                     f"{'':22}          {asset.description}")
+    return "\n".join(lines)
+
+
+__all__ = ["ASSETS", "Asset", "DownloadError", "RemoteFile", "cache_dir", "clean_aozora",
+           "describe_cache", "download_file", "fetch", "gpt2_tokenizer", "is_cached",
+           "local_path", "read_text", "sha256_of", "tiktoken_cache_dir"]
