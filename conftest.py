@@ -24,7 +24,6 @@ def _offline_dir():
 
 def _point_caches_at_offline_copies():
     offline = _offline_dir()
-    os.environ.setdefault("MPLBACKEND", "Agg")
     if offline is None:
         return
     if "TIKTOKEN_CACHE_DIR" not in os.environ and (offline / "tiktoken").is_dir():

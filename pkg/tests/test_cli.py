@@ -1,0 +1,39 @@
+import subprocess
+import sys
+
+import pytest
+
+from llms_from_scratch.cli import main
+
+
+def test_download_without_arguments_lists_assets(capsys):
+    assert main(["download"]) == 0
+    out = capsys.readouterr().out
+    for name in ("the-verdict", "tinyshakespeare", "wagahaiwa-nekodearu", "gpt2-tokenizer"):
+        assert name in out
+    assert "cached" in out
+
+
+def test_download_of_a_cached_asset_prints_its_path(capsys):
+    assert main(["download", "the-verdict"]) == 0
+    assert "the-verdict.txt" in capsys.readouterr().out
+
+
+def test_unknown_asset_is_one_line_and_exit_1(capsys):
+    assert main(["download", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown asset 'nope'" in err
+
+
+def test_all_and_names_conflict(capsys):
+    assert main(["download", "--all", "the-verdict"]) == 1
+    assert "not both" in capsys.readouterr().err
+
+
+def test_help_and_version_through_the_console_script():
+    out = subprocess.run([sys.executable, "-m", "llms_from_scratch", "download", "--help"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "--all" in out.stdout
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0

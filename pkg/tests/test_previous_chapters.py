@@ -1,0 +1,56 @@
+"""The generated copies of the package code must match the package."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import gen_previous_chapters  # noqa: E402
+
+
+@pytest.mark.parametrize("rel", sorted(gen_previous_chapters.OUTPUTS))
+def test_committed_copy_is_current(rel):
+    expected = gen_previous_chapters.render(gen_previous_chapters.OUTPUTS[rel])
+    actual = (ROOT / rel).read_text(encoding="utf-8")
+    assert actual == expected, f"{rel} is stale: run `make previous-chapters`"
+
+
+@pytest.mark.parametrize("rel", sorted(gen_previous_chapters.OUTPUTS))
+def test_copy_stands_alone(rel):
+    """Importing the copy must not import the package (a reader may not have it)."""
+    path = ROOT / rel
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); "
+            f"import {path.stem} as m; "
+            "assert 'llms_from_scratch' not in sys.modules, 'imports the package'; "
+            "print(len([n for n in vars(m) if not n.startswith('_')]))")
+    out = subprocess.run([sys.executable, "-c", code, str(path.parent)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) > 10
+
+
+def test_same_behaviour_as_the_package():
+    sys.path.insert(0, str(ROOT / "appendix-D"))
+    try:
+        import previous_chapters as pc
+    finally:
+        sys.path.pop(0)
+    import torch
+
+    from llms_from_scratch.ch04 import GPTModel
+
+    cfg = {"vocab_size": 100, "context_length": 8, "emb_dim": 16, "n_heads": 2,
+           "n_layers": 2, "drop_rate": 0.0, "qkv_bias": True}
+    torch.manual_seed(1)
+    a = GPTModel(cfg).eval()
+    torch.manual_seed(1)
+    b = pc.GPTModel(cfg).eval()
+    idx = torch.randint(0, 100, (2, 8))
+    assert torch.equal(a(idx), b(idx))
+
+
+def test_license_copy_matches():
+    assert (ROOT / "pkg" / "LICENSE").read_bytes() == (ROOT / "LICENSE").read_bytes()
