@@ -1,7 +1,8 @@
 """Write each chapter folder's stand-alone copy of the package code.
 
 A notebook must run with only its own folder, so ``chNN/previous_chapters.py``
-carries the code of the package modules it needs, joined into one file with
+carries the code of the package modules it needs (the earlier chapters' and
+its own chapter's final form), joined into one file with
 the package's internal imports (``from .ch03 import ...``) removed. The
 package (``pkg/llms_from_scratch``) is the single source; the test
 ``pkg/tests/test_previous_chapters.py`` fails when a committed copy differs
@@ -23,12 +24,17 @@ PACKAGE = ROOT / "pkg" / "llms_from_scratch"
 # notebook can fetch its data and pick a device without the package installed.
 _BASE = ["device", "assets"]
 
+# Each copy also carries its own chapter's final code, so that a notebook can
+# check the version it builds step by step against the package's (the drift
+# check) without the package installed.
 OUTPUTS = {
-    "ch02/previous_chapters.py": _BASE,
-    "ch03/previous_chapters.py": _BASE + ["ch02"],
-    "ch04/previous_chapters.py": _BASE + ["ch02", "ch03"],
-    "ch05/previous_chapters.py": _BASE + ["ch02", "ch03", "ch04"],
-    "appendix-D/previous_chapters.py": _BASE + ["ch02", "ch03", "ch04", "ch05"],
+    "ch02/previous_chapters.py": _BASE + ["ch02"],
+    "ch03/previous_chapters.py": _BASE + ["ch02", "ch03"],
+    "ch04/previous_chapters.py": _BASE + ["ch02", "ch03", "ch04"],
+    "ch05/previous_chapters.py": _BASE + ["ch02", "ch03", "ch04", "ch05"],
+    "appendix-D/previous_chapters.py": _BASE + ["ch02", "ch03", "ch04", "ch05", "appendix_d"],
+    # GPT-2's published weights for chapter 5's notebooks (`from gpt_download import ...`).
+    "ch05/gpt_download.py": ["assets", "gpt2"],
 }
 
 HEADER = '''\
@@ -78,6 +84,24 @@ def _drop_all(body):
     return "".join(lines)
 
 
+def _check_unique_names(modules, sections):
+    """Two modules defining the same top-level name would silently shadow one another."""
+    seen = {}
+    for module, section in zip(modules, sections, strict=True):
+        for node in ast.parse(section).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names = [node.name]
+            elif isinstance(node, ast.Assign):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            else:
+                continue
+            for name in names:
+                if name in seen:
+                    raise SystemExit(f"{name} is defined in both {seen[name]} and {module}; "
+                                     "rename one so the joined copy stays correct")
+                seen[name] = module
+
+
 def _is_stdlib(import_line):
     name = import_line.split()[1].split(".")[0]
     return name in sys.stdlib_module_names
@@ -93,6 +117,7 @@ def render(modules):
         title = docstring.splitlines()[0] if docstring else name
         sections.append(f"# {'=' * 76}\n# llms_from_scratch.{name}: {title}\n"
                         f"# {'=' * 76}\n\n{body}\n")
+    _check_unique_names(modules, sections)
     stdlib = sorted(i for i in imports if _is_stdlib(i))
     third = sorted(i for i in imports if not _is_stdlib(i))
     head = HEADER.format(modules=", ".join(modules))
