@@ -1,0 +1,504 @@
+"""``llms-from-scratch check``: is this machine ready for the book?
+
+Four groups of checks, each line marked OK, WARN, FAIL or INFO:
+
+1. Python and every requirement's installed version against its lower bound
+   (the repository's ``requirements.txt`` when run from a checkout, else the
+   package's own dependencies).
+2. The devices: CUDA (name, memory), Apple MPS, the CPU (threads,
+   instruction set, bfloat16).
+3. A numerical self-test: a tiny ``GPTModel``'s forward and backward pass in
+   float32 on every available device, compared with a float64 reference
+   computed on the CPU. Wrong kernels (as some MPS releases had) show up as a
+   large difference in the logits or the gradients.
+4. The book's downloads (GPT-2 tokenizer, texts): cached, or reachable. The
+   network is probed only for files that are not cached, with short
+   timeouts, so the check never hangs offline.
+
+The exit code is 0 when nothing FAILed. Only the standard library is
+imported at module level; torch is imported when the checks run.
+"""
+
+import argparse
+import os
+import platform
+import re
+import sys
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+OK, WARN, FAIL, INFO = "OK", "WARN", "FAIL", "INFO"
+PYTHON_RANGE = ((3, 10), (3, 13))  # the versions the book is tested with
+DEFAULT_TOLERANCE = 1e-3
+PROBE_TIMEOUT = 3.0  # seconds, for all reachability probes together
+# Requirements the book can do without: missing or old is a warning, with a hint.
+OPTIONAL = {
+    "tensorflow": "only needed to read OpenAI's original TensorFlow checkpoints in chapter 5; "
+                  "without it the book loads the same weights from safetensors files "
+                  "(try `pip install tensorflow-cpu` if `pip install tensorflow` fails)",
+}
+# The assets every chapter may need; the GPT-2 weights are fetched in chapter 5 on demand.
+BOOK_ASSETS = ("gpt2-tokenizer", "the-verdict", "tinyshakespeare", "wagahaiwa-nekodearu")
+
+
+@dataclass
+class Result:
+    status: str
+    name: str
+    detail: str = ""
+
+
+# ---------------------------------------------------------------------------
+# 1. Versions
+
+
+@dataclass(frozen=True)
+class Requirement:
+    name: str
+    lower: str = None  # the lower bound from >=, ==, ~= or >; None if there is none
+    spec: str = ""  # the version part as written, e.g. ">=2.3"
+
+
+_REQ_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
+
+
+def _marker_applies(marker):
+    """Evaluate an environment marker; extras (``extra == "test"``) do not apply."""
+    if "extra" in marker:
+        return False
+    try:
+        from packaging.markers import Marker
+    except ImportError:
+        return True  # without packaging, keep the requirement rather than guess
+    try:
+        return Marker(marker).evaluate()
+    except Exception:
+        return True
+
+
+def parse_requirement(line):
+    """One requirement line -> ``Requirement``, or None for blanks, comments, options."""
+    line = line.split("#", 1)[0].strip()
+    if not line or line.startswith("-"):
+        return None
+    if ";" in line:
+        line, marker = line.split(";", 1)
+        if not _marker_applies(marker.strip()):
+            return None
+    match = _REQ_RE.match(line)
+    if match is None:
+        return None
+    name, _extras, spec = match.groups()
+    spec = spec.strip().strip("()").replace(" ", "")
+    lower = None
+    for clause in filter(None, spec.split(",")):
+        op = re.match(r"(>=|==|~=|>)(.+)", clause)
+        if op:
+            lower = op.group(2).rstrip(".*")
+    return Requirement(name, lower, spec)
+
+
+def read_requirements(path):
+    text = Path(path).read_text(encoding="utf-8")
+    return [req for req in map(parse_requirement, text.splitlines()) if req is not None]
+
+
+def package_requirements(dist="llms-from-scratch"):
+    """The installed package's own dependencies (without extras)."""
+    try:
+        lines = metadata.requires(dist) or []
+    except metadata.PackageNotFoundError:
+        return []
+    return [req for req in map(parse_requirement, lines) if req is not None]
+
+
+def find_requirements_file():
+    """The book's root ``requirements.txt`` when this module runs from a checkout."""
+    root = Path(__file__).resolve().parents[2]
+    candidate = root / "requirements.txt"
+    if candidate.is_file() and (root / "pkg" / "pyproject.toml").is_file():
+        return candidate
+    return None
+
+
+def _release(version):
+    """``"2.13.0+cpu"`` -> ``(2, 13, 0)``: the leading numeric release segment."""
+    match = re.match(r"\s*v?(\d+(?:\.\d+)*)", version)
+    return tuple(int(part) for part in match.group(1).split(".")) if match else ()
+
+
+def version_at_least(installed, lower):
+    """Whether version string ``installed`` >= ``lower`` (PEP 440 when packaging exists)."""
+    try:
+        from packaging.version import InvalidVersion, Version
+    except ImportError:
+        Version = None
+    if Version is not None:
+        try:
+            return Version(installed) >= Version(lower)
+        except InvalidVersion:
+            pass
+    a, b = _release(installed), _release(lower)
+    width = max(len(a), len(b))
+    return a + (0,) * (width - len(a)) >= b + (0,) * (width - len(b))
+
+
+def installed_version(name):
+    """The installed version of distribution ``name``, or None."""
+    for candidate in (name, name.replace("_", "-"), name.replace("-", "_")):
+        try:
+            return metadata.version(candidate)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def check_requirement(req):
+    version = installed_version(req.name)
+    needs = f"needs {req.spec}" if req.spec else "needed"
+    if version is None:
+        result = Result(FAIL, req.name, f"not installed ({needs})")
+    elif req.lower is not None and not version_at_least(version, req.lower):
+        result = Result(FAIL, req.name, f"{version} is too old ({needs})")
+    else:
+        return Result(OK, req.name, f"{version}" + (f" ({req.spec})" if req.spec else ""))
+    if req.name.lower() in OPTIONAL:
+        result.status = WARN
+        result.detail += f"; optional: {OPTIONAL[req.name.lower()]}"
+    return result
+
+
+def check_python(version_info=None):
+    v = tuple(version_info or sys.version_info)[:3]
+    text = ".".join(map(str, v))
+    low, high = PYTHON_RANGE
+    wanted = f"the book supports {low[0]}.{low[1]}-{high[0]}.{high[1]}"
+    if v[:2] < low:
+        return Result(FAIL, "Python", f"{text} is too old ({wanted})")
+    if v[:2] > high:
+        return Result(WARN, "Python", f"{text} is newer than tested ({wanted}); some "
+                                      "packages (TensorFlow) may not have wheels for it yet")
+    return Result(OK, "Python", f"{text} ({platform.python_implementation()}, {wanted})")
+
+
+def check_versions(requirements_file=None):
+    """Python plus every requirement; returns ``(source, results)``."""
+    if requirements_file is not None:
+        source, reqs = str(requirements_file), read_requirements(requirements_file)
+    else:
+        source, reqs = "the llms-from-scratch package's dependencies", package_requirements()
+    results = [check_python()]
+    results += [check_requirement(req) for req in reqs]
+    pkg_version = installed_version("llms-from-scratch")
+    if pkg_version is None:
+        results.append(Result(FAIL, "llms-from-scratch", "not installed: pip install -e ./pkg "
+                                                         "(from the repository root)"))
+    else:
+        results.append(Result(OK, "llms-from-scratch", pkg_version))
+    return source, results
+
+
+# ---------------------------------------------------------------------------
+# 2. Devices
+
+
+def _bf16_matmul_works(torch):
+    try:
+        a = torch.ones(16, 16, dtype=torch.bfloat16)
+        return bool((a @ a)[0, 0].item() == 16.0)
+    except Exception:
+        return False
+
+
+def accelerators():
+    """The devices to self-test besides the CPU: every CUDA GPU, then MPS."""
+    import torch
+
+    devices = [torch.device("cuda", i) for i in range(torch.cuda.device_count())] \
+        if torch.cuda.is_available() else []
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append(torch.device("mps"))
+    return devices
+
+
+def check_devices():
+    import torch
+
+    from .device import DEVICE_ENV_VAR, get_device
+
+    results = []
+    getcap = getattr(torch.backends.cpu, "get_cpu_capability", None)
+    capability = getcap() if getcap is not None else "unknown"
+    bf16 = "works" if _bf16_matmul_works(torch) else "does not work"
+    results.append(Result(INFO, "CPU", f"{os.cpu_count()} cores, torch uses "
+                                       f"{torch.get_num_threads()} threads, instruction set "
+                                       f"{capability}, bfloat16 matmul {bf16}"))
+    if torch.cuda.is_available():
+        for i in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(i)
+            bf16_gpu = "yes" if torch.cuda.is_bf16_supported() else "no"
+            results.append(Result(INFO, f"CUDA:{i}", f"{props.name}, "
+                                                    f"{props.total_memory / 2**30:.1f} GiB, "
+                                                    f"CUDA {torch.version.cuda}, bf16 {bf16_gpu}"))
+    else:
+        why = ("this torch build has no CUDA (a CPU build); see setup/README.md"
+               if torch.version.cuda is None else "no NVIDIA GPU or driver found")
+        results.append(Result(INFO, "CUDA", f"not available ({why})"))
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        results.append(Result(INFO, "MPS", "available (Apple silicon)"))
+    elif sys.platform == "darwin":
+        results.append(Result(INFO, "MPS", "not available (needs Apple silicon and macOS "
+                                           "12.3+)"))
+    else:
+        results.append(Result(INFO, "MPS", "not available (macOS only)"))
+    try:
+        chosen = get_device()
+        env = os.environ.get(DEVICE_ENV_VAR)
+        how = f"${DEVICE_ENV_VAR}={env}" if env else "automatic choice"
+        results.append(Result(OK, "get_device()", f"{chosen} ({how})"))
+    except (RuntimeError, ValueError) as err:
+        results.append(Result(FAIL, "get_device()", str(err)))
+    return results
+
+
+# ---------------------------------------------------------------------------
+# 3. Numerical self-test
+
+SELF_TEST_CFG = {
+    "vocab_size": 97,
+    "context_length": 16,
+    "emb_dim": 32,
+    "n_heads": 4,
+    "n_layers": 2,
+    "drop_rate": 0.0,
+    "qkv_bias": True,
+}
+
+
+def _forward_backward(model, inputs, targets, device):
+    """Logits and gradients of one cross-entropy step, returned on the CPU."""
+    import torch
+
+    model = model.to(device)
+    model.zero_grad(set_to_none=True)
+    logits = model(inputs.to(device))
+    loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.to(device).flatten())
+    loss.backward()
+    grads = {name: p.grad.detach().to("cpu", torch.float64)
+             for name, p in model.named_parameters()}
+    return logits.detach().to("cpu", torch.float64), grads
+
+
+def self_test(device, tolerance=DEFAULT_TOLERANCE, seed=123):
+    """Compare a tiny GPT's float32 forward/backward on ``device`` with float64 on the CPU.
+
+    Returns a ``Result``: FAIL when the largest absolute difference of the
+    logits or of any gradient exceeds ``tolerance``, or when the run raises.
+    """
+    import copy
+
+    import torch
+
+    from .ch04 import GPTModel
+
+    device = torch.device(device)
+    name = f"self-test {device}"
+    torch.manual_seed(seed)
+    model = GPTModel(SELF_TEST_CFG).eval()
+    cfg = SELF_TEST_CFG
+    inputs = torch.randint(0, cfg["vocab_size"], (2, cfg["context_length"]))
+    targets = torch.randint(0, cfg["vocab_size"], (2, cfg["context_length"]))
+    try:
+        ref_logits, ref_grads = _forward_backward(copy.deepcopy(model).double(),
+                                                  inputs, targets, torch.device("cpu"))
+        logits, grads = _forward_backward(copy.deepcopy(model), inputs, targets, device)
+    except Exception as err:
+        text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        hint = " (on MPS, try PYTORCH_ENABLE_MPS_FALLBACK=1)" if device.type == "mps" else ""
+        return Result(FAIL, name, f"the forward/backward pass raised: {text}{hint}")
+    logit_diff = (logits - ref_logits).abs().max().item()
+    grad_diff = max((grads[k] - ref_grads[k]).abs().max().item() for k in ref_grads)
+    finite = bool(torch.isfinite(logits).all()) and all(
+        bool(torch.isfinite(g).all()) for g in grads.values())
+    detail = (f"max |logits diff| {logit_diff:.1e}, max |gradient diff| {grad_diff:.1e} "
+              f"(float32 on {device} vs float64 on cpu; tolerance {tolerance:.0e})")
+    if not finite or not (logit_diff <= tolerance and grad_diff <= tolerance):
+        hint = "results on this device are wrong; update torch (and macOS for MPS) or run " \
+               "the book on the CPU with LLMS_FROM_SCRATCH_DEVICE=cpu"
+        return Result(FAIL, name, f"{detail}: {hint}")
+    return Result(OK, name, detail)
+
+
+def check_numerics(tolerance=DEFAULT_TOLERANCE):
+    import torch
+
+    return [self_test(device, tolerance) for device in [torch.device("cpu"), *accelerators()]]
+
+
+# ---------------------------------------------------------------------------
+# 4. Downloads
+
+
+def _probe_url(url, timeout):
+    """HEAD ``url``; return None when it answers, else a short reason."""
+    request = urllib.request.Request(url, method="HEAD", headers={
+        "User-Agent": "llms-from-scratch check"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):
+            return None
+    except urllib.error.HTTPError as err:
+        return None if err.code in (403, 405) else f"HTTP {err.code}"  # some hosts refuse HEAD
+    except Exception as err:
+        reason = getattr(err, "reason", None) or err
+        return str(reason).strip() or type(err).__name__
+
+
+def probe_urls(urls, timeout=PROBE_TIMEOUT):
+    """Probe ``urls`` in parallel; ``{url: None | reason}``, within ``timeout`` seconds.
+
+    Each probe runs in a daemon thread, so a name lookup that blocks (which a
+    socket timeout does not cover) cannot hold the check up.
+    """
+    answers = {}
+
+    def worker(url):
+        answers[url] = _probe_url(url, timeout)
+
+    threads = [threading.Thread(target=worker, args=(url,), daemon=True) for url in urls]
+    for thread in threads:
+        thread.start()
+    deadline = timeout + 0.5
+    for thread in threads:
+        thread.join(deadline)
+        deadline = 0.1  # the others had the same time to finish
+    return {url: answers.get(url, f"no answer within {timeout:.0f} s") for url in urls}
+
+
+def check_downloads(network=True, timeout=PROBE_TIMEOUT):
+    from . import assets
+
+    results, missing = [], {}
+    for name in BOOK_ASSETS:
+        asset = assets.ASSETS[name]
+        if assets.is_cached(name):
+            results.append(Result(OK, name, "cached"))
+        else:
+            missing[name] = asset
+    if missing and network:
+        answers = probe_urls([f.url for a in missing.values() for f in a.files], timeout)
+    for name, asset in missing.items():
+        where = "; ".join(
+            f"extract {f.zip_member} from {f.url} to {assets.local_path(f)}" if f.zip_member
+            else f"place {f.url} at {assets.local_path(f)}"
+            for f in asset.files if not assets.local_path(f).exists())
+        if not network:
+            results.append(Result(FAIL, name, "not cached (network probe skipped); run "
+                                              f"`llms-from-scratch download --all`, or {where}"))
+            continue
+        failures = [answers[f.url] for f in asset.files if answers[f.url] is not None]
+        if failures:
+            results.append(Result(FAIL, name, f"not cached and not reachable ({failures[0]}); "
+                                              "on a machine with internet run "
+                                              "`llms-from-scratch download --all`, or "
+                                              f"{where}"))
+        else:
+            results.append(Result(WARN, name, "not cached yet; reachable, so it is downloaded "
+                                              "on first use (or now: `llms-from-scratch "
+                                              "download --all`)"))
+    if assets.is_cached("gpt2-tokenizer"):
+        try:
+            tokenizer = assets.gpt2_tokenizer()
+            ids = tokenizer.encode("Hello, world.")
+            ok = tokenizer.decode(ids) == "Hello, world." and tokenizer.n_vocab == 50257
+            results.append(Result(OK if ok else FAIL, "tokenizer",
+                                  f"GPT-2 BPE loads ({tokenizer.n_vocab} tokens; "
+                                  f"'Hello, world.' -> {ids})"))
+        except Exception as err:
+            results.append(Result(FAIL, "tokenizer", f"cached files do not load: {err}"))
+    weights = [s for s in ("124M", "355M", "774M", "1558M") if assets.is_cached(f"gpt2-{s}")]
+    results.append(Result(INFO, "GPT-2 weights", "cached: " + ", ".join(weights) if weights
+                          else "none cached (chapter 5 downloads them on demand)"))
+    return results
+
+
+# ---------------------------------------------------------------------------
+# Running it all
+
+
+def add_arguments(parser):
+    parser.add_argument("--requirements", metavar="FILE",
+                        help="the requirements file to compare with (default: the "
+                             "repository's requirements.txt when run from a checkout, "
+                             "else the package's own dependencies)")
+    parser.add_argument("--no-network", action="store_true",
+                        help="never probe the download URLs (files that are not cached "
+                             "then FAIL)")
+    parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
+                        help="largest allowed difference in the self-test "
+                             f"(default: {DEFAULT_TOLERANCE:g})")
+    parser.add_argument("--timeout", type=float, default=PROBE_TIMEOUT,
+                        help=f"seconds for the URL probes, at most {PROBE_TIMEOUT:g} (the default)")
+    return parser
+
+
+def _print_section(title, results, out):
+    print(title, file=out)
+    for r in results:
+        print(f"  {r.status:<5} {r.name}: {r.detail}" if r.detail else f"  {r.status:<5} {r.name}",
+              file=out)
+    print(file=out)
+
+
+def run(args, out=None):
+    """Run every check and print the report; return the exit code (0 = ready)."""
+    out = out or sys.stdout
+    requirements = Path(args.requirements) if args.requirements else find_requirements_file()
+    if requirements is not None and not requirements.is_file():
+        print(f"no such requirements file: {requirements}", file=sys.stderr)
+        return 1
+    source, results = check_versions(requirements)
+    _print_section(f"Python and packages (from {source})", results, out)
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("torch is not installed; the remaining checks need it.", file=out)
+        return 1
+    sections = [  # each runs when its turn comes, so the report appears as it goes
+        ("Devices", check_devices),
+        ("Numerical self-test: a tiny GPT's forward and backward pass",
+         lambda: check_numerics(args.tolerance)),
+        ("Downloads", lambda: check_downloads(network=not args.no_network,
+                                              timeout=min(args.timeout, PROBE_TIMEOUT))),
+    ]
+    for title, run_section in sections:
+        section = run_section()
+        _print_section(title, section, out)
+        results += section
+    failed = [r for r in results if r.status == FAIL]
+    warned = [r for r in results if r.status == WARN]
+    if failed:
+        print(f"{len(failed)} check(s) FAILED: {', '.join(r.name for r in failed)}. "
+              "See setup/README.md (troubleshooting).", file=out)
+        return 1
+    note = f" ({len(warned)} warning(s))" if warned else ""
+    print(f"Everything the book needs is here{note}.", file=out)
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="llms-from-scratch check",
+        description="Check that this machine is ready for the book: package versions, "
+                    "devices, a numerical self-test and the downloads.")
+    args = add_arguments(parser).parse_args(argv)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
