@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tiktoken
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 CACHE_ENV_VAR = "LLMS_FROM_SCRATCH_CACHE"
 USER_AGENT = "llms-from-scratch (+https://pypi.org/project/llms-from-scratch/)"
@@ -50,6 +50,7 @@ class Asset:
     name: str
     description: str
     files: tuple
+    large: bool = False  # gigabyte-class model weights: fetched only when named
 
 
 def _tiktoken_file(url, sha256, size):
@@ -99,6 +100,22 @@ ASSETS = {
             "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783", 1042301)),
     ),
 }
+
+# OpenAI's GPT-2 checkpoints (TensorFlow), one asset per size, stored as
+# gpt2/<size>/<file> in the cache. OpenAI publishes no digests for them.
+GPT2_MODELS_URL = "https://openaipublic.blob.core.windows.net/gpt-2/models"
+GPT2_MODEL_FILES = ("checkpoint", "encoder.json", "hparams.json",
+                    "model.ckpt.data-00000-of-00001", "model.ckpt.index",
+                    "model.ckpt.meta", "vocab.bpe")
+for _size, _mb in (("124M", 500), ("355M", 1400), ("774M", 3100), ("1558M", 6200)):
+    ASSETS[f"gpt2-{_size}"] = Asset(
+        f"gpt2-{_size}",
+        f"OpenAI's GPT-2 {_size} weights as a TensorFlow checkpoint (about {_mb} MB)",
+        tuple(RemoteFile(f"{GPT2_MODELS_URL}/{_size}/{_file}", f"gpt2/{_size}/{_file}")
+              for _file in GPT2_MODEL_FILES),
+        large=True,
+    )
+del _size, _mb
 
 
 def cache_dir():
@@ -338,6 +355,7 @@ def describe_cache():
     return "\n".join(lines)
 
 
-__all__ = ["ASSETS", "Asset", "DownloadError", "RemoteFile", "cache_dir", "clean_aozora",
+__all__ = ["ASSETS", "GPT2_MODELS_URL", "GPT2_MODEL_FILES", "Asset", "DownloadError",
+           "RemoteFile", "cache_dir", "clean_aozora",
            "describe_cache", "download_file", "fetch", "gpt2_tokenizer", "is_cached",
            "local_path", "read_text", "sha256_of", "tiktoken_cache_dir"]

@@ -21,7 +21,6 @@ from llms_from_scratch.ch04 import GPTModel
 
 transformers = pytest.importorskip("transformers")
 pytest.importorskip("safetensors")
-tf = pytest.importorskip("tensorflow")  # imported once for the whole module (slow)
 
 from safetensors.torch import save_file  # noqa: E402
 
@@ -43,6 +42,12 @@ def _randomize(model, seed):
                 p.copy_((1.0 if name.endswith("weight") else 0.0) + 0.2 * noise)
             else:
                 p.copy_(0.08 * noise)
+
+
+@pytest.fixture(scope="module")
+def tf():
+    """TensorFlow, for the tests of OpenAI's checkpoint format (imported once: slow)."""
+    return pytest.importorskip("tensorflow")
 
 
 @functools.cache
@@ -115,7 +120,7 @@ def assert_same_model(ours, reference):
 
 
 @pytest.mark.parametrize("shape_name", SHAPES)
-def test_tf_checkpoint_route_matches_transformers(shape_name, tmp_path):
+def test_tf_checkpoint_route_matches_transformers(shape_name, tmp_path, tf):
     reference = hf_model(shape_name)
     settings = settings_of(reference)
     gpt2.save_gpt2_tf_checkpoint(params_from_hf(reference), settings, tmp_path / "ckpt")
@@ -128,6 +133,8 @@ def test_tf_checkpoint_route_matches_transformers(shape_name, tmp_path):
     assert names["model/wte"] == [settings["n_vocab"], n_embd]
     assert names["model/ln_f/g"] == [n_embd]
     assert len(names) == 4 + 12 * settings["n_layer"]
+    listed = gpt2.list_tf_checkpoint_variables(tmp_path / "ckpt")
+    assert listed == sorted((k, tuple(v)) for k, v in names.items())
 
     loaded_settings = gpt2.read_hparams(tmp_path / "ckpt")
     assert loaded_settings == settings
@@ -138,8 +145,11 @@ def test_tf_checkpoint_route_matches_transformers(shape_name, tmp_path):
     assert_same_model(model, reference)
 
 
-@pytest.mark.parametrize("shape_name", SHAPES)
-@pytest.mark.parametrize("prefixed", [True, False], ids=["transformer-prefix", "bare-keys"])
+@pytest.mark.parametrize("shape_name, prefixed", [
+    ("12x64-heads", True),  # keys as GPT2LMHeadModel saves them: "transformer.h.0..."
+    ("odd-3x16-heads", True),
+    ("odd-3x16-heads", False),  # keys as in openai-community/gpt2: "h.0..."
+])
 def test_safetensors_route_matches_transformers(shape_name, prefixed, tmp_path):
     reference = hf_model(shape_name)
     source = reference if prefixed else reference.transformer
@@ -158,7 +168,7 @@ def test_safetensors_route_matches_transformers(shape_name, prefixed, tmp_path):
     assert_same_model(gpt_from_params(params, settings), reference)
 
 
-def test_both_routes_give_identical_arrays(tmp_path):
+def test_both_routes_give_identical_arrays(tmp_path, tf):
     reference = hf_model("odd-3x16-heads")
     settings = settings_of(reference)
     gpt2.save_gpt2_tf_checkpoint(params_from_hf(reference), settings, tmp_path)
@@ -183,7 +193,7 @@ def test_both_routes_give_identical_arrays(tmp_path):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
-def test_shape_mismatch_names_the_parameter(tmp_path):
+def test_shape_mismatch_names_the_parameter(tmp_path, tf):
     reference = hf_model("odd-3x16-heads")
     settings = settings_of(reference)
     params = params_from_hf(reference)
@@ -202,7 +212,7 @@ def test_shape_mismatch_names_the_parameter(tmp_path):
         ch05.load_weights_into_gpt(model, params_from_hf(reference))
 
 
-def test_hparams_that_disagree_with_the_checkpoint(tmp_path):
+def test_hparams_that_disagree_with_the_checkpoint(tmp_path, tf):
     reference = hf_model("odd-3x16-heads")
     settings = settings_of(reference)
     gpt2.save_gpt2_tf_checkpoint(params_from_hf(reference), settings, tmp_path)
@@ -212,9 +222,14 @@ def test_hparams_that_disagree_with_the_checkpoint(tmp_path):
         gpt2.load_gpt2_params_from_tf_ckpt(tmp_path, {**settings, "n_layer": 4})
 
 
-def test_missing_checkpoint_and_bad_safetensors(tmp_path):
+def test_missing_tf_checkpoint(tmp_path, tf):
     with pytest.raises(FileNotFoundError, match="no TensorFlow checkpoint"):
         gpt2.load_gpt2_params_from_tf_ckpt(tmp_path, {"n_layer": 1})
+
+
+def test_bad_safetensors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no safetensors file"):
+        gpt2.load_gpt2_params_from_safetensors(tmp_path / "missing.safetensors")
     bad = tmp_path / "model.safetensors"
     bad.write_bytes(b"not a safetensors file at all")
     with pytest.raises(ValueError, match="not a readable safetensors file"):
@@ -226,8 +241,30 @@ def test_missing_checkpoint_and_bad_safetensors(tmp_path):
 
 def test_missing_tensorflow_gives_install_hint(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "tensorflow", None)  # makes `import tensorflow` fail
-    with pytest.raises(ImportError, match=r'llms-from-scratch\[tensorflow\].*safetensors'):
+    hint = r'llms-from-scratch\[tensorflow\].*safetensors'
+    with pytest.raises(ImportError, match=hint):
         gpt2.load_gpt2_params_from_tf_ckpt(tmp_path, {"n_layer": 1})
+    # Said before downloading anything (the URL would not even answer).
+    with pytest.raises(ImportError, match=hint):
+        gpt2.download_and_load_gpt2("124M", tmp_path, base_url="http://127.0.0.1:9")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_truncated_files_are_reported(tmp_path, tf):
+    reference = hf_model("odd-3x16-heads")
+    settings = settings_of(reference)
+    gpt2.save_gpt2_tf_checkpoint(params_from_hf(reference), settings, tmp_path / "tf")
+    data = tmp_path / "tf" / "model.ckpt.data-00000-of-00001"
+    data.write_bytes(data.read_bytes()[:1000])
+    with pytest.raises(ValueError, match="truncated or corrupt: delete it and download again"):
+        gpt2.load_gpt2_params_from_tf_ckpt(tmp_path / "tf", settings)
+
+    path = tmp_path / "model.safetensors"
+    save_file({k: v.detach().clone() for k, v in reference.transformer.state_dict().items()},
+              str(path))
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(ValueError, match="download"):
+        gpt2.load_gpt2_params_from_safetensors(path)
 
 
 def test_configs_and_sizes():
@@ -311,7 +348,7 @@ def file_server(tmp_path):
         server.server_close()
 
 
-def test_download_and_load_gpt2_from_a_local_server(file_server, tmp_path, monkeypatch):
+def test_download_and_load_gpt2_from_a_local_server(file_server, tmp_path, monkeypatch, tf):
     root, base_url, hits = file_server
     reference = hf_model("odd-3x16-heads")
     settings = settings_of(reference)
@@ -352,3 +389,19 @@ def test_download_gpt2_safetensors_from_a_local_server(file_server, tmp_path):
     assert_same_model(gpt_from_params(params, settings_of(reference)), reference)
     assert gpt2.GPT2_HF_URL.format(repo=gpt2.GPT2_HF_REPOS["774M"]) == (
         "https://huggingface.co/openai-community/gpt2-large/resolve/main/model.safetensors")
+
+
+def test_download_all_skips_model_weights_unless_named(monkeypatch, capsys):
+    from llms_from_scratch import cli
+
+    fetched = []
+    monkeypatch.setattr(assets, "fetch", lambda name, progress=True: fetched.append(name)
+                        or assets.cache_dir() / name)
+    assert cli.main(["download", "--all"]) == 0
+    assert fetched == [n for n, a in assets.ASSETS.items() if not a.large]
+    assert "the-verdict" in fetched and "gpt2-tokenizer" in fetched
+    assert not {f"gpt2-{size}" for size in gpt2.GPT2_SIZES} & set(fetched)
+    fetched.clear()
+    assert cli.main(["download", "gpt2-124M"]) == 0
+    assert fetched == ["gpt2-124M"]
+    assert "gpt2-124M" in capsys.readouterr().out
