@@ -27,7 +27,8 @@ def lr_at_step(step, total_steps, warmup_steps, peak_lr, initial_lr=3e-05, min_l
 
     During the first ``warmup_steps`` steps the rate climbs linearly from
     ``initial_lr`` towards ``peak_lr``; afterwards it follows half a cosine
-    from ``peak_lr`` down to ``min_lr`` at the last step.
+    from ``peak_lr`` down to ``min_lr``, reached at ``step == total_steps`` (so
+    the last training step, ``total_steps - 1``, is still slightly above it).
     """
     if step < warmup_steps:
         return initial_lr + step * (peak_lr - initial_lr) / warmup_steps

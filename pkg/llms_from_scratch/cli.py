@@ -7,7 +7,13 @@ exit code 1; argparse answers bad flags with exit code 2.
 """
 
 import argparse
+import codecs
+import json
+import math
+import os
 import sys
+import zipfile
+from pathlib import Path
 
 from . import __version__
 
@@ -27,7 +33,10 @@ def _add_download(subparsers):
     )
     p.add_argument("names", nargs="*", metavar="NAME",
                    help="assets to fetch (see the list printed without arguments)")
-    p.add_argument("--all", action="store_true", help="fetch every asset")
+    p.add_argument("--all", action="store_true",
+                   help="fetch every asset except the GPT-2 model weights (gpt2-124M ... "
+                        "gpt2-1558M, hundreds of MB to GB each), which are fetched only "
+                        "when named")
     p.set_defaults(func=_run_download)
 
 
@@ -36,7 +45,10 @@ def _run_download(args):
 
     if args.all and args.names:
         raise CommandError("give either --all or asset names, not both")
-    names = list(assets.ASSETS) if args.all else args.names
+    if args.all:
+        names = [name for name, asset in assets.ASSETS.items() if not asset.large]
+    else:
+        names = args.names
     for name in names:
         if name not in assets.ASSETS:
             raise CommandError(f"unknown asset {name!r}; known: {', '.join(assets.ASSETS)}")
@@ -52,7 +64,431 @@ def _run_download(args):
     return 0
 
 
-COMMANDS = [_add_download]
+_GENERATE_EPILOG = """\
+models:
+  A GPT-2 size (124M, 355M, 774M, 1558M, also written gpt2-124M) uses OpenAI's
+  weights. When `llms-from-scratch download gpt2-124M` has fetched OpenAI's
+  TensorFlow checkpoint and TensorFlow is installed, that is read; otherwise
+  Hugging Face's model.safetensors of the same weights is downloaded into the
+  same cache folder (no TensorFlow needed).
+
+  A path may name:
+  - a .pth file written by torch.save({"config": cfg, "model": model.state_dict()},
+    path), where cfg is the GPTModel config dict (the recommended format); an
+    entry "tokenizer": {"kind": "char", "chars": "..."} (or {"kind": "gpt2"})
+    names its tokenizer, as in the ckpt.pt that `llms-from-scratch train` writes;
+  - a .pth file holding a plain state_dict, or the book's training checkpoint
+    {"model_state_dict": ..., "optimizer_state_dict": ...}, together with
+    --config (a JSON file with the config dict, or a GPT-2 size);
+  - a .safetensors file of a GPT-2 in Hugging Face's layout (--config is
+    needed when its width is not a GPT-2 size and no config.json lies beside it);
+  - a folder with an OpenAI-layout TensorFlow checkpoint (hparams.json,
+    model.ckpt.*).
+
+The continuation streams to stdout as it is generated and stops at
+<|endoftext|>; a newline is added at the end. Progress and errors go to stderr.
+"""
+
+
+def _add_generate(subparsers):
+    p = subparsers.add_parser(
+        "generate",
+        help="continue a prompt with GPT-2 or a model you trained",
+        description="Continue a prompt with GPT-2's weights or a checkpoint of the book's\n"
+                    "GPTModel, printing tokens as they are produced.",
+        epilog=_GENERATE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--model", default="124M", metavar="SIZE_OR_PATH",
+                   help="a GPT-2 size (124M, 355M, 774M, 1558M) or a checkpoint path "
+                        "(see below; default: 124M)")
+    p.add_argument("--config", metavar="JSON_OR_SIZE",
+                   help="the model config for a checkpoint that does not carry one: a JSON "
+                        "file with the GPTModel config dict, or a GPT-2 size")
+    p.add_argument("--prompt", help="the text to continue (default: read from stdin)")
+    p.add_argument("--max-new-tokens", type=int, default=50, metavar="N",
+                   help="generate at most N tokens (default: 50)")
+    p.add_argument("--temperature", type=float, default=1.0,
+                   help="0 picks the most likely token (greedy, deterministic); higher "
+                        "values sample more freely (default: 1.0)")
+    p.add_argument("--top-k", type=int, default=None, metavar="K",
+                   help="sample only among the K most likely tokens, 1..vocabulary size "
+                        "(default: 50)")
+    p.add_argument("--top-p", type=float, default=None, metavar="P",
+                   help="nucleus sampling: keep the most likely tokens up to probability "
+                        "mass P, in (0, 1] (default: off)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="random seed, for reproducible sampling")
+    p.add_argument("--device", default=None,
+                   help="auto, cpu, cuda, cuda:N or mps (default: auto, or "
+                        "$LLMS_FROM_SCRATCH_DEVICE)")
+    p.add_argument("--models-dir", default=None, metavar="DIR",
+                   help="where GPT-2 weights are stored (default: the gpt2 folder of the "
+                        "cache, see `llms-from-scratch download`)")
+    p.set_defaults(func=_run_generate)
+
+
+DEFAULT_TOP_K = 50
+
+
+def _one_line(err):
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0]
+
+
+def _check_generate_args(args):
+    if args.max_new_tokens < 0:
+        raise CommandError(f"--max-new-tokens must be >= 0, got {args.max_new_tokens}")
+    if not math.isfinite(args.temperature) or args.temperature < 0:
+        raise CommandError(f"--temperature must be a number >= 0 (0 = greedy), "
+                           f"got {args.temperature}")
+    if args.top_k is not None and args.top_k < 1:
+        raise CommandError(f"--top-k must be at least 1, got {args.top_k}")
+    if args.top_p is not None and not 0.0 < args.top_p <= 1.0:
+        raise CommandError(f"--top-p must be in (0, 1], got {args.top_p}")
+
+
+def _read_prompt(args):
+    if args.prompt is not None:
+        prompt = args.prompt
+    else:
+        if sys.stdin.isatty():
+            print("reading the prompt from stdin; end it with Ctrl-D (Ctrl-Z Enter on "
+                  "Windows), or give --prompt", file=sys.stderr)
+        prompt = sys.stdin.read()
+        if prompt.endswith("\n"):  # the newline that ends a line typed or echoed
+            prompt = prompt[:-1]
+    if not prompt.strip():
+        raise CommandError("the prompt is empty; give --prompt TEXT or pipe text to stdin")
+    return prompt
+
+
+def _config_from_option(value):
+    """--config: a GPT-2 size or a JSON file with the GPTModel config dict."""
+    from . import gpt2
+
+    path = Path(value).expanduser()
+    if not path.exists():
+        try:
+            return gpt2.gpt2_config(value)
+        except ValueError:
+            raise CommandError(f"--config {value!r} is neither a JSON file nor a GPT-2 "
+                               f"size ({', '.join(gpt2.GPT2_SIZES)})") from None
+    try:
+        cfg = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CommandError(f"cannot read the config {path}: {_one_line(err)}") from None
+    if not isinstance(cfg, dict):
+        raise CommandError(f"the config {path} must hold a JSON object (the GPTModel "
+                           "config dict)")
+    return cfg
+
+
+def _build_model(cfg, where):
+    from .ch04 import GPTModel
+
+    try:
+        return GPTModel(cfg)
+    except (TypeError, ValueError) as err:
+        raise CommandError(f"bad model config for {where}: {_one_line(err)}") from None
+
+
+def _model_from_params(params, settings, where):
+    from . import ch05, gpt2
+
+    model = _build_model(gpt2.config_from_settings(settings), where)
+    try:
+        ch05.load_weights_into_gpt(model, params)
+    except ValueError as err:
+        raise CommandError(f"{where} does not fit its config: {_one_line(err)}") from None
+    return model
+
+
+def _model_from_tf_dir(folder):
+    from . import gpt2
+
+    settings = gpt2.read_hparams(folder)
+    return _model_from_params(gpt2.load_gpt2_params_from_tf_ckpt(folder, settings),
+                              settings, folder)
+
+
+def _model_from_safetensors(path, config):
+    from . import gpt2
+
+    params = gpt2.load_gpt2_params_from_safetensors(path)
+    n_head = None
+    if config is not None:
+        n_head = _config_from_option(config)["n_heads"]
+    elif (path.parent / "config.json").exists():  # Hugging Face's layout
+        try:
+            n_head = json.loads((path.parent / "config.json").read_text())["n_head"]
+        except (OSError, ValueError, KeyError, TypeError):
+            n_head = None
+    try:
+        settings = gpt2.settings_from_params(params, n_head=n_head)
+    except ValueError as err:
+        raise CommandError(f"{path}: {_one_line(err)} (with --config)") from None
+    return _model_from_params(params, settings, path)
+
+
+def _model_from_torch_file(path, config):
+    import torch
+
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # corrupt, truncated or not a torch file at all
+        if not zipfile.is_zipfile(path):
+            reason = ("it is not a file written by torch.save, or it is truncated or "
+                      "corrupt; save it again")
+        elif "weights only" in str(err).lower():
+            reason = ("it holds Python objects that a safe load (weights_only=True) "
+                      "refuses; save only tensors, dicts, lists, numbers and strings, "
+                      'e.g. {"config": cfg, "model": model.state_dict()}')
+        else:
+            reason = _one_line(err)
+        raise CommandError(f"cannot read the checkpoint {path}: {reason}") from None
+    cfg = _config_from_option(config) if config is not None else None
+    if isinstance(checkpoint, dict) and "model" in checkpoint:
+        state = checkpoint["model"]
+        cfg = cfg if cfg is not None else checkpoint.get("config")
+    elif isinstance(checkpoint, dict) and "model_state_dict" in checkpoint:
+        state = checkpoint["model_state_dict"]
+        cfg = cfg if cfg is not None else checkpoint.get("config")
+    else:
+        state = checkpoint
+    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+        raise CommandError(f"{path} holds no state_dict; save one with torch.save("
+                           '{"config": cfg, "model": model.state_dict()}, path)')
+    if cfg is None:
+        raise CommandError(f"{path} holds no config; give --config (a JSON file with the "
+                           'model config, or a GPT-2 size), or save {"config": cfg, '
+                           '"model": model.state_dict()}')
+    # A model trained under torch.compile saves its weights under "_orig_mod.".
+    state = {k.removeprefix("_orig_mod."): v for k, v in state.items()}
+    model = _build_model(cfg, path)
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    if missing or unexpected:
+        detail = "; ".join(part for part in (
+            f"missing {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}"
+            if missing else "",
+            f"unexpected {', '.join(unexpected[:3])}{' ...' if len(unexpected) > 3 else ''}"
+            if unexpected else "") if part)
+        raise CommandError(f"{path} is not a checkpoint of this GPTModel config ({detail})")
+    for key, value in expected.items():
+        if tuple(state[key].shape) != tuple(value.shape):
+            raise CommandError(f"{path}: {key} has shape {tuple(state[key].shape)} but the "
+                               f"config needs {tuple(value.shape)}; is the config right?")
+    model.load_state_dict(state)
+    if isinstance(checkpoint, dict) and "tokenizer" in checkpoint:
+        # e.g. the char-level vocabulary of a model from `llms-from-scratch train`
+        model.tokenizer_spec = checkpoint["tokenizer"]
+    return model
+
+
+def _model_from_gpt2_size(size, models_dir):
+    import importlib.util
+
+    from . import assets, gpt2
+
+    folder = Path(models_dir or assets.cache_dir() / "gpt2") / size
+    tf_ready = all((folder / name).exists() for name in assets.GPT2_MODEL_FILES)
+    if tf_ready and importlib.util.find_spec("tensorflow") is not None:
+        return _model_from_tf_dir(folder)
+    path = gpt2.download_gpt2_safetensors(size, models_dir, progress=sys.stderr.isatty())
+    params = gpt2.load_gpt2_params_from_safetensors(path)
+    settings = gpt2.settings_from_params(params, n_head=gpt2.GPT2_CONFIGS[size]["n_heads"])
+    return _model_from_params(params, settings, path)
+
+
+def _load_model(args):
+    from . import gpt2
+
+    path = Path(args.model).expanduser()
+    if path.is_dir():
+        if (path / "hparams.json").exists():
+            return _model_from_tf_dir(path)
+        if (path / "model.safetensors").exists():
+            return _model_from_safetensors(path / "model.safetensors", args.config)
+        raise CommandError(f"{path} is a folder without a checkpoint (hparams.json with "
+                           "model.ckpt.*, or model.safetensors)")
+    if path.exists():
+        if path.suffix == ".safetensors":
+            return _model_from_safetensors(path, args.config)
+        return _model_from_torch_file(path, args.config)
+    try:
+        size = gpt2.normalize_gpt2_size(args.model)
+    except ValueError:
+        raise CommandError(f"--model {args.model!r}: no such file, and not a GPT-2 size "
+                           f"({', '.join(gpt2.GPT2_SIZES)})") from None
+    return _model_from_gpt2_size(size, args.models_dir)
+
+
+def _stream(model, tokenizer, ids, args, device, out):
+    """Generate token by token, writing each piece of text as soon as it is whole."""
+    import torch
+
+    from .ch05 import generate
+
+    vocab_size = model.tok_emb.num_embeddings
+    context = model.pos_emb.num_embeddings
+    top_k = args.top_k if args.top_k is not None else min(DEFAULT_TOP_K, vocab_size)
+    if top_k > vocab_size:
+        raise CommandError(f"--top-k must be in 1..{vocab_size} (the model's vocabulary), "
+                           f"got {top_k}")
+    eot = tokenizer.eot_token  # None for a char-level tokenizer
+    eos_id = eot if eot is not None and eot < vocab_size else None
+    if args.seed is not None:
+        torch.manual_seed(args.seed)
+    idx = torch.tensor([ids], device=device)
+    # A token may end in the middle of a UTF-8 character (common for Japanese);
+    # the incremental decoder holds such bytes back until the character is complete.
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    for _ in range(args.max_new_tokens):
+        new = generate(model, idx, 1, context, temperature=args.temperature, top_k=top_k,
+                       eos_id=eos_id, top_p=args.top_p)
+        if new.shape[1] == idx.shape[1]:  # the model chose <|endoftext|>
+            break
+        idx = new
+        token = int(idx[0, -1])
+        try:
+            piece = tokenizer.decode_single_token_bytes(token)
+        except KeyError:
+            raise CommandError(f"the model produced token ID {token}, which its "
+                               "tokenizer does not know") from None
+        text = decoder.decode(piece)
+        if text:
+            out.write(text)
+            out.flush()
+    out.write(decoder.decode(b"", final=True) + "\n")
+    out.flush()
+
+
+def _run_generate(args):
+    from . import assets
+    from .device import get_device
+
+    _check_generate_args(args)
+    prompt = _read_prompt(args)
+    try:
+        device = get_device(args.device)
+    except (RuntimeError, ValueError) as err:
+        raise CommandError(_one_line(err)) from None
+    try:
+        model = _load_model(args)
+        spec = getattr(model, "tokenizer_spec", None)
+        if spec is None:
+            tokenizer = assets.gpt2_tokenizer()
+        else:
+            from .data import tokenizer_from_spec
+
+            tokenizer = tokenizer_from_spec(spec)
+    except (assets.DownloadError, ImportError, OSError) as err:
+        raise CommandError(_one_line(err)) from None
+    model.to(device).eval()
+
+    ids = tokenizer.encode(prompt, allowed_special={"<|endoftext|>"})
+    vocab_size = model.tok_emb.num_embeddings
+    context = model.pos_emb.num_embeddings
+    if len(ids) > context:
+        raise CommandError(f"the prompt is {len(ids)} tokens long but the model's context "
+                           f"holds {context}; shorten the prompt")
+    if max(ids) >= vocab_size:
+        raise CommandError(f"the prompt has token ID {max(ids)} but the model's vocabulary "
+                           f"has only {vocab_size} tokens; it was not trained with the "
+                           "GPT-2 tokenizer")
+    try:
+        _stream(model, tokenizer, ids, args, device, sys.stdout)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, and keep Python from
+        # complaining when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 0
+
+
+def _add_check(subparsers):
+    from . import check
+
+    p = subparsers.add_parser(
+        "check",
+        help="check that this machine is ready for the book (versions, devices, "
+             "a numerical self-test, downloads)",
+        description="Print Python's and every required package's version (OK/FAIL), the "
+                    "devices, a numerical self-test of a tiny GPT on each device against "
+                    "the CPU, and whether the book's downloads are cached or reachable. "
+                    "Exit code 0 when everything the book needs is there.",
+    )
+    check.add_arguments(p)
+    p.set_defaults(func=check.run)
+
+
+def _add_bench(subparsers):
+    from . import bench
+
+    p = subparsers.add_parser(
+        "bench",
+        help="measure training and generation speed on this device",
+        description="Time training steps (GPTModel, GPTModelFast in float32 and bf16, "
+                    "transformers' GPT-2) and greedy generation with and without the KV "
+                    "cache for the GPT-2 124M configuration (context 256, batch 2), with the "
+                    "device's matmul peak and each row's model-FLOPs utilisation. Takes a few "
+                    "minutes on a CPU.",
+    )
+    bench.add_arguments(p)
+    p.set_defaults(func=bench.run_cli)
+
+
+def _add_train(subparsers):
+    from . import train
+
+    p = subparsers.add_parser(
+        "train",
+        help="pretrain a GPT on a text (char-level or GPT-2 BPE), with checkpoints and "
+             "torchrun support",
+        description=(
+            "Next-token pretraining of the book's GPT on Tiny Shakespeare, 吾輩は猫である\n"
+            "or any UTF-8 text. The text is tokenised once (per character, or with GPT-2's\n"
+            "BPE) into memory-mapped token files with a 90/10 train/validation split;\n"
+            "AdamW with warm-up, cosine decay and gradient clipping then trains on random\n"
+            "windows. Every --eval-interval steps the command prints the mean train and\n"
+            "validation loss and a sample, and writes --out-dir/ckpt.pt, which --resume\n"
+            "continues and `llms-from-scratch generate --model` samples from.\n\n"
+            "Settings: the flags, then --config FILE.json, then the defaults (the small\n"
+            "CPU recipe for Tiny Shakespeare); the effective ones go to\n"
+            "--out-dir/config.json."),
+        epilog=train.EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    train.add_arguments(p)
+    p.set_defaults(func=train.run)
+
+
+def _add_previous_chapters(subparsers):
+    from . import standalone
+
+    p = subparsers.add_parser(
+        "previous-chapters",
+        help="write a chapter folder's previous_chapters.py (e.g. next to a notebook in Colab)",
+        description="Write the stand-alone copies of the package code that a chapter's "
+                    "notebooks import (previous_chapters.py, and gpt_download.py for ch05).",
+    )
+    p.add_argument("chapter", choices=standalone.chapters(), help="the chapter folder")
+    p.add_argument("--out-dir", default=".", help="where to write the files (default: .)")
+    p.set_defaults(func=_run_previous_chapters)
+
+
+def _run_previous_chapters(args):
+    from . import standalone
+
+    for path in standalone.write_chapter_files(args.chapter, args.out_dir):
+        print(f"wrote {path}")
+    return 0
+
+
+COMMANDS = [_add_download, _add_generate, _add_check, _add_bench, _add_train,
+            _add_previous_chapters]
 
 
 def build_parser():

@@ -1,0 +1,159 @@
+"""Mixed precision, compilation and gradient accumulation for training loops.
+
+A small API for a training loop that wants to go faster:
+
+- ``autocast(device, precision)``: a context manager for the forward pass;
+  ``"bf16"`` runs matmuls in bfloat16 on CPU and CUDA, ``"fp16"`` in
+  float16 on CUDA only, ``"float32"`` changes nothing.
+- ``make_grad_scaler(device, precision)``: the ``torch.amp.GradScaler`` that
+  fp16 needs (its small range would flush small gradients to zero); for the
+  other precisions a disabled scaler, which passes everything through.
+- ``compile_model(model)``: ``torch.compile`` with a clear error where it
+  is unavailable.
+- ``train_step(model, optimizer, micro_batches, ...)``: one optimizer step
+  over one or more micro-batches (gradient accumulation), with autocast,
+  the scaler and optional gradient clipping. Returns the mean loss.
+
+Example::
+
+    scaler = make_grad_scaler(device, "bf16")
+    for batches in groups_of(train_loader, 4):   # 4 micro-batches per step
+        loss = train_step(model, optimizer, batches, device, "bf16", scaler,
+                          max_grad_norm=1.0)
+"""
+
+import contextlib
+
+import torch
+import torch.nn.functional as F
+
+PRECISIONS = ("float32", "bf16", "fp16")
+_ALIASES = {"fp32": "float32", "float32": "float32", "32": "float32",
+            "bf16": "bf16", "bfloat16": "bf16",
+            "fp16": "fp16", "float16": "fp16", "16": "fp16"}
+
+
+def check_precision(precision, device):
+    """Return the canonical precision name, or raise if ``device`` cannot run it.
+
+    ``precision`` is ``"float32"`` (alias ``"fp32"``), ``"bf16"``
+    (``"bfloat16"``) or ``"fp16"`` (``"float16"``).
+    """
+    device = torch.device(device)
+    name = _ALIASES.get(str(precision).lower()) if isinstance(precision, str) else None
+    if name is None:
+        raise ValueError(f"unknown precision {precision!r}; use one of {', '.join(PRECISIONS)}")
+    if name == "fp16" and device.type != "cuda":
+        raise ValueError(
+            f"fp16 mixed precision needs a CUDA device (got {device.type}); use "
+            "precision='bf16' on CPU, or 'float32'"
+        )
+    if name == "bf16" and device.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"bf16 autocast is not supported on {device.type}")
+    return name
+
+
+def autocast(device, precision="float32"):
+    """A context manager that runs the forward pass in ``precision``.
+
+    Under ``"bf16"``/``"fp16"`` PyTorch's autocast runs matmuls and
+    convolutions in the low precision and keeps reductions such as softmax,
+    layer norm and the loss in float32; the weights stay float32.
+    """
+    device = torch.device(device)
+    name = check_precision(precision, device)
+    if name == "float32":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if name == "bf16" else torch.float16
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def make_grad_scaler(device, precision="float32"):
+    """A ``torch.amp.GradScaler``, enabled only for fp16 (which needs it).
+
+    fp16 has few exponent bits: small gradients underflow to zero. The scaler
+    multiplies the loss before ``backward`` and divides the gradients before
+    the step, skipping steps whose gradients overflowed. bfloat16 has
+    float32's range, so it needs no scaling (the scaler is disabled then).
+    """
+    device = torch.device(device)
+    name = check_precision(precision, device)
+    return torch.amp.GradScaler(device.type, enabled=(name == "fp16"))
+
+
+def compile_model(model, **kwargs):
+    """``torch.compile(model, **kwargs)``, with a clear error where it cannot run.
+
+    The compiled model shares its parameters with ``model``; save
+    ``model.state_dict()`` (the compiled wrapper adds an ``_orig_mod.`` prefix).
+    The first steps are slow while kernels are generated.
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not hasattr(torch, "compile"):
+        raise RuntimeError("torch.compile needs PyTorch 2.0 or newer")
+    return torch.compile(model, **kwargs)
+
+
+def _default_loss(model, input_batch, target_batch):
+    logits = model(input_batch)  # (B, T, vocab)
+    # The loss in float32 even under autocast: log-softmax over 50k classes
+    # loses accuracy in 16 bits.
+    return F.cross_entropy(logits.flatten(0, 1).float(), target_batch.flatten())
+
+
+def train_step(model, optimizer, micro_batches, device, precision="float32", scaler=None,
+               max_grad_norm=None, loss_fn=None):
+    """One optimizer step over ``micro_batches``; returns the mean loss (a float).
+
+    - ``micro_batches``: a list of ``(input_batch, target_batch)`` pairs.
+      With more than one, gradients are accumulated: each micro-batch's loss
+      is divided by their number, so the step equals one on the combined
+      batch (for equally sized micro-batches) at the memory of one.
+    - ``precision``: ``"float32"``, ``"bf16"`` or ``"fp16"`` (CUDA only,
+      and then ``scaler`` from ``make_grad_scaler`` is required).
+    - ``max_grad_norm``: clip the global gradient norm before the step.
+    - ``loss_fn(model, input_batch, target_batch)``: defaults to the
+      next-token cross-entropy of the book's GPT.
+
+    Moves the batches to ``device``; the model must already be there.
+    """
+    device = torch.device(device)
+    name = check_precision(precision, device)
+    if isinstance(micro_batches, tuple) and len(micro_batches) == 2 \
+            and torch.is_tensor(micro_batches[0]):
+        raise TypeError("micro_batches must be a list of (input, target) pairs; "
+                        "wrap a single batch as [(input_batch, target_batch)]")
+    micro_batches = list(micro_batches)
+    if not micro_batches:
+        raise ValueError("micro_batches is empty; give at least one (input, target) pair")
+    if name == "fp16" and (scaler is None or not scaler.is_enabled()):
+        raise ValueError("fp16 training needs an enabled GradScaler: "
+                         "scaler = make_grad_scaler(device, 'fp16')")
+    if max_grad_norm is not None and not max_grad_norm > 0:
+        raise ValueError(f"max_grad_norm must be positive or None, got {max_grad_norm!r}")
+    if scaler is None:
+        scaler = make_grad_scaler(device, name)
+    loss_fn = _default_loss if loss_fn is None else loss_fn
+
+    optimizer.zero_grad(set_to_none=True)
+    total = torch.zeros((), device=device)
+    n = len(micro_batches)
+    for input_batch, target_batch in micro_batches:
+        input_batch = input_batch.to(device, non_blocking=True)
+        target_batch = target_batch.to(device, non_blocking=True)
+        with autocast(device, name):
+            loss = loss_fn(model, input_batch, target_batch)
+        # backward outside autocast: gradients take the dtype of the forward ops.
+        scaler.scale(loss / n).backward()
+        total += loss.detach().float()  # no .item() here: it would wait for the device
+    if max_grad_norm is not None:
+        scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    scaler.step(optimizer)
+    scaler.update()
+    return (total / n).item()
+
+
+__all__ = ["PRECISIONS", "autocast", "check_precision", "compile_model", "make_grad_scaler",
+           "train_step"]

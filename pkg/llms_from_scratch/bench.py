@@ -1,0 +1,511 @@
+"""Speed benchmark of the book's GPT on the current device.
+
+Measures, for the GPT-2 124M configuration with a 256-token context:
+
+- training steps (forward, backward, AdamW) in tokens/s, batch 2, for
+  ``ch04.GPTModel``, ``fast.GPTModelFast`` (float32 and bf16 autocast) and,
+  when installed, Hugging Face ``transformers``' ``GPT2LMHeadModel``, each
+  with an untied and a tied output head;
+- greedy generation of 200 tokens (batch 1, short prompt) in tokens/s:
+  ``generate_text_simple`` without a cache, ``kvcache.generate_cached`` and
+  ``transformers``' cached ``generate``;
+- the device's matmul peak (2048^3 matmuls, float32 and bfloat16) and each
+  training row's model-FLOPs utilisation (MFU).
+
+Every timing is the median of several repetitions after a warm-up. Models
+start from random weights (speed does not depend on the values) and have no
+dropout. ``llms-from-scratch bench --help`` runs it from the command line.
+
+On Linux CPUs, start it as ``THP_MEM_ALLOC_ENABLE=1 llms-from-scratch bench``:
+PyTorch's CPU allocator then backs large tensors with transparent huge pages.
+Each training step allocates fresh logits, their gradient and the embedding
+and head gradients (hundreds of MB for 124M); with 4 KB pages the kernel
+page-faults on every one of them each step (measured: ~180,000 faults and
+~0.35 s of system time per step on a 2-core EPYC, ~18,000 with the variable
+set). The variable must be set before torch starts, so the benchmark only
+reports whether it was.
+"""
+
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .amp import autocast, check_precision
+
+GPT2_124M_BENCH = {"vocab_size": 50257, "context_length": 256, "emb_dim": 768, "n_heads": 12,
+                   "n_layers": 12, "drop_rate": 0.0, "qkv_bias": True}
+QUICK_BENCH = {"vocab_size": 512, "context_length": 32, "emb_dim": 64, "n_heads": 4,
+               "n_layers": 2, "drop_rate": 0.0, "qkv_bias": True}
+
+FLOPS_FORMULA = ("training FLOPs/token = 6*N + 12*n_layers*emb_dim*context, with N = "
+                 "12*n_layers*emb_dim^2 + vocab_size*emb_dim (the weights of every matmul, "
+                 "the output head included whether tied or not; embedding lookups, biases and "
+                 "norms not counted); MFU = tokens/s * FLOPs/token / measured matmul peak of "
+                 "the row's compute dtype")
+
+
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def _median_time(fn, device, reps, warmup=1):
+    """Median wall time of ``fn()`` over ``reps`` runs after ``warmup`` runs."""
+    for _ in range(warmup):
+        fn()
+    _sync(device)
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def matmul_peak(device, dtype, n=2048, reps=5):
+    """Measured matmul throughput in GFLOP/s for (n, n) @ (n, n) in ``dtype``."""
+    a = torch.randn(n, n, device=device).to(dtype)
+    b = torch.randn(n, n, device=device).to(dtype)
+    seconds = _median_time(lambda: torch.mm(a, b), device, reps, warmup=2)
+    return 2 * n ** 3 / seconds / 1e9
+
+
+def matmul_params(cfg):
+    """N of the FLOPs formula: the weights of every matrix multiplication."""
+    d = cfg["emb_dim"]
+    return 12 * cfg["n_layers"] * d * d + cfg["vocab_size"] * d
+
+
+def train_flops_per_token(cfg):
+    """6*N + 12*n_layers*emb_dim*context (forward plus backward)."""
+    return 6 * matmul_params(cfg) + 12 * cfg["n_layers"] * cfg["emb_dim"] * cfg["context_length"]
+
+
+# --- the models -----------------------------------------------------------------------
+
+def _book_model(cfg, tied):
+    from .ch04 import GPTModel
+
+    model = GPTModel(cfg)
+    if tied:
+        model.out_head.weight = model.tok_emb.weight
+    return model
+
+
+def _fast_model(cfg, tied):
+    from .fast import GPTModelFast
+
+    return GPTModelFast(cfg, tie_weights=tied)
+
+
+def transformers_available():
+    try:
+        import transformers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _hf_model(cfg, tied, attn_implementation="sdpa"):
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    config = GPT2Config(
+        vocab_size=cfg["vocab_size"], n_positions=cfg["context_length"],
+        n_embd=cfg["emb_dim"], n_layer=cfg["n_layers"], n_head=cfg["n_heads"],
+        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+        bos_token_id=cfg["vocab_size"] - 1, eos_token_id=cfg["vocab_size"] - 1,
+        tie_word_embeddings=tied, attn_implementation=attn_implementation,
+    )
+    model = GPT2LMHeadModel(config)
+    if (model.lm_head.weight is model.transformer.wte.weight) != tied:
+        raise RuntimeError("transformers did not honour tie_word_embeddings")
+    return model
+
+
+class _HFLogits(torch.nn.Module):
+    """Calls a transformers model like the book's: token IDs in, logits out."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, idx):
+        return self.model(input_ids=idx, use_cache=False).logits
+
+
+# --- training ---------------------------------------------------------------------------
+
+OPTIMIZER = ("AdamW(lr=1e-4, weight_decay=0.1, fused=True) unless the row says "
+             "'foreach' (PyTorch's default AdamW, as the book's chapter 5 loop uses)")
+
+
+def make_adamw(model, device, fused=True):
+    """AdamW, by default with the fused kernel (one pass over each parameter tensor).
+
+    The default multi-tensor ("foreach") AdamW makes several passes over the
+    parameters and optimizer state; on a CPU, where memory bandwidth is
+    scarce, the fused kernel saves most of the optimizer's time.
+    """
+    fused = fused and torch.device(device).type in ("cpu", "cuda", "mps")
+    return torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.1,
+                             fused=True if fused else None)
+
+
+def time_train_step(model, cfg, device, precision, batch_size, reps, warmup=1,
+                    fused_adamw=True):
+    """Median seconds of one training step (forward, backward, AdamW) on random tokens."""
+    name = check_precision(precision, device)
+    gen = torch.Generator().manual_seed(123)
+    shape = (batch_size, cfg["context_length"])
+    inputs = torch.randint(0, cfg["vocab_size"], shape, generator=gen).to(device)
+    targets = torch.randint(0, cfg["vocab_size"], shape, generator=gen).to(device)
+    model.to(device).train()
+    optimizer = make_adamw(model, device, fused=fused_adamw)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        with autocast(device, name):
+            logits = model(inputs)  # (B, T, vocab)
+        loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten())
+        loss.backward()
+        optimizer.step()
+
+    return _median_time(step, device, reps, warmup)
+
+
+# --- generation -------------------------------------------------------------------------
+
+def time_generation(kind, model, cfg, device, new_tokens, reps, prompt_len=4):
+    """Median seconds to generate ``new_tokens`` tokens greedily (batch 1)."""
+    from .ch04 import generate_text_simple
+    from .kvcache import generate_cached
+
+    gen = torch.Generator().manual_seed(7)
+    prompt = torch.randint(0, cfg["vocab_size"] - 1, (1, prompt_len), generator=gen).to(device)
+    context = cfg["context_length"]
+    model.to(device).eval()
+    if kind == "uncached":
+        def run(n):
+            return generate_text_simple(model, prompt, n, context)
+    elif kind == "cached":
+        def run(n):
+            return generate_cached(model, prompt, n, context)
+    elif kind == "transformers":
+        mask = torch.ones_like(prompt)
+
+        def run(n):
+            with torch.inference_mode():
+                return model.generate(prompt, attention_mask=mask, max_new_tokens=n,
+                                      min_new_tokens=n, do_sample=False, use_cache=True,
+                                      pad_token_id=cfg["vocab_size"] - 1)
+    else:
+        raise ValueError(f"unknown generation kind {kind!r}")
+
+    def full():
+        out = run(new_tokens)
+        if out.shape[1] != prompt_len + new_tokens:
+            raise RuntimeError(f"{kind} generation returned {out.shape[1] - prompt_len} tokens, "
+                               f"expected {new_tokens}")
+
+    run(min(8, new_tokens))  # warm-up: allocations, kernels, caches
+    return _median_time(full, device, reps, warmup=0)
+
+
+# --- the whole benchmark ----------------------------------------------------------------
+
+def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=True,
+                  log=None):
+    """Run every measurement; return a JSON-ready dict (see ``format_table``).
+
+    ``quick=True`` uses a tiny config, 1 repetition and 16 new tokens (for
+    tests); otherwise the 124M config, context 256, batch 2, 200 new tokens.
+    """
+    device = torch.device(device)
+    if reps is not None and (isinstance(reps, bool) or not isinstance(reps, int) or reps < 1):
+        raise ValueError(f"reps must be a positive int or None, got {reps!r}")
+    log = log if log is not None else (lambda msg: None)
+    cfg = dict(QUICK_BENCH if quick else GPT2_124M_BENCH)
+    batch_size = 2
+    new_tokens = 16 if quick else 200
+    train_reps = reps or (1 if quick else 3)
+    gen_reps = reps or (1 if quick else 3)
+    matmul_n = 256 if quick else 2048
+    use_hf = include_transformers and transformers_available()
+
+    result = {
+        "device": str(device),
+        "device_name": _device_name(device),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        # PyTorch's CPU allocator backs large tensors with 2 MB pages when this is
+        # set before torch starts; a training step then stops page-faulting on
+        # hundreds of MB of fresh gradients and logits (see the module docstring).
+        "THP_MEM_ALLOC_ENABLE": os.environ.get("THP_MEM_ALLOC_ENABLE"),
+        "quick": quick,
+        "config": cfg,
+        "batch_size": batch_size,
+        "new_tokens": new_tokens,
+        "repetitions": {"train": train_reps, "generate": gen_reps},
+        "optimizer": OPTIMIZER,
+        "flops_formula": FLOPS_FORMULA,
+        "train_flops_per_token": train_flops_per_token(cfg),
+        "matmul_n": matmul_n,
+        "peak_gflops": {},
+        "train": [],
+        "generate": [],
+    }
+    if use_hf:
+        import transformers
+
+        result["transformers"] = transformers.__version__
+        result["transformers_attn_implementation"] = "sdpa"
+
+    for label, dtype in (("float32", torch.float32), ("bf16", torch.bfloat16)):
+        log(f"matmul peak {label} ...")
+        result["peak_gflops"][label] = matmul_peak(device, dtype, n=matmul_n)
+        log(f"  {result['peak_gflops'][label]:.1f} GFLOP/s")
+
+    # The book's own step (default AdamW) once, then every model with fused AdamW.
+    rows = [("GPTModel", _book_model, "float32", False, False)]
+    for tied in (False, True):
+        rows += [("GPTModel", _book_model, "float32", tied, True),
+                 ("GPTModelFast", _fast_model, "float32", tied, True),
+                 ("GPTModelFast", _fast_model, "bf16", tied, True)]
+        if use_hf:
+            rows.append(("transformers GPT2LMHeadModel", _hf_model, "float32", tied, True))
+    tokens_per_step = batch_size * cfg["context_length"]
+    for name, build, precision, tied, fused in rows:
+        log(f"train {name} {precision} {'tied' if tied else 'untied'} "
+            f"{'fused' if fused else 'foreach'} AdamW ...")
+        torch.manual_seed(0)
+        model = build(cfg, tied)
+        if build is _hf_model:
+            model = _HFLogits(model)
+        seconds = time_train_step(model, cfg, device, precision, batch_size, train_reps,
+                                  fused_adamw=fused)
+        tok_s = tokens_per_step / seconds
+        peak = result["peak_gflops"]["bf16" if precision == "bf16" else "float32"]
+        result["train"].append({
+            "model": name, "precision": precision, "tied": tied,
+            "adamw": "fused" if fused else "foreach", "seconds_per_step": seconds,
+            "tokens_per_s": tok_s,
+            "mfu": tok_s * result["train_flops_per_token"] / (peak * 1e9),
+        })
+        log(f"  {seconds:.3f} s/step, {tok_s:.1f} tokens/s, "
+            f"MFU {result['train'][-1]['mfu'] * 100:.1f}%")
+        del model
+        gc.collect()
+
+    # GPTModelFast without a cache is left out: uncached generation is the slowest
+    # row by far and the book's model is the baseline the cache is judged against.
+    gen_rows = [("GPTModel", _book_model, "uncached"), ("GPTModel", _book_model, "cached"),
+                ("GPTModelFast", _fast_model, "cached")]
+    if use_hf:
+        gen_rows.append(("transformers GPT2LMHeadModel", _hf_model, "transformers"))
+    for name, build, kind in gen_rows:
+        log(f"generate {name} {kind} ...")
+        torch.manual_seed(0)
+        model = build(cfg, True)
+        seconds = time_generation(kind, model, cfg, device, new_tokens, gen_reps)
+        result["generate"].append({
+            "model": name, "method": {"uncached": "generate_text_simple",
+                                      "cached": "generate_cached",
+                                      "transformers": "generate (KV cache)"}[kind],
+            "cached": kind != "uncached", "seconds": seconds,
+            "tokens_per_s": new_tokens / seconds,
+        })
+        log(f"  {seconds:.2f} s, {new_tokens / seconds:.1f} tokens/s")
+        del model
+        gc.collect()
+
+    result["targets"] = check_targets(result)
+    return result
+
+
+def _device_name(device):
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{name} ({os.cpu_count()} logical cores)"
+
+
+def _train_row(result, model, precision, tied, adamw="fused"):
+    for row in result["train"]:
+        if row["model"] == model and row["precision"] == precision and row["tied"] == tied \
+                and row.get("adamw", "fused") == adamw:
+            return row
+    return None
+
+
+def _train_rate(result, model, precision, tied, adamw="fused"):
+    row = _train_row(result, model, precision, tied, adamw)
+    return None if row is None else row["tokens_per_s"]
+
+
+def _gen_rate(result, model, cached):
+    for row in result["generate"]:
+        if row["model"] == model and row["cached"] == cached:
+            return row["tokens_per_s"]
+    return None
+
+
+def check_targets(result):
+    """The speed targets of the package, each with the measured value and a verdict."""
+    targets = []
+
+    def add(name, value, goal):
+        targets.append({"target": name, "value": value, "goal": goal,
+                        "met": None if value is None else value >= goal})
+
+    def ratio(a, b):
+        return None if a is None or b is None else a / b
+
+    hf = "transformers GPT2LMHeadModel"
+    for tied in (False, True):
+        tag = "tied" if tied else "untied"
+        fast32 = _train_rate(result, "GPTModelFast", "float32", tied)
+        add(f"train float32 GPTModelFast / GPTModel ({tag})",
+            ratio(fast32, _train_rate(result, "GPTModel", "float32", tied)), 1.2)
+        add(f"train float32 GPTModelFast / transformers ({tag})",
+            ratio(fast32, _train_rate(result, hf, "float32", tied)), 1.1)
+        row = _train_row(result, "GPTModelFast", "float32", tied)
+        add(f"train float32 GPTModelFast MFU ({tag})", None if row is None else row["mfu"],
+            0.70)
+        add(f"train bf16 / float32 GPTModelFast ({tag})",
+            ratio(_train_rate(result, "GPTModelFast", "bf16", tied), fast32), 1.8)
+    add("train float32 GPTModelFast / the book's step (GPTModel, foreach AdamW)",
+        ratio(_train_rate(result, "GPTModelFast", "float32", False),
+              _train_rate(result, "GPTModel", "float32", False, "foreach")), 1.2)
+    cached = _gen_rate(result, "GPTModelFast", True)
+    add("generate cached GPTModelFast / uncached GPTModel",
+        ratio(cached, _gen_rate(result, "GPTModel", False)), 4.0)
+    add("generate cached GPTModel / uncached GPTModel",
+        ratio(_gen_rate(result, "GPTModel", True), _gen_rate(result, "GPTModel", False)), 4.0)
+    add("generate cached GPTModelFast / transformers generate",
+        ratio(cached, _gen_rate(result, hf, True)), 1.2)
+    return targets
+
+
+def format_table(result):
+    """The result as readable text tables."""
+    lines = [f"device: {result['device']} - {result['device_name']}, torch {result['torch']}, "
+             f"{result['threads']} threads, "
+             f"THP_MEM_ALLOC_ENABLE={result.get('THP_MEM_ALLOC_ENABLE') or 'unset'}"]
+    if "transformers" in result:
+        lines[0] += (f", transformers {result['transformers']} "
+                     f"(attn_implementation={result['transformers_attn_implementation']})")
+    cfg = result["config"]
+    lines.append(f"config: emb_dim {cfg['emb_dim']}, n_layers {cfg['n_layers']}, n_heads "
+                 f"{cfg['n_heads']}, vocab {cfg['vocab_size']}, context {cfg['context_length']}, "
+                 f"batch {result['batch_size']}, dropout 0, {result['optimizer']}; median of "
+                 f"{result['repetitions']['train']} (train) / "
+                 f"{result['repetitions']['generate']} (generate) runs after a warm-up")
+    peaks = result["peak_gflops"]
+    n = result["matmul_n"]
+    lines.append(f"matmul peak ({n}x{n}x{n}): float32 {peaks['float32']:.1f} GFLOP/s, "
+                 f"bf16 {peaks['bf16']:.1f} GFLOP/s")
+    lines.append(f"FLOPs: {result['flops_formula']} "
+                 f"= {result['train_flops_per_token'] / 1e6:.1f} MFLOP/token")
+    lines.append("")
+    header = f"{'training step':<30} {'precision':<9} {'head':<7} {'AdamW':<8} " \
+             f"{'s/step':>8} {'tokens/s':>9} {'MFU':>6}"
+    lines += [header, "-" * len(header)]
+    for row in result["train"]:
+        lines.append(f"{row['model']:<30} {row['precision']:<9} "
+                     f"{'tied' if row['tied'] else 'untied':<7} {row.get('adamw', 'fused'):<8} "
+                     f"{row['seconds_per_step']:>8.3f} "
+                     f"{row['tokens_per_s']:>9.1f} {row['mfu'] * 100:>5.1f}%")
+    lines.append("")
+    header = f"{'generation (greedy, batch 1)':<30} {'method':<22} {'seconds':>8} {'tokens/s':>9}"
+    lines += [header, "-" * len(header)]
+    for row in result["generate"]:
+        lines.append(f"{row['model']:<30} {row['method']:<22} {row['seconds']:>8.2f} "
+                     f"{row['tokens_per_s']:>9.1f}")
+    lines.append("")
+    header = f"{'target':<70} {'value':>7} {'goal':>6}  met"
+    lines += [header, "-" * len(header)]
+    for t in result["targets"]:
+        if t["value"] is None:
+            value, met = "n/a", "-"
+        else:
+            value, met = f"{t['value']:.2f}", "yes" if t["met"] else "NO"
+        lines.append(f"{t['target']:<70} {value:>7} {t['goal']:>6.2f}  {met}")
+    return "\n".join(lines)
+
+
+def main(device="cpu", quick=False, json_path=None, reps=None, include_transformers=True,
+         out=None):
+    """Run the benchmark, print the table to ``out`` and write JSON if asked."""
+    out = out if out is not None else sys.stdout
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    result = run_benchmark(device, quick=quick, reps=reps,
+                           include_transformers=include_transformers, log=log)
+    result["wall_seconds"] = time.perf_counter() - start
+    print(format_table(result), file=out)
+    print(f"\n(total {result['wall_seconds']:.0f} s)", file=out)
+    if json_path is not None:
+        path = Path(json_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+__all__ = ["FLOPS_FORMULA", "GPT2_124M_BENCH", "OPTIMIZER", "QUICK_BENCH", "check_targets",
+           "format_table", "main", "make_adamw", "matmul_params", "matmul_peak",
+           "run_benchmark", "time_generation", "time_train_step", "train_flops_per_token"]
+
+
+def add_arguments(parser):
+    """The ``bench`` command's flags (used by ``cli``)."""
+    parser.epilog = ("On Linux CPUs, run it as THP_MEM_ALLOC_ENABLE=1 llms-from-scratch bench: "
+                     "PyTorch then backs large tensors with huge pages, which saves the "
+                     "page faults of each training step's fresh gradients and logits.")
+    parser.add_argument("--json", metavar="PATH", default=None,
+                        help="also write every measurement to PATH as JSON")
+    parser.add_argument("--quick", action="store_true",
+                        help="a tiny config and one repetition: checks that everything runs "
+                             "(seconds), the numbers mean nothing")
+    parser.add_argument("--reps", type=int, default=None, metavar="N",
+                        help="timed repetitions per row after the warm-up (default: 3)")
+    parser.add_argument("--device", default=None,
+                        help="cpu, cuda, cuda:N or mps (default: the best available, "
+                             "or $LLMS_FROM_SCRATCH_DEVICE)")
+    parser.add_argument("--no-transformers", action="store_true",
+                        help="skip the Hugging Face transformers rows")
+
+
+def run_cli(args):
+    """Entry point of ``llms-from-scratch bench``."""
+    from .device import get_device
+
+    if args.reps is not None and args.reps < 1:
+        raise ValueError(f"--reps must be at least 1, got {args.reps}")
+    try:
+        device = get_device(args.device)
+    except RuntimeError as err:
+        raise ValueError(str(err)) from None
+    main(device, quick=args.quick, json_path=args.json, reps=args.reps,
+         include_transformers=not args.no_transformers)
+    return 0

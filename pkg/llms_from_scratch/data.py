@@ -1,0 +1,214 @@
+"""Token files for pretraining: tokenise a text once, memory-map it afterwards.
+
+``prepare_tokens`` turns a text into two flat files of token IDs,
+``train.bin`` and ``val.bin`` (the first 90% and the last 10% of the text by
+default), plus ``meta.json`` describing them: the tokenizer, the character
+vocabulary of a char-level tokenizer, the NumPy dtype and the text's
+SHA-256. The IDs are stored as ``uint16`` when the vocabulary has at most
+65,535 entries (a char-level vocabulary, GPT-2's 50,257 BPE tokens) and as
+``uint32`` otherwise. ``load_split`` opens a file as a read-only
+``numpy.memmap``, so a training run touches only the windows it samples.
+
+Two tokenizers are supported:
+
+- ``"char"``: one token per Unicode character, the vocabulary being the
+  sorted set of characters of the text (``CharTokenizer``);
+- ``"gpt2"``: OpenAI's GPT-2 byte-pair encoding through tiktoken.
+"""
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_VERSION = 1
+TOKENIZERS = ("char", "gpt2")
+META_NAME = "meta.json"
+SPLIT_FILES = {"train": "train.bin", "val": "val.bin"}
+
+
+class CharTokenizer:
+    """A character-level tokenizer: token ``i`` is the character ``chars[i]``.
+
+    It offers the parts of tiktoken's interface that the package uses
+    (``encode``, ``decode``, ``decode_single_token_bytes``, ``n_vocab``,
+    ``eot_token``); it has no end-of-text token, so ``eot_token`` is None.
+    """
+
+    def __init__(self, chars):
+        if not isinstance(chars, str) or not chars:
+            raise ValueError("a char-level vocabulary must be a non-empty string")
+        if len(set(chars)) != len(chars):
+            raise ValueError("a char-level vocabulary must not repeat characters")
+        self.chars = chars
+        self._ids = {ch: i for i, ch in enumerate(chars)}
+        self.n_vocab = len(chars)
+        self.eot_token = None
+
+    @classmethod
+    def from_text(cls, text):
+        """The vocabulary of every distinct character in ``text``, sorted."""
+        if not text:
+            raise ValueError("the text is empty; there is nothing to build a vocabulary from")
+        return cls("".join(sorted(set(text))))
+
+    def encode(self, text, allowed_special=None):  # noqa: ARG002 (tiktoken's signature)
+        try:
+            return [self._ids[ch] for ch in text]
+        except KeyError as err:
+            raise ValueError(f"the character {err.args[0]!r} is not in the model's "
+                             f"vocabulary of {self.n_vocab} characters") from None
+
+    def decode(self, ids):
+        return "".join(self.chars[i] for i in ids)
+
+    def decode_single_token_bytes(self, token):
+        if not 0 <= token < self.n_vocab:
+            raise KeyError(token)
+        return self.chars[token].encode("utf-8")
+
+    def spec(self):
+        """What a checkpoint stores to rebuild this tokenizer."""
+        return {"kind": "char", "chars": self.chars}
+
+
+def tokenizer_from_spec(spec):
+    """A tokenizer from a checkpoint's ``{"kind": ..., ...}`` entry."""
+    if not isinstance(spec, dict) or spec.get("kind") not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer entry {spec!r}; expected "
+                         '{"kind": "char", "chars": ...} or {"kind": "gpt2"}')
+    if spec["kind"] == "char":
+        return CharTokenizer(spec.get("chars"))
+    from .assets import gpt2_tokenizer
+
+    return gpt2_tokenizer()
+
+
+def token_dtype(vocab_size):
+    """The smallest unsigned NumPy dtype used for IDs of ``vocab_size`` tokens."""
+    return np.dtype(np.uint16) if vocab_size <= 65535 else np.dtype(np.uint32)
+
+
+def read_text_file(path):
+    """The contents of a UTF-8 text file; ``ValueError`` if it is not UTF-8 or empty."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"no text file at {path}")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")  # a leading byte-order mark is dropped
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text (invalid byte 0x{data[err.start]:02x} at "
+                         f"offset {err.start}); convert it first, e.g. iconv -f SHIFT_JIS "
+                         "-t UTF-8") from None
+    if not text.strip():
+        raise ValueError(f"{path} is empty")
+    return text
+
+
+def text_digest(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _write_atomic(path, data):
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def read_meta(data_dir):
+    """``meta.json`` of a prepared folder, or None if it is missing or unreadable."""
+    try:
+        meta = json.loads((Path(data_dir) / META_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def _is_complete(data_dir, meta):
+    try:
+        dtype = np.dtype(meta["dtype"])
+        return all((Path(data_dir) / name).stat().st_size
+                   == meta[f"{split}_tokens"] * dtype.itemsize
+                   for split, name in SPLIT_FILES.items())
+    except (OSError, KeyError, TypeError):
+        return False
+
+
+def prepare_tokens(text, tokenizer, data_dir, val_fraction=0.1, source=""):
+    """Tokenise ``text`` into ``data_dir`` (once) and return its metadata dict.
+
+    If ``data_dir`` already holds the tokens of the same text, tokenizer and
+    split, nothing is done. Each file is written to a temporary name and
+    renamed, ``meta.json`` last, so an interrupted run leaves no half-written
+    data that looks complete.
+    """
+    if tokenizer not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer {tokenizer!r}; use {' or '.join(TOKENIZERS)}")
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"the validation fraction must be in (0, 1), got {val_fraction!r}")
+    data_dir = Path(data_dir)
+    digest = text_digest(text)
+    meta = read_meta(data_dir)
+    if (meta is not None and meta.get("format") == FORMAT_VERSION
+            and meta.get("sha256") == digest and meta.get("tokenizer") == tokenizer
+            and meta.get("val_fraction") == val_fraction and _is_complete(data_dir, meta)):
+        return meta
+
+    if tokenizer == "char":
+        tok = CharTokenizer.from_text(text)
+        ids = tok.encode(text)
+    else:
+        from .assets import gpt2_tokenizer
+
+        tok = gpt2_tokenizer()
+        ids = tok.encode_ordinary(text)
+    vocab_size = tok.n_vocab
+    dtype = token_dtype(vocab_size)
+    ids = np.asarray(ids, dtype=dtype)
+    n_train = int(len(ids) * (1.0 - val_fraction))
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomic(data_dir / SPLIT_FILES["train"], ids[:n_train].tobytes())
+    _write_atomic(data_dir / SPLIT_FILES["val"], ids[n_train:].tobytes())
+    meta = {
+        "format": FORMAT_VERSION,
+        "source": source,
+        "sha256": digest,
+        "tokenizer": tokenizer,
+        "vocab_size": int(vocab_size),
+        "dtype": dtype.name,
+        "val_fraction": val_fraction,
+        "characters": len(text),
+        "train_tokens": int(n_train),
+        "val_tokens": int(len(ids) - n_train),
+    }
+    if tokenizer == "char":
+        meta["chars"] = tok.chars
+    _write_atomic(data_dir / META_NAME,
+                  (json.dumps(meta, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    return meta
+
+
+def load_split(data_dir, meta, split):
+    """The token IDs of ``split`` ("train" or "val") as a read-only memmap."""
+    path = Path(data_dir) / SPLIT_FILES[split]
+    dtype = np.dtype(meta["dtype"])
+    expected = meta[f"{split}_tokens"]
+    if not path.is_file() or path.stat().st_size != expected * dtype.itemsize:
+        raise ValueError(f"{path} does not hold the {expected} tokens that {META_NAME} "
+                         "announces; delete the folder to prepare the data again")
+    return np.memmap(path, dtype=dtype, mode="r")
+
+
+def tokenizer_from_meta(meta):
+    if meta["tokenizer"] == "char":
+        return CharTokenizer(meta["chars"])
+    return tokenizer_from_spec({"kind": "gpt2"})
+
+
+__all__ = ["CharTokenizer", "FORMAT_VERSION", "TOKENIZERS", "load_split", "prepare_tokens",
+           "read_meta", "read_text_file", "text_digest", "token_dtype", "tokenizer_from_meta",
+           "tokenizer_from_spec"]

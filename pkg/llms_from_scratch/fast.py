@@ -1,0 +1,208 @@
+"""A faster GPT with the same weights as the book's ``GPTModel``.
+
+``GPTModelFast`` computes exactly the function of ``ch04.GPTModel`` and has
+the same ``state_dict`` (keys and shapes), so weights move between the two
+with ``load_state_dict``. It is faster because it uses PyTorch's fused
+kernels where the book spells the maths out step by step:
+
+- one matrix multiplication for query, key and value (the three weights are
+  concatenated at forward time, so their parameter names stay
+  ``W_query``/``W_key``/``W_value``),
+- ``F.scaled_dot_product_attention`` with ``is_causal=True`` (flash or
+  memory-efficient kernels where the device has them, and no mask tensor),
+- ``F.layer_norm`` and ``F.gelu(approximate="tanh")`` instead of chains of
+  elementwise operations.
+
+``tie_weights=True`` shares the output head with the token embedding, as
+GPT-2 does. Generation with a KV cache lives in ``kvcache``.
+"""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .ch04 import check_gpt_config
+
+
+class FastLayerNorm(nn.Module):
+    """``ch04.LayerNorm`` through PyTorch's fused kernel (same ``scale``/``shift``)."""
+
+    def __init__(self, emb_dim, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.scale = nn.Parameter(torch.ones(emb_dim))
+        self.shift = nn.Parameter(torch.zeros(emb_dim))
+
+    def forward(self, x):
+        return F.layer_norm(x, self.scale.shape, weight=self.scale, bias=self.shift,
+                            eps=self.eps)
+
+
+class FastGELU(nn.Module):
+    """The tanh approximation of GELU in one fused kernel."""
+
+    def forward(self, x):
+        return F.gelu(x, approximate="tanh")
+
+
+class FastFeedForward(nn.Module):
+    """``ch04.FeedForward`` with the fused GELU; keys ``layers.0`` and ``layers.2``."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Linear(cfg["emb_dim"], 4 * cfg["emb_dim"]),
+            FastGELU(),
+            nn.Linear(4 * cfg["emb_dim"], cfg["emb_dim"]),
+        )
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class FastMultiHeadAttention(nn.Module):
+    """Causal multi-head attention with a fused QKV projection and SDPA.
+
+    The parameters are those of ``ch03.MultiHeadAttention`` (``W_query``,
+    ``W_key``, ``W_value``, ``out_proj``) but there is no mask buffer: the
+    causal structure is passed to the attention kernel as ``is_causal``.
+    """
+
+    def __init__(self, d_in, d_out, num_heads, dropout, qkv_bias=False):
+        super().__init__()
+        if num_heads <= 0 or d_out % num_heads != 0:
+            raise ValueError(f"d_out ({d_out}) must be divisible by num_heads ({num_heads})")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        self.d_out = d_out
+        self.num_heads = num_heads
+        self.head_dim = d_out // num_heads
+        self.dropout = dropout
+        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.out_proj = nn.Linear(d_out, d_out)
+        self._fused_cache = None  # (key, weight, bias) of the concatenation, see below
+
+    def _qkv_params(self):
+        linears = (self.W_query, self.W_key, self.W_value)
+        return [lin.weight for lin in linears] + \
+            [lin.bias for lin in linears if lin.bias is not None]
+
+    def fused_qkv_weight(self):
+        """The (3 * d_out, d_in) weight and (3 * d_out,) bias (or None) of the fused matmul.
+
+        With autograd on, they are concatenated afresh each call (one copy of
+        3*d_out*d_in numbers, small next to the matmul), so gradients flow to
+        ``W_query``/``W_key``/``W_value``, whose names keep the ``state_dict``
+        the book's. Without autograd (generation), the concatenation is kept
+        and reused until a parameter changes (its ``_version`` counts in-place
+        updates such as optimizer steps and ``load_state_dict``).
+        """
+        params = self._qkv_params()
+        if torch.is_grad_enabled():
+            self._fused_cache = None  # training: free the copy
+        else:
+            key = tuple((p.data_ptr(), p._version, p.dtype, p.device) for p in params)
+            cached = getattr(self, "_fused_cache", None)
+            if cached is not None and cached[0] == key:
+                return cached[1], cached[2]
+        weight = torch.cat(params[:3])
+        bias = torch.cat(params[3:]) if len(params) > 3 else None
+        if not torch.is_grad_enabled():
+            self._fused_cache = (key, weight, bias)
+        return weight, bias
+
+    def project_qkv(self, x):
+        """Query, key and value from one matmul, each (B, n_heads, T, head_dim)."""
+        b, t, _ = x.shape
+        weight, bias = self.fused_qkv_weight()
+        qkv = F.linear(x, weight, bias)  # (B, T, 3 * d_out)
+        qkv = qkv.view(b, t, 3, self.num_heads, self.head_dim)
+        qkv = qkv.permute(2, 0, 3, 1, 4)  # (3, B, n_heads, T, head_dim)
+        return qkv[0], qkv[1], qkv[2]
+
+    def merge_heads(self, context):
+        """(B, n_heads, T, head_dim) -> out_proj of (B, T, d_out)."""
+        b, _, t, _ = context.shape
+        context = context.transpose(1, 2).reshape(b, t, self.d_out)
+        return self.out_proj(context)
+
+    def forward(self, x):  # x: (B, T, d_in)
+        queries, keys, values = self.project_qkv(x)
+        context = F.scaled_dot_product_attention(
+            queries, keys, values, is_causal=True,
+            dropout_p=self.dropout if self.training else 0.0,
+        )  # (B, n_heads, T, head_dim)
+        return self.merge_heads(context)
+
+
+class FastTransformerBlock(nn.Module):
+    """``ch04.TransformerBlock`` built from the fused pieces above."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.att = FastMultiHeadAttention(
+            d_in=cfg["emb_dim"], d_out=cfg["emb_dim"], num_heads=cfg["n_heads"],
+            dropout=cfg["drop_rate"], qkv_bias=cfg["qkv_bias"],
+        )
+        self.ff = FastFeedForward(cfg)
+        self.norm1 = FastLayerNorm(cfg["emb_dim"])
+        self.norm2 = FastLayerNorm(cfg["emb_dim"])
+        self.drop_shortcut = nn.Dropout(cfg["drop_rate"])
+
+    def forward(self, x):  # x: (B, T, emb_dim)
+        x = x + self.drop_shortcut(self.att(self.norm1(x)))
+        x = x + self.drop_shortcut(self.ff(self.norm2(x)))
+        return x
+
+
+class GPTModelFast(nn.Module):
+    """``ch04.GPTModel`` with fused kernels; the same config and ``state_dict``.
+
+    ``tie_weights=True`` makes ``out_head.weight`` the same Parameter as
+    ``tok_emb.weight`` (GPT-2's weight tying); the ``state_dict`` still lists
+    both keys, as a tied ``GPTModel`` does.
+    """
+
+    def __init__(self, cfg, tie_weights=False):
+        super().__init__()
+        check_gpt_config(cfg)
+        if not isinstance(tie_weights, bool):
+            raise TypeError(f"tie_weights must be True or False, got {tie_weights!r}")
+        self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
+        self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
+        self.drop_emb = nn.Dropout(cfg["drop_rate"])
+        self.trf_blocks = nn.Sequential(
+            *[FastTransformerBlock(cfg) for _ in range(cfg["n_layers"])]
+        )
+        self.final_norm = FastLayerNorm(cfg["emb_dim"])
+        self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
+        if tie_weights:
+            self.out_head.weight = self.tok_emb.weight
+
+    @property
+    def weights_tied(self):
+        """Whether the output head shares its weight with the token embedding."""
+        return self.out_head.weight is self.tok_emb.weight
+
+    def forward(self, in_idx):  # in_idx: (B, T) token IDs
+        if not torch.is_tensor(in_idx) or in_idx.dim() != 2:
+            raise ValueError("in_idx must be a 2-D tensor of token IDs, shape (batch, tokens)")
+        seq_len = in_idx.shape[1]
+        context_length = self.pos_emb.num_embeddings
+        if seq_len > context_length:
+            raise ValueError(
+                f"got {seq_len} tokens but the model's context_length is {context_length}; "
+                "crop the input to its last context_length tokens"
+            )
+        positions = torch.arange(seq_len, device=in_idx.device)
+        x = self.tok_emb(in_idx) + self.pos_emb(positions)  # (B, T, emb_dim)
+        x = self.drop_emb(x)
+        x = self.trf_blocks(x)
+        x = self.final_norm(x)
+        return self.out_head(x)  # (B, T, vocab_size) logits
+
+
+__all__ = ["FastFeedForward", "FastGELU", "FastLayerNorm", "FastMultiHeadAttention",
+           "FastTransformerBlock", "GPTModelFast"]

@@ -1,0 +1,233 @@
+"""Generation with a key-value (KV) cache.
+
+Without a cache, every new token runs the model over the whole context again,
+recomputing keys and values that did not change. With a cache, each layer
+keeps the keys and values of the tokens seen so far, and a step only
+processes the one new token.
+
+The functions here work for both the book's ``ch04.GPTModel`` and
+``fast.GPTModelFast``: they run the model's own submodules (``tok_emb``,
+``pos_emb``, ``trf_blocks[i].norm1/att/ff/norm2``, ``final_norm``,
+``out_head``) and only replace the attention step, so the book's class stays
+as it is.
+
+The cache is preallocated to the window (``context_size``) tokens. GPT-2's
+position embeddings are absolute, so once the sequence is longer than the
+window, cropping shifts every position and the cached keys no longer fit;
+``generate_cached`` then rebuilds the cache from the last ``context_size``
+tokens each step, which gives exactly the outputs of uncached generation
+with cropping (``ch05.generate``).
+"""
+
+import torch
+import torch.nn.functional as F
+
+from .ch04 import _check_generation_args
+from .ch05 import _check_sampling_args, _top_p_filter
+
+
+class KVCache:
+    """Keys and values of every layer, preallocated for ``max_len`` tokens.
+
+    The storage is allocated on the first ``update`` (so it takes the
+    dtype and device of the keys, e.g. bfloat16 under autocast) and reused
+    after ``reset``.
+    """
+
+    def __init__(self, n_layers, max_len):
+        for name, value in (("n_layers", n_layers), ("max_len", max_len)):
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        self.n_layers = n_layers
+        self.max_len = max_len
+        self.keys = None  # (n_layers, B, n_heads, max_len, head_dim)
+        self.values = None
+        self.length = 0  # tokens stored so far (the same in every layer)
+
+    def reset(self):
+        """Forget the stored tokens; the memory is kept for reuse."""
+        self.length = 0
+
+    @property
+    def free(self):
+        """How many more tokens fit."""
+        return self.max_len - self.length
+
+    def _allocate(self, like):  # like: (B, n_heads, T, head_dim)
+        b, h, _, d = like.shape
+        shape = (self.n_layers, b, h, self.max_len, d)
+        if self.keys is None or self.keys.shape != shape or self.keys.dtype != like.dtype \
+                or self.keys.device != like.device:
+            self.keys = torch.empty(shape, dtype=like.dtype, device=like.device)
+            self.values = torch.empty(shape, dtype=like.dtype, device=like.device)
+
+    def update(self, layer, new_keys, new_values):
+        """Store the new tokens' keys/values of ``layer``; return all stored so far.
+
+        ``new_keys`` and ``new_values`` are (B, n_heads, T, head_dim); the
+        returned views are (B, n_heads, length + T, head_dim). The cache's
+        ``length`` advances only with ``advance`` (after the last layer).
+        """
+        t = new_keys.shape[2]
+        if t > self.free:
+            raise ValueError(f"{t} new tokens do not fit: the cache holds {self.length} of "
+                             f"{self.max_len}; reset it and prefill a cropped context")
+        if layer == 0 and self.length == 0:
+            self._allocate(new_keys)
+        end = self.length + t
+        self.keys[layer, :, :, self.length:end] = new_keys
+        self.values[layer, :, :, self.length:end] = new_values
+        return self.keys[layer, :, :, :end], self.values[layer, :, :, :end]
+
+    def advance(self, t):
+        self.length += t
+
+
+def _qkv(att, x):
+    """Query, key, value of an attention module, each (B, n_heads, T, head_dim)."""
+    if hasattr(att, "project_qkv"):  # GPTModelFast: one fused matmul
+        return att.project_qkv(x)
+    b, t, _ = x.shape
+
+    def split_heads(y):  # (B, T, d_out) -> (B, n_heads, T, head_dim)
+        return y.view(b, t, att.num_heads, att.head_dim).transpose(1, 2)
+
+    return split_heads(att.W_query(x)), split_heads(att.W_key(x)), split_heads(att.W_value(x))
+
+
+def _attend(queries, keys, values, start):
+    """Causal attention of T new queries at positions start.. over all stored keys."""
+    t = queries.shape[2]
+    if t == 1:  # one new token may look at every stored token: no mask needed
+        return F.scaled_dot_product_attention(queries, keys, values)
+    if start == 0:
+        return F.scaled_dot_product_attention(queries, keys, values, is_causal=True)
+    # Query i sits at position start + i and may see keys 0..start + i.
+    total = keys.shape[2]
+    rows = torch.arange(t, device=queries.device).unsqueeze(1) + start
+    allowed = torch.arange(total, device=queries.device).unsqueeze(0) <= rows  # (T, total)
+    return F.scaled_dot_product_attention(queries, keys, values, attn_mask=allowed)
+
+
+def _merge_heads(att, context):
+    if hasattr(att, "merge_heads"):
+        return att.merge_heads(context)
+    b, _, t, _ = context.shape
+    return att.out_proj(context.transpose(1, 2).reshape(b, t, att.d_out))
+
+
+def forward_cached(model, idx, cache, last_only=False, head_weight_t=None):
+    """Run ``model`` on the new tokens ``idx`` (B, T), reading and filling ``cache``.
+
+    The tokens take the positions ``cache.length ..``; returns the logits
+    (B, T, vocab_size), or only the last token's (B, 1, vocab_size) with
+    ``last_only=True`` (generation needs no more, and the output head is the
+    largest matmul). Dropout is skipped (use the model in eval mode).
+
+    ``head_weight_t`` may hold ``model.out_head.weight.t().contiguous()``,
+    the output head laid out (emb_dim, vocab_size): for one token the head
+    is a matrix-vector product that streams vocab_size x emb_dim weights
+    from memory, and on CPUs this layout was measured to stream markedly
+    faster than ``nn.Linear``'s (vocab_size, emb_dim) one.
+    """
+    if not torch.is_tensor(idx) or idx.dim() != 2 or idx.shape[1] == 0:
+        raise ValueError("idx must be a 2-D tensor of token IDs, shape (batch, tokens), "
+                         "with at least one token")
+    if not isinstance(cache, KVCache):
+        raise TypeError(f"cache must be a KVCache, got {type(cache).__name__}")
+    if cache.n_layers != len(model.trf_blocks):
+        raise ValueError(f"the cache has {cache.n_layers} layers, the model "
+                         f"{len(model.trf_blocks)}")
+    start, t = cache.length, idx.shape[1]
+    if start + t > model.pos_emb.num_embeddings:
+        raise ValueError(f"positions up to {start + t} exceed the model's context_length "
+                         f"({model.pos_emb.num_embeddings})")
+    positions = torch.arange(start, start + t, device=idx.device)
+    x = model.tok_emb(idx) + model.pos_emb(positions)  # (B, T, emb_dim)
+    for layer, block in enumerate(model.trf_blocks):
+        att = block.att
+        queries, keys, values = _qkv(att, block.norm1(x))  # (B, n_heads, T, head_dim)
+        keys, values = cache.update(layer, keys, values)  # (B, n_heads, start + T, head_dim)
+        x = x + _merge_heads(att, _attend(queries, keys, values, start))
+        x = x + block.ff(block.norm2(x))
+    cache.advance(t)
+    if last_only:
+        x = x[:, -1:]  # (B, 1, emb_dim)
+    x = model.final_norm(x)
+    if head_weight_t is None:
+        return model.out_head(x)  # (B, T or 1, vocab_size)
+    logits = x @ head_weight_t  # (B, T or 1, vocab_size)
+    return logits if model.out_head.bias is None else logits + model.out_head.bias
+
+
+def _pick_next(logits, temperature, top_k, top_p):
+    """The next token IDs (B, 1) from last-position logits (B, vocab), as ch05.generate."""
+    if top_k is not None:
+        kth_largest = torch.topk(logits, top_k, dim=-1).values[:, -1:]
+        logits = logits.masked_fill(logits < kth_largest, float("-inf"))
+    if temperature > 0.0:
+        logits = logits / temperature
+        if top_p is not None and top_p < 1.0:
+            logits = _top_p_filter(logits, top_p)
+        probs = torch.softmax(logits, dim=-1)
+        return torch.multinomial(probs, num_samples=1)
+    return torch.argmax(logits, dim=-1, keepdim=True)
+
+
+def generate_cached(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=None,
+                    top_p=None, eos_id=None):
+    """``ch05.generate`` with a KV cache: the same arguments and the same results.
+
+    - ``temperature=0.0`` is greedy; a positive temperature samples.
+    - ``top_k`` / ``top_p`` restrict the candidates before sampling.
+    - ``eos_id`` stops once every sequence in the batch produced it (it is
+      not appended).
+
+    Only the prompt (cropped to its last ``context_size`` tokens) is run in
+    full; after that each step runs one token. When the sequence outgrows
+    ``context_size``, the window slides and the cache is rebuilt from the
+    last ``context_size`` tokens, exactly as uncached generation crops.
+    """
+    _check_generation_args(idx, max_new_tokens, context_size)
+    vocab_size = model.out_head.out_features
+    _check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size)
+    context_length = model.pos_emb.num_embeddings
+    if context_size > context_length:
+        raise ValueError(f"context_size ({context_size}) exceeds the model's context_length "
+                         f"({context_length})")
+    if max_new_tokens == 0:
+        return idx
+
+    cache = KVCache(len(model.trf_blocks), context_size)
+    with torch.inference_mode():
+        # One transposed copy of the head for the whole call (see forward_cached);
+        # it costs vocab_size * emb_dim numbers of memory while generating.
+        head_t = model.out_head.weight.t().contiguous()  # (emb_dim, vocab_size)
+
+        def run(tokens):
+            return forward_cached(model, tokens, cache, last_only=True,
+                                  head_weight_t=head_t)[:, -1]  # (B, vocab_size)
+
+        logits = run(idx[:, -context_size:])
+        new_ids = []
+        for step in range(max_new_tokens):
+            next_id = _pick_next(logits, temperature, top_k, top_p)  # (B, 1)
+            if eos_id is not None and bool((next_id == eos_id).all()):
+                break
+            new_ids.append(next_id)
+            if step == max_new_tokens - 1:
+                break
+            if cache.free == 0:
+                # The window slides: every position shifts, so rebuild the cache.
+                window = torch.cat([idx] + new_ids, dim=1)[:, -context_size:]
+                cache.reset()
+                logits = run(window)
+            else:
+                logits = run(next_id)
+    if not new_ids:
+        return idx
+    # inference_mode tensors cannot be used by autograd later; clone them out.
+    return torch.cat([idx] + [t.clone() for t in new_ids], dim=1)
+
+
+__all__ = ["KVCache", "forward_cached", "generate_cached"]

@@ -1,0 +1,84 @@
+import json
+
+import pytest
+import torch
+
+from llms_from_scratch import bench
+from llms_from_scratch.cli import main
+
+
+def test_quick_bench_command_writes_json_and_a_table(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    assert main(["bench", "--quick", "--no-transformers", "--device", "cpu",
+                 "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "tokens/s" in out and "GPTModelFast" in out and "generate_cached" in out
+    result = json.loads(path.read_text())
+    assert result["quick"] is True
+    assert set(result["peak_gflops"]) == {"float32", "bf16"}
+    assert all(v > 0 for v in result["peak_gflops"].values())
+    trains = {(r["model"], r["precision"], r["tied"]) for r in result["train"]
+              if r["adamw"] == "fused"}
+    assert trains == {(m, p, t) for t in (False, True)
+                      for m, p in (("GPTModel", "float32"), ("GPTModelFast", "float32"),
+                                   ("GPTModelFast", "bf16"))}
+    assert all(r["tokens_per_s"] > 0 and r["mfu"] > 0 for r in result["train"])
+    methods = {(r["model"], r["method"]) for r in result["generate"]}
+    assert ("GPTModel", "generate_text_simple") in methods
+    assert ("GPTModelFast", "generate_cached") in methods
+    assert all(r["tokens_per_s"] > 0 for r in result["generate"])
+    assert {t["target"] for t in result["targets"]} >= {
+        "train bf16 / float32 GPTModelFast (untied)",
+        "generate cached GPTModelFast / uncached GPTModel"}
+
+
+def test_flops_formula_for_gpt2_124m():
+    cfg = bench.GPT2_124M_BENCH
+    n = 12 * 12 * 768 ** 2 + 50257 * 768
+    assert bench.matmul_params(cfg) == n
+    assert bench.train_flops_per_token(cfg) == 6 * n + 12 * 12 * 768 * 256
+
+
+def test_targets_are_judged_from_the_rows():
+    result = {
+        "train": [
+            {"model": "GPTModel", "precision": "float32", "tied": False,
+             "tokens_per_s": 100.0, "mfu": 0.5},
+            {"model": "GPTModelFast", "precision": "float32", "tied": False,
+             "tokens_per_s": 130.0, "mfu": 0.65},
+            {"model": "GPTModelFast", "precision": "bf16", "tied": False,
+             "tokens_per_s": 260.0, "mfu": 0.4},
+        ],
+        "generate": [
+            {"model": "GPTModel", "cached": False, "tokens_per_s": 10.0},
+            {"model": "GPTModelFast", "cached": True, "tokens_per_s": 50.0},
+        ],
+    }
+    targets = {t["target"]: t for t in bench.check_targets(result)}
+    assert targets["train float32 GPTModelFast / GPTModel (untied)"]["met"] is True
+    assert targets["train float32 GPTModelFast MFU (untied)"]["met"] is False
+    assert targets["train bf16 / float32 GPTModelFast (untied)"]["value"] == pytest.approx(2.0)
+    assert targets["generate cached GPTModelFast / uncached GPTModel"]["met"] is True
+    assert targets["train float32 GPTModelFast / transformers (untied)"]["met"] is None
+
+
+def test_transformers_model_has_the_same_size_and_tying():
+    pytest.importorskip("transformers")
+    cfg = bench.QUICK_BENCH
+    for tied in (False, True):
+        hf = bench._hf_model(cfg, tied)
+        ours = bench._fast_model(cfg, tied)
+        n_hf = sum(p.numel() for p in hf.parameters())
+        n_ours = sum(p.numel() for p in ours.parameters())
+        assert n_hf == n_ours
+    seconds = bench.time_generation("transformers", hf, cfg, torch.device("cpu"), 3, reps=1)
+    assert seconds > 0
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="reps"):
+        bench.run_benchmark("cpu", quick=True, reps=0)
+    with pytest.raises(ValueError, match="kind"):
+        bench.time_generation("nope", bench._fast_model(bench.QUICK_BENCH, False),
+                              bench.QUICK_BENCH, torch.device("cpu"), 2, reps=1)
+    assert main(["bench", "--quick", "--reps", "0"]) == 1

@@ -1,0 +1,132 @@
+import pytest
+import torch
+
+from llms_from_scratch.ch04 import GPTModel
+from llms_from_scratch.fast import GPTModelFast
+
+
+def _cfg(**overrides):
+    cfg = {"vocab_size": 97, "context_length": 16, "emb_dim": 32, "n_heads": 4,
+           "n_layers": 2, "drop_rate": 0.0, "qkv_bias": False}
+    cfg.update(overrides)
+    return cfg
+
+
+CONFIGS = [
+    _cfg(),
+    _cfg(qkv_bias=True),
+    _cfg(emb_dim=48, n_heads=3, n_layers=3, qkv_bias=True),
+    _cfg(emb_dim=64, n_heads=8, n_layers=1, context_length=24, drop_rate=0.1),
+]
+
+
+def test_state_dict_keys_and_shapes_match_gptmodel(tiny_cfg):
+    book = GPTModel(tiny_cfg).state_dict()
+    fast = GPTModelFast(tiny_cfg).state_dict()
+    assert list(book) == list(fast)
+    for key in book:
+        assert book[key].shape == fast[key].shape, key
+
+
+@pytest.mark.parametrize("cfg", CONFIGS)
+def test_logits_equal_gptmodel_in_float32(cfg):
+    book = GPTModel(cfg).eval()
+    fast = GPTModelFast(cfg).eval()
+    fast.load_state_dict(book.state_dict())
+    idx = torch.randint(0, cfg["vocab_size"], (3, cfg["context_length"]))
+    with torch.no_grad():
+        for t in (1, 5, cfg["context_length"]):
+            torch.testing.assert_close(fast(idx[:, :t]), book(idx[:, :t]), atol=1e-5, rtol=0)
+
+
+def test_weights_move_back_to_gptmodel():
+    cfg = _cfg(qkv_bias=True)
+    fast = GPTModelFast(cfg).eval()
+    book = GPTModel(cfg).eval()
+    book.load_state_dict(fast.state_dict())
+    idx = torch.randint(0, cfg["vocab_size"], (2, 10))
+    with torch.no_grad():
+        torch.testing.assert_close(book(idx), fast(idx), atol=1e-5, rtol=0)
+
+
+def test_gradients_match_gptmodel():
+    cfg = _cfg(qkv_bias=True)
+    book = GPTModel(cfg)
+    fast = GPTModelFast(cfg)
+    fast.load_state_dict(book.state_dict())
+    idx = torch.randint(0, cfg["vocab_size"], (2, 12))
+    book(idx).square().mean().backward()
+    fast(idx).square().mean().backward()
+    fast_grads = dict(fast.named_parameters())
+    for name, param in book.named_parameters():
+        torch.testing.assert_close(fast_grads[name].grad, param.grad, atol=1e-5, rtol=1e-4)
+
+
+def test_tie_weights_shares_the_embedding():
+    cfg = _cfg()
+    model = GPTModelFast(cfg, tie_weights=True)
+    assert model.weights_tied
+    assert model.out_head.weight is model.tok_emb.weight
+    untied = GPTModelFast(cfg)
+    assert not untied.weights_tied
+    n_tied = sum(p.numel() for p in model.parameters())
+    n_untied = sum(p.numel() for p in untied.parameters())
+    assert n_untied - n_tied == cfg["vocab_size"] * cfg["emb_dim"]
+    # A tied checkpoint loads into the book's model and gives the same logits.
+    book = GPTModel(cfg).eval()
+    book.load_state_dict(model.state_dict())
+    idx = torch.randint(0, cfg["vocab_size"], (1, 8))
+    with torch.no_grad():
+        torch.testing.assert_close(book(idx), model.eval()(idx), atol=1e-5, rtol=0)
+
+
+def test_dropout_is_active_in_training_mode():
+    cfg = _cfg(drop_rate=0.5)
+    model = GPTModelFast(cfg).train()
+    idx = torch.randint(0, cfg["vocab_size"], (2, 8))
+    assert not torch.equal(model(idx), model(idx))
+    model.eval()
+    assert torch.equal(model(idx), model(idx))
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="divisible"):
+        GPTModelFast(_cfg(emb_dim=30))
+    with pytest.raises(TypeError, match="tie_weights"):
+        GPTModelFast(_cfg(), tie_weights="yes")
+    model = GPTModelFast(_cfg())
+    with pytest.raises(ValueError, match="context_length"):
+        model(torch.zeros(1, 17, dtype=torch.long))
+    with pytest.raises(ValueError, match="2-D"):
+        model(torch.zeros(5, dtype=torch.long))
+
+
+def test_fused_weight_is_reused_without_grad_and_refreshed_after_updates():
+    cfg = _cfg(qkv_bias=True)
+    model = GPTModelFast(cfg).eval()
+    att = model.trf_blocks[0].att
+    idx = torch.randint(0, cfg["vocab_size"], (1, 6))
+    with torch.no_grad():
+        before = model(idx)
+        first = att.fused_qkv_weight()[0]
+        assert att.fused_qkv_weight()[0] is first  # reused
+        att.W_key.weight.add_(1.0)  # an in-place update, as an optimizer step makes
+        refreshed = att.fused_qkv_weight()[0]
+    assert refreshed is not first
+    torch.testing.assert_close(refreshed[cfg["emb_dim"]:2 * cfg["emb_dim"]], att.W_key.weight)
+    with torch.no_grad():
+        assert not torch.allclose(model(idx), before)
+    # A training step after no-grad use still updates all three projections.
+    model.train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model(idx).square().mean().backward()
+    assert att.W_query.weight.grad is not None and att.W_value.bias.grad is not None
+    optimizer.step()
+    with torch.no_grad():
+        torch.testing.assert_close(att.fused_qkv_weight()[0][:cfg["emb_dim"]],
+                                   att.W_query.weight)
+    book = GPTModel(cfg).eval()
+    book.load_state_dict(model.state_dict())
+    model.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(model(idx), book(idx), atol=1e-5, rtol=0)
