@@ -918,6 +918,25 @@ def _top_p_filter(logits, top_p):
     return torch.full_like(logits, float("-inf")).scatter(-1, sorted_idx, sorted_logits)
 
 
+def sample_next_token(logits, temperature=0.0, top_k=None, top_p=None):
+    """Pick the next token IDs (B, 1) from last-position logits (B, vocab).
+
+    ``top_k`` first keeps the k largest logits; a positive ``temperature``
+    then divides the logits, ``top_p`` keeps the nucleus, and a token is
+    sampled; ``temperature=0.0`` takes the argmax instead.
+    """
+    if top_k is not None:
+        kth_largest = torch.topk(logits, top_k, dim=-1).values[:, -1:]
+        logits = logits.masked_fill(logits < kth_largest, float("-inf"))
+    if temperature > 0.0:
+        logits = logits / temperature
+        if top_p is not None and top_p < 1.0:
+            logits = _top_p_filter(logits, top_p)
+        probs = torch.softmax(logits, dim=-1)
+        return torch.multinomial(probs, num_samples=1)
+    return torch.argmax(logits, dim=-1, keepdim=True)
+
+
 def generate(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=None,
              eos_id=None, top_p=None):
     """Generate up to ``max_new_tokens`` tokens after the prompt ``idx``.
@@ -938,21 +957,7 @@ def generate(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=No
         idx_cond = idx[:, -context_size:]
         with torch.no_grad():
             logits = model(idx_cond)
-        logits = logits[:, -1, :]  # (B, vocab)
-
-        if top_k is not None:
-            kth_largest = torch.topk(logits, top_k, dim=-1).values[:, -1:]
-            logits = logits.masked_fill(logits < kth_largest, float("-inf"))
-
-        if temperature > 0.0:
-            logits = logits / temperature
-            if top_p is not None and top_p < 1.0:
-                logits = _top_p_filter(logits, top_p)
-            probs = torch.softmax(logits, dim=-1)
-            next_id = torch.multinomial(probs, num_samples=1)  # (B, 1)
-        else:
-            next_id = torch.argmax(logits, dim=-1, keepdim=True)
-
+        next_id = sample_next_token(logits[:, -1, :], temperature, top_k, top_p)  # (B, 1)
         if eos_id is not None and bool((next_id == eos_id).all()):
             break
         idx = torch.cat((idx, next_id), dim=1)

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from .ch04 import _check_generation_args
-from .ch05 import _check_sampling_args, _top_p_filter
+from .ch05 import _check_sampling_args, sample_next_token
 
 
 class KVCache:
@@ -160,20 +160,6 @@ def forward_cached(model, idx, cache, last_only=False, head_weight_t=None):
     return logits if model.out_head.bias is None else logits + model.out_head.bias
 
 
-def _pick_next(logits, temperature, top_k, top_p):
-    """The next token IDs (B, 1) from last-position logits (B, vocab), as ch05.generate."""
-    if top_k is not None:
-        kth_largest = torch.topk(logits, top_k, dim=-1).values[:, -1:]
-        logits = logits.masked_fill(logits < kth_largest, float("-inf"))
-    if temperature > 0.0:
-        logits = logits / temperature
-        if top_p is not None and top_p < 1.0:
-            logits = _top_p_filter(logits, top_p)
-        probs = torch.softmax(logits, dim=-1)
-        return torch.multinomial(probs, num_samples=1)
-    return torch.argmax(logits, dim=-1, keepdim=True)
-
-
 def generate_cached(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=None,
                     top_p=None, eos_id=None):
     """``ch05.generate`` with a KV cache: the same arguments and the same results.
@@ -211,7 +197,7 @@ def generate_cached(model, idx, max_new_tokens, context_size, temperature=0.0, t
         logits = run(idx[:, -context_size:])
         new_ids = []
         for step in range(max_new_tokens):
-            next_id = _pick_next(logits, temperature, top_k, top_p)  # (B, 1)
+            next_id = sample_next_token(logits, temperature, top_k, top_p)  # (B, 1)
             if eos_id is not None and bool((next_id == eos_id).all()):
                 break
             new_ids.append(next_id)
