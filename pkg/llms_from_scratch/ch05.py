@@ -218,7 +218,10 @@ def assign(left, right, name=None):
             f"the checkpoint has {tuple(right.shape)}; does the model config match "
             "the checkpoint's size (emb_dim, n_layers, context_length, vocab_size)?"
         )
-    return torch.nn.Parameter(right.detach().clone().to(dtype=left.dtype, device=left.device))
+    # contiguous: a transposed NumPy view would otherwise keep column-major strides,
+    # which sends matmuls down a different (numerically not identical) path
+    right = right.detach().clone(memory_format=torch.contiguous_format)
+    return torch.nn.Parameter(right.to(dtype=left.dtype, device=left.device))
 
 
 def load_weights_into_gpt(gpt, params):

@@ -214,6 +214,14 @@ def test_load_weights_into_gpt_maps_every_tensor(tiny_cfg):
                           blk["mlp"]["c_proj"]["w"].T)
     assert np.array_equal(model.trf_blocks[1].norm2.shift.detach().numpy(), blk["ln_2"]["b"])
     assert model.out_head.weight is model.tok_emb.weight
+    # transposed Conv1D weights are stored row-major like freshly built ones, so a
+    # loaded model computes bit for bit what a model holding the same values does
+    assert all(p.is_contiguous() for p in model.parameters())
+    twin = GPTModel(cfg).eval()
+    twin.load_state_dict(model.state_dict())
+    x = torch.randint(0, cfg["vocab_size"], (2, 5))
+    with torch.no_grad():
+        assert torch.equal(model.eval()(x), twin(x))
 
 
 def test_load_weights_into_gpt_names_the_mismatch(tiny_cfg):
