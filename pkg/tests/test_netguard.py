@@ -18,7 +18,7 @@ GUARD_DIR = Path(__file__).resolve().parents[2] / "tools" / "netguard"
 pytestmark = pytest.mark.skipif(not GUARD_DIR.is_dir(), reason="needs the repository's tools/")
 
 PROBE = r"""
-import http.server, socket, threading, urllib.request
+import http.server, socket, sys, threading, urllib.request
 
 server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
 threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -33,6 +33,8 @@ def attempt(fn):
 
 print("local", attempt(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()))
 print("localhost", attempt(lambda: socket.create_connection(("localhost", port), timeout=5).close()))
+if sys.argv[1] == "local-only":   # without the guard, never try to go out for real
+    raise SystemExit
 print("ip", attempt(lambda: socket.create_connection(("192.0.2.1", 80), timeout=5)))
 print("name", attempt(lambda: urllib.request.urlopen("https://example.com/", timeout=5)))
 print("invalid", attempt(lambda: socket.getaddrinfo("nothing.invalid", 80)))
@@ -45,7 +47,8 @@ def run_probe(tmp_path, guard_on):
     env.pop("LLMS_FROM_SCRATCH_NETGUARD", None)
     if guard_on:
         env["LLMS_FROM_SCRATCH_NETGUARD"] = str(log)
-    out = subprocess.run([sys.executable, "-c", PROBE], env=env, cwd=tmp_path,
+    mode = "all" if guard_on else "local-only"
+    out = subprocess.run([sys.executable, "-c", PROBE, mode], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     results = dict(line.split() for line in out.stdout.splitlines())
@@ -64,4 +67,4 @@ def test_guard_refuses_and_records_outside_connections(tmp_path):
 
 def test_guard_is_inactive_without_its_variable(tmp_path):
     results, log = run_probe(tmp_path, guard_on=False)
-    assert results["local"] == "ok" and log == ""
+    assert results == {"local": "ok", "localhost": "ok"} and log == ""
