@@ -31,8 +31,9 @@ def attempt(fn):
     except OSError as err:
         return type(err).__name__
 
-print("local", attempt(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()))
-print("localhost", attempt(lambda: socket.create_connection(("localhost", port), timeout=5).close()))
+url = f"http://127.0.0.1:{port}/"
+print("local", attempt(lambda: urllib.request.urlopen(url, timeout=5).read()))
+print("localhost", attempt(lambda: socket.create_connection(("localhost", port), 5).close()))
 if sys.argv[1] == "local-only":   # without the guard, never try to go out for real
     raise SystemExit
 print("ip", attempt(lambda: socket.create_connection(("192.0.2.1", 80), timeout=5)))
