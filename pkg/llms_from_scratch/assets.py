@@ -17,9 +17,11 @@ import hashlib
 import http.client
 import os
 import re
+import socket
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from dataclasses import dataclass
@@ -33,7 +35,18 @@ USER_AGENT = "llms-from-scratch (+https://pypi.org/project/llms-from-scratch/)"
 
 
 class DownloadError(RuntimeError):
-    """A file could not be downloaded or failed verification."""
+    """A file could not be downloaded or failed verification.
+
+    The message is one line that says what went wrong and what to do. ``url``,
+    ``reason`` (what went wrong, without advice) and ``advice`` are kept as
+    attributes where they are known, so that callers can reword the message.
+    """
+
+    def __init__(self, message, *, url=None, reason=None, advice=None):
+        super().__init__(message)
+        self.url = url
+        self.reason = reason
+        self.advice = advice
 
 
 @dataclass(frozen=True)
@@ -157,12 +170,32 @@ def _by_hand_hint(url, dest, sha256, zip_member=None):
     return hint
 
 
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+class _WriteError(Exception):
+    """Writing the local file failed (disk full, permissions): not worth a retry."""
+
+    def __init__(self, path, err):
+        super().__init__(f"cannot write {path}: {err.strerror or err}")
+        self.path = path
+
+
 def _open(url, offset, timeout):
     headers = {"User-Agent": USER_AGENT}
     if offset:
         headers["Range"] = f"bytes={offset}-"
     return urllib.request.urlopen(urllib.request.Request(url, headers=headers),
                                   timeout=timeout)
+
+
+def _content_length(response):
+    try:
+        length = int(response.headers.get("Content-Length"))
+    except (TypeError, ValueError):  # absent or garbled: read until the server closes
+        return None
+    return length if length >= 0 else None
 
 
 def _fetch_to_part(url, part, timeout, progress, desc):
@@ -180,22 +213,55 @@ def _fetch_to_part(url, part, timeout, progress, desc):
     with response:
         if offset and response.status != 206:  # server ignored Range: restart
             offset = 0
-        length = response.headers.get("Content-Length")
-        total = offset + int(length) if length is not None else None
+        length = _content_length(response)
+        total = offset + length if length is not None else None
         mode = "ab" if offset else "wb"
         received = offset
-        with open(part, mode) as f, tqdm(total=total, initial=offset, unit="B",
-                                         unit_scale=True, unit_divisor=1024, desc=desc,
-                                         disable=not progress, leave=False) as bar:
+        try:
+            f = open(part, mode)  # noqa: SIM115 (closed below)
+        except OSError as err:
+            raise _WriteError(part, err) from err
+        with f, tqdm(total=total, initial=offset, unit="B", unit_scale=True,
+                     unit_divisor=1024, desc=desc, disable=not progress, leave=False) as bar:
             while True:
                 chunk = response.read(1 << 16)
                 if not chunk:
                     break
-                f.write(chunk)
+                try:
+                    f.write(chunk)
+                except OSError as err:
+                    raise _WriteError(part, err) from err
                 received += len(chunk)
                 bar.update(len(chunk))
         if total is not None and received < total:
             raise http.client.IncompleteRead(b"", total - received)
+
+
+def _describe_failure(err, url, timeout):
+    """``(reason, retry)``: a one-line reason for a failed attempt, and whether to retry."""
+    if isinstance(err, urllib.error.HTTPError):
+        if 300 <= err.code < 400:  # urllib gave up following redirects
+            return (f"the server redirects in a loop or too often (HTTP {err.code}); the "
+                    "address is broken on the server's side", False)
+        text = f"the server answered HTTP {err.code} {_one_line(err.reason)}"
+        if 400 <= err.code < 500:
+            return text + " (the file is not, or no longer, at that address)", False
+        return text, True
+    reason = getattr(err, "reason", None) if isinstance(err, urllib.error.URLError) else err
+    if isinstance(reason, socket.gaierror):
+        host = urllib.parse.urlsplit(url).hostname
+        return (f"the host name {host} cannot be resolved ({_one_line(reason)}); there may "
+                "be no network connection, or the DNS does not answer", True)
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return f"the server did not answer within {timeout:g} s (timed out)", True
+    if isinstance(err, http.client.IncompleteRead):
+        return (f"the connection closed before the end of the file ({err.expected} more bytes "
+                "were expected)", True)
+    if isinstance(reason, ConnectionRefusedError):
+        return "the connection was refused (no network, or the server is down)", True
+    if isinstance(reason, str):
+        return _one_line(reason) or type(err).__name__, True
+    return _one_line(reason or err) or type(err).__name__, True
 
 
 def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=True,
@@ -203,13 +269,29 @@ def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=T
     """Download ``url`` to ``dest`` atomically and return ``dest`` as a ``Path``.
 
     The body goes to ``dest + '.part'``; after a transient failure (connection
-    refused or cut, timeout, 5xx) the next attempt resumes it. With ``sha256``
-    the finished file must match or it is deleted and ``DownloadError`` raised.
-    A 4xx answer is not retried.
+    refused or cut, timeout, name lookup, 5xx) the next attempt resumes it, and
+    so does the next call after an interruption (Ctrl-C). With ``sha256`` the
+    finished file must match or it is deleted. A 4xx answer, a redirect loop,
+    an invalid URL or a local write error is not retried. Every failure raises
+    ``DownloadError`` with a one-line message that says what to do; the final
+    name never holds a partial or unverified file.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
+    hint = _by_hand_hint(url, dest, sha256)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DownloadError(
+            f"cannot create the folder {dest.parent} for {url} ({_one_line(err)}); set "
+            f"${CACHE_ENV_VAR} (or the folder argument) to a writable folder",
+            url=url, reason=f"cannot create the folder {dest.parent}",
+            advice=f"Set ${CACHE_ENV_VAR} to a writable folder.") from err
+    try:
+        urllib.request.Request(url)
+    except ValueError as err:
+        raise DownloadError(f"{url!r} is not a valid http(s) URL ({_one_line(err)}); check "
+                            "the address", url=url, reason="not a valid URL") from None
     last_error = None
     for attempt in range(retries + 1):
         if attempt:
@@ -218,44 +300,68 @@ def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=T
             _fetch_to_part(url, part, timeout, progress, desc or dest.name)
             last_error = None
             break
-        except urllib.error.HTTPError as err:
+        except _WriteError as err:
+            raise DownloadError(
+                f"could not save {url}: {err}; free some disk space or choose a writable "
+                f"folder (${CACHE_ENV_VAR}), then run again", url=url, reason=str(err),
+                advice="Free some disk space or choose a writable folder, then run again."
+            ) from err.__cause__
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
+            # URLError (also HTTPError), cut connections, timeouts, TLS errors.
             last_error = err
-            if 400 <= err.code < 500:
+            if not _describe_failure(err, url, timeout)[1]:
                 break
-        except (urllib.error.URLError, http.client.HTTPException, ConnectionError,
-                TimeoutError) as err:
-            last_error = err
     if last_error is not None:
-        if isinstance(last_error, urllib.error.HTTPError) and 400 <= last_error.code < 500:
-            part.unlink(missing_ok=True)  # nothing of a 4xx answer is worth resuming
-        reason = getattr(last_error, "reason", None) or last_error
-        raise DownloadError(
-            f"could not download {url}: {reason}. {_by_hand_hint(url, dest, sha256)}."
-        ) from last_error
+        reason, retryable = _describe_failure(last_error, url, timeout)
+        if not retryable:
+            part.unlink(missing_ok=True)  # nothing of such an answer is worth resuming
+            advice = "Check the URL, or update llms-from-scratch if it is the package's."
+        else:
+            kept = part.stat().st_size if part.exists() else 0
+            resume = (f" (the {kept:,} bytes received so far are kept in {part} and the "
+                      "download resumes from there)" if kept else "")
+            advice = (f"Check the internet connection (and proxy settings) and run the "
+                      f"command again{resume}.")
+        raise DownloadError(f"could not download {url}: {reason}. {advice} {hint}.",
+                            url=url, reason=reason, advice=advice) from last_error
 
     if sha256 is not None:
         actual = sha256_of(part)
         if actual != sha256:
             part.unlink()
-            raise DownloadError(
-                f"{url} arrived with SHA-256 {actual}, expected {sha256}; the bad "
-                f"download was deleted, try again. {_by_hand_hint(url, dest, sha256)}."
-            )
-    os.replace(part, dest)
+            reason = f"the file arrived with SHA-256 {actual}, expected {sha256}"
+            advice = ("The bad download was deleted; run the command again (if it happens "
+                      "again, the file changed upstream or a proxy alters it).")
+            raise DownloadError(f"{url} arrived with SHA-256 {actual}, expected {sha256}. "
+                                f"{advice} {hint}.", url=url, reason=reason, advice=advice)
+    try:
+        os.replace(part, dest)
+    except OSError as err:
+        raise DownloadError(f"cannot store {url} at {dest} ({_one_line(err)}); remove what is "
+                            "in the way or choose another folder", url=url,
+                            reason=f"cannot store the file at {dest}") from err
     return dest
 
 
 def _extract_member(archive, member, dest, sha256):
-    with zipfile.ZipFile(archive) as zf:
-        names = [n for n in zf.namelist() if n.rsplit("/", 1)[-1] == member]
-        if not names:
-            raise DownloadError(f"{archive} has no member {member}; the archive changed "
-                                "upstream. Please report this.")
-        data = zf.read(names[0])
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            names = [n for n in zf.namelist() if n.rsplit("/", 1)[-1] == member]
+            if not names:
+                raise DownloadError(f"{archive} has no member {member}; the archive changed "
+                                    "upstream. Please report this.")
+            data = zf.read(names[0])
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as err:
+        raise DownloadError(f"the download {archive} is not a readable zip archive "
+                            f"({_one_line(err)}); it was deleted, run the command again",
+                            reason="the download is not a readable zip archive",
+                            advice="Run the command again.") from None
     if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
         raise DownloadError(f"{member} in {archive} has an unexpected SHA-256; the file "
-                            "changed upstream or the download is corrupt. Delete "
-                            f"{archive} and try again.")
+                            "changed upstream or the download is corrupt. The archive was "
+                            "deleted; run the command again.",
+                            reason=f"{member} in the archive has an unexpected SHA-256",
+                            advice="Run the command again.")
     tmp = dest.with_name(dest.name + ".part")
     tmp.write_bytes(data)
     os.replace(tmp, dest)
@@ -276,14 +382,19 @@ def _ensure_file(remote, progress=True):
     try:
         download_file(remote.url, archive, None, progress=progress)
     except DownloadError as err:
+        if err.reason is None:
+            raise
         # Point the reader at the extracted member, which is what we keep.
-        reason = getattr(err.__cause__, "reason", err.__cause__)
-        raise DownloadError(
-            f"could not download {remote.url}: {reason}. "
-            f"{_by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)}."
-        ) from err
+        hint = _by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)
+        advice = f"{err.advice} " if err.advice else ""
+        raise DownloadError(f"could not download {remote.url}: {err.reason}. {advice}{hint}.",
+                            url=remote.url, reason=err.reason, advice=err.advice) from err
     try:
         _extract_member(archive, remote.zip_member, dest, remote.sha256)
+    except DownloadError as err:
+        hint = _by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)
+        raise DownloadError(f"{err} {hint}.", url=remote.url, reason=err.reason,
+                            advice=err.advice) from None
     finally:
         archive.unlink(missing_ok=True)
     return dest

@@ -502,6 +502,17 @@ def run_cli(args):
 
     if args.reps is not None and args.reps < 1:
         raise ValueError(f"--reps must be at least 1, got {args.reps}")
+    if args.json is not None:  # found out now, not after minutes of measuring
+        path = Path(args.json).expanduser()
+        if path.is_dir():
+            raise ValueError(f"--json {path} is a folder; give a file name, e.g. "
+                             f"{path / 'bench.json'}")
+        parent = path.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir() or not os.access(parent, os.W_OK):
+            raise ValueError(f"--json {path}: cannot write into {parent}; give a path in a "
+                             "folder you can write to")
     try:
         device = get_device(args.device)
     except RuntimeError as err:

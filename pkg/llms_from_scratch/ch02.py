@@ -9,22 +9,27 @@ from torch.utils.data import DataLoader, Dataset
 from .assets import gpt2_tokenizer
 
 
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name} must be a positive int (1, 2, ...), got {value!r}")
+
+
 class GPTDatasetV1(Dataset):
     """Sliding windows over a tokenised text.
 
     Each item is a pair ``(inputs, targets)`` of ``max_length`` token IDs,
     where ``targets`` is ``inputs`` shifted one token to the right. Windows
     start every ``stride`` tokens, so ``stride == max_length`` gives windows
-    that do not overlap.
+    that do not overlap. ``<|endoftext|>`` written in the text becomes the one
+    end-of-text token (ID 50256 in GPT-2), as documents are joined in the book.
     """
 
     def __init__(self, txt, tokenizer, max_length, stride):
         if not isinstance(txt, str):
-            raise TypeError(f"txt must be a str, got {type(txt).__name__}")
-        if not isinstance(max_length, int) or max_length <= 0:
-            raise ValueError(f"max_length must be a positive int, got {max_length!r}")
-        if not isinstance(stride, int) or stride <= 0:
-            raise ValueError(f"stride must be a positive int, got {stride!r}")
+            raise TypeError(f"txt must be a str, got {type(txt).__name__}; "
+                            "read the file first, e.g. with open(path).read()")
+        _check_positive_int("max_length", max_length)
+        _check_positive_int("stride", stride)
 
         token_ids = tokenizer.encode(txt, allowed_special={"<|endoftext|>"})
         if len(token_ids) < max_length + 1:
@@ -53,10 +58,15 @@ class GPTDatasetV1(Dataset):
 def create_dataloader_v1(txt, batch_size=4, max_length=256, stride=128,
                          shuffle=True, drop_last=True, num_workers=0):
     """A DataLoader of GPT-2 BPE windows over ``txt`` (see ``GPTDatasetV1``)."""
-    if not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    _check_positive_int("batch_size", batch_size)
     tokenizer = gpt2_tokenizer()
     dataset = GPTDatasetV1(txt, tokenizer, max_length, stride)
+    if drop_last and len(dataset) < batch_size:
+        raise ValueError(
+            f"the text gives {len(dataset)} windows, fewer than batch_size={batch_size}, "
+            "and drop_last=True would drop them all (an empty loader); use a longer text, "
+            "a smaller batch_size or stride, or drop_last=False"
+        )
     return DataLoader(
         dataset,
         batch_size=batch_size,

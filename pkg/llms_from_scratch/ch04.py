@@ -30,8 +30,11 @@ def check_gpt_config(cfg):
             f"cfg['emb_dim'] ({cfg['emb_dim']}) must be divisible by "
             f"cfg['n_heads'] ({cfg['n_heads']}): each head gets emb_dim // n_heads features"
         )
-    if not 0.0 <= cfg["drop_rate"] < 1.0:
-        raise ValueError(f"cfg['drop_rate'] must be in [0, 1), got {cfg['drop_rate']!r}")
+    rate = cfg["drop_rate"]
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < 1.0:
+        raise ValueError(f"cfg['drop_rate'] must be a number in [0, 1), got {rate!r}")
+    if not isinstance(cfg["qkv_bias"], bool):
+        raise ValueError(f"cfg['qkv_bias'] must be True or False, got {cfg['qkv_bias']!r}")
 
 
 class LayerNorm(nn.Module):
@@ -125,7 +128,8 @@ class GPTModel(nn.Module):
         if seq_len > context_length:
             raise ValueError(
                 f"got {seq_len} tokens but the model's context_length is {context_length}; "
-                "crop the input to its last context_length tokens"
+                "crop the input to its last context_length tokens (when generating, "
+                "pass a context_size of at most context_length)"
             )
         tok_embeds = self.tok_emb(in_idx)  # (B, T, emb_dim)
         pos_embeds = self.pos_emb(torch.arange(seq_len, device=in_idx.device))  # (T, emb_dim)
@@ -135,17 +139,29 @@ class GPTModel(nn.Module):
         return self.out_head(x)  # (B, T, vocab_size) logits
 
 
-def _check_generation_args(idx, max_new_tokens, context_size):
+def _check_generation_args(model, idx, max_new_tokens, context_size):
     if not torch.is_tensor(idx) or idx.dim() != 2:
         raise ValueError("idx must be a 2-D tensor of token IDs, shape (batch, tokens); "
                          "add a batch dimension with idx.unsqueeze(0)")
     if idx.shape[0] == 0 or idx.shape[1] == 0:
-        raise ValueError(f"idx has shape {tuple(idx.shape)}; give at least one prompt token")
+        raise ValueError(f"idx has shape {tuple(idx.shape)}; give at least one prompt of at "
+                         "least one token (an empty text encodes to no tokens)")
+    if idx.dtype not in (torch.long, torch.int):
+        raise TypeError(f"idx must hold integer token IDs, got dtype {idx.dtype}; "
+                        "convert it with idx.long()")
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
             or max_new_tokens < 0:
         raise ValueError(f"max_new_tokens must be an int >= 0, got {max_new_tokens!r}")
     if isinstance(context_size, bool) or not isinstance(context_size, int) or context_size <= 0:
         raise ValueError(f"context_size must be a positive int, got {context_size!r}")
+    tok_emb = getattr(model, "tok_emb", None)
+    if isinstance(tok_emb, nn.Embedding):
+        vocab_size = tok_emb.num_embeddings
+        outside = (idx < 0) | (idx >= vocab_size)
+        if outside.any():
+            raise ValueError(f"idx holds the token ID {int(idx[outside][0])}, outside the model's "
+                             f"vocabulary 0..{vocab_size - 1}; encode the prompt with the "
+                             "tokenizer the model was trained with")
 
 
 def generate_text_simple(model, idx, max_new_tokens, context_size):
@@ -154,7 +170,7 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
     ``idx`` is a (batch, tokens) tensor; prompts longer than ``context_size``
     are cropped to their last ``context_size`` tokens before each step.
     """
-    _check_generation_args(idx, max_new_tokens, context_size)
+    _check_generation_args(model, idx, max_new_tokens, context_size)
     for _ in range(max_new_tokens):
         idx_cond = idx[:, -context_size:]
         with torch.no_grad():

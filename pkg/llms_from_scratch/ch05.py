@@ -14,16 +14,32 @@ from .ch04 import _check_generation_args, generate_text_simple
 
 
 def text_to_token_ids(text, tokenizer):
-    """Encode ``text`` into a (1, tokens) tensor; ``<|endoftext|>`` is allowed."""
+    """Encode ``text`` into a (1, tokens) tensor of token IDs.
+
+    ``<|endoftext|>`` written in the text is allowed and becomes GPT-2's one
+    end-of-text token (ID 50256), as in the book; any other text is encoded
+    as ordinary characters. An empty text gives a (1, 0) tensor, which
+    ``generate`` refuses as a prompt.
+    """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     encoded = tokenizer.encode(text, allowed_special={"<|endoftext|>"})
-    return torch.tensor(encoded).unsqueeze(0)  # add the batch dimension
+    return torch.tensor(encoded, dtype=torch.long).unsqueeze(0)  # add the batch dimension
+
+
+def _check_one_sequence(token_ids):
+    if not torch.is_tensor(token_ids):
+        raise TypeError(f"token_ids must be a tensor, got {type(token_ids).__name__}; "
+                        "decode a list with tokenizer.decode(ids)")
+    if not (token_ids.dim() == 1 or (token_ids.dim() == 2 and token_ids.shape[0] == 1)):
+        raise ValueError(f"token_ids must be one sequence, shape (1, tokens) or (tokens,), "
+                         f"got {tuple(token_ids.shape)}; decode each row of a batch separately")
 
 
 def token_ids_to_text(token_ids, tokenizer):
     """Decode a (1, tokens) or (tokens,) tensor back into text."""
-    flat = token_ids.squeeze(0)  # drop the batch dimension
+    _check_one_sequence(token_ids)
+    flat = token_ids.flatten()  # drop the batch dimension
     return tokenizer.decode(flat.tolist())
 
 
@@ -187,8 +203,11 @@ def generate(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=No
     - ``top_p`` (nucleus sampling, off by default) keeps the smallest set of
       tokens whose probability adds up to ``top_p``.
     - ``eos_id`` stops early once every sequence in the batch produced it.
+
+    Prompts longer than ``context_size`` are cropped to their last
+    ``context_size`` tokens before each step, as in ``generate_text_simple``.
     """
-    _check_generation_args(idx, max_new_tokens, context_size)
+    _check_generation_args(model, idx, max_new_tokens, context_size)
     vocab_size = model.out_head.out_features if hasattr(model, "out_head") else None
     _check_sampling_args(temperature, top_k, top_p, eos_id,
                          vocab_size if vocab_size is not None else float("inf"))

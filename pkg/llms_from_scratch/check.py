@@ -20,6 +20,7 @@ imported at module level; torch is imported when the checks run.
 """
 
 import argparse
+import math
 import os
 import platform
 import re
@@ -455,13 +456,33 @@ def _print_section(title, results, out):
     print(file=out)
 
 
+def check_arguments(args):
+    """Raise ``ValueError`` naming the flag if a flag's value cannot work."""
+    if not math.isfinite(args.tolerance) or args.tolerance <= 0:
+        raise ValueError(f"--tolerance must be a positive number, got {args.tolerance}")
+    if not math.isfinite(args.timeout) or args.timeout <= 0:
+        raise ValueError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if args.requirements:
+        path = Path(args.requirements).expanduser()
+        if not path.is_file():
+            raise ValueError(f"no requirements file at {path}; give an existing file, or "
+                             "leave out --requirements")
+        try:
+            path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise ValueError(f"cannot read the requirements file {path} ({err}); give a "
+                             "readable UTF-8 file") from None
+
+
 def run(args, out=None):
-    """Run every check and print the report; return the exit code (0 = ready)."""
+    """Run every check and print the report; return the exit code (0 = ready).
+
+    A flag that cannot work raises ``ValueError`` before anything runs.
+    """
     out = out or sys.stdout
-    requirements = Path(args.requirements) if args.requirements else find_requirements_file()
-    if requirements is not None and not requirements.is_file():
-        print(f"no such requirements file: {requirements}", file=sys.stderr)
-        return 1
+    check_arguments(args)
+    requirements = (Path(args.requirements).expanduser() if args.requirements
+                    else find_requirements_file())
     source, results = check_versions(requirements)
     _print_section(f"Python and packages (from {source})", results, out)
     try:
@@ -497,7 +518,11 @@ def main(argv=None):
         description="Check that this machine is ready for the book: package versions, "
                     "devices, a numerical self-test and the downloads.")
     args = add_arguments(parser).parse_args(argv)
-    return run(args)
+    try:
+        return run(args)
+    except ValueError as err:
+        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -2,8 +2,24 @@
 
 Each sub-command is a pair: ``_add_<name>(subparsers)`` declares its flags
 and sets ``func``, which does the work by calling the package's modules.
-Expected failures (bad input, no network) end with one line on stderr and
-exit code 1; argparse answers bad flags with exit code 2.
+
+Every failure a user can cause ends with exactly one line on stderr, no
+traceback:
+
+- a bad command line (unknown command or flag, a value of the wrong type or
+  outside the choices, a missing argument): ``PROG CMD: error: ... (see PROG
+  CMD --help)`` and exit code 2. argparse's own format would print the usage
+  first, which for ``train`` fills a screen; the one line names ``--help``
+  instead;
+- a failure while working (bad values, missing or damaged files, no
+  network): ``PROG CMD: error: ...`` and exit code 1;
+- Ctrl-C: ``PROG CMD: interrupted`` (with how to continue, where there is a
+  way) and exit code 130;
+- stdout closed by its reader (``| head``): no message; exit code 0 for
+  ``generate``, whose output is a stream meant to be cut, else 141 (as for a
+  process ended by SIGPIPE).
+
+Unexpected exceptions (bugs) keep their traceback.
 """
 
 import argparse
@@ -22,6 +38,14 @@ PROG = "llms-from-scratch"
 
 class CommandError(Exception):
     """A failure to report as one line, without a traceback."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` that reports a bad command line in one line on stderr."""
+
+    def error(self, message):
+        message = " ".join(str(message).split())
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _add_download(subparsers):
@@ -54,7 +78,7 @@ def _run_download(args):
             raise CommandError(f"unknown asset {name!r}; known: {', '.join(assets.ASSETS)}")
     for name in names:
         try:
-            path = assets.fetch(name)
+            path = assets.fetch(name, progress=sys.stderr.isatty())  # no bar in logs
         except assets.DownloadError as err:
             raise CommandError(str(err)) from None
         print(f"{name}: {path}")
@@ -155,9 +179,21 @@ def _read_prompt(args):
         if sys.stdin.isatty():
             print("reading the prompt from stdin; end it with Ctrl-D (Ctrl-Z Enter on "
                   "Windows), or give --prompt", file=sys.stderr)
-        prompt = sys.stdin.read()
+        try:
+            prompt = sys.stdin.read()
+        except UnicodeDecodeError as err:
+            raise CommandError(f"the prompt on stdin is not UTF-8 text ({err.reason} at byte "
+                               f"{err.start}); convert it first, e.g. iconv -f SHIFT_JIS -t "
+                               "UTF-8") from None
         if prompt.endswith("\n"):  # the newline that ends a line typed or echoed
             prompt = prompt[:-1]
+    try:  # undecodable bytes in argv (or a stdin read leniently) arrive as surrogates
+        prompt.encode("utf-8")
+    except UnicodeEncodeError as err:
+        where = "given with --prompt" if args.prompt is not None else "on stdin"
+        raise CommandError(f"the prompt {where} is not UTF-8 text (an undecodable byte at "
+                           f"character {err.start}); convert it first, e.g. iconv -f SHIFT_JIS "
+                           "-t UTF-8") from None
     if not prompt.strip():
         raise CommandError("the prompt is empty; give --prompt TEXT or pipe text to stdin")
     return prompt
@@ -189,8 +225,9 @@ def _build_model(cfg, where):
 
     try:
         return GPTModel(cfg)
-    except (TypeError, ValueError) as err:
-        raise CommandError(f"bad model config for {where}: {_one_line(err)}") from None
+    except (TypeError, ValueError, KeyError) as err:
+        raise CommandError(f"bad model config for {where}: {_one_line(err)}; fix the config "
+                           "(or give --config)") from None
 
 
 def _model_from_params(params, settings, where):
@@ -235,17 +272,29 @@ def _model_from_torch_file(path, config):
     import torch
 
     try:
+        size = path.stat().st_size
+        with open(path, "rb"):
+            pass
+    except OSError as err:
+        raise CommandError(f"cannot read the checkpoint {path}: {err.strerror or err}; "
+                           "check the path and its permissions") from None
+    if size == 0:
+        raise CommandError(f"the checkpoint {path} is empty (0 bytes); save it again")
+    try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # corrupt, truncated or not a torch file at all
-        if not zipfile.is_zipfile(path):
+        from .train import refused_by_safe_load
+
+        if refused_by_safe_load(err):
+            reason = ("it holds Python objects that a safe load (weights_only=True) "
+                      "refuses, so it was not loaded and nothing in it ran; do not trust a "
+                      "file you did not write, and save only tensors, dicts, lists, numbers "
+                      'and strings, e.g. {"config": cfg, "model": model.state_dict()}')
+        elif not zipfile.is_zipfile(path):
             reason = ("it is not a file written by torch.save, or it is truncated or "
                       "corrupt; save it again")
-        elif "weights only" in str(err).lower():
-            reason = ("it holds Python objects that a safe load (weights_only=True) "
-                      "refuses; save only tensors, dicts, lists, numbers and strings, "
-                      'e.g. {"config": cfg, "model": model.state_dict()}')
         else:
-            reason = _one_line(err)
+            reason = f"it is truncated or corrupt ({type(err).__name__}); save it again"
         raise CommandError(f"cannot read the checkpoint {path}: {reason}") from None
     cfg = _config_from_option(config) if config is not None else None
     if isinstance(checkpoint, dict) and "model" in checkpoint:
@@ -307,8 +356,8 @@ def _load_model(args):
 
     path = Path(args.model).expanduser()
     if path.is_dir():
-        if (path / "hparams.json").exists():
-            return _model_from_tf_dir(path)
+        if (path / "hparams.json").exists() or any(path.glob("model.ckpt*")):
+            return _model_from_tf_dir(path)  # a missing hparams.json is reported there
         if (path / "model.safetensors").exists():
             return _model_from_safetensors(path / "model.safetensors", args.config)
         raise CommandError(f"{path} is a folder without a checkpoint (hparams.json with "
@@ -401,11 +450,22 @@ def _run_generate(args):
     try:
         _stream(model, tokenizer, ids, args, device, sys.stdout)
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`): stop quietly, and keep Python from
-        # complaining when it flushes stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # The reader went away (e.g. `| head`): stop quietly.
+        _silence_stdout()
     return 0
+
+
+def _silence_stdout():
+    """Point stdout at the null device, so that Python's flush at exit cannot fail."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (e.g. under pytest)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def _add_check(subparsers):
@@ -482,7 +542,12 @@ def _add_previous_chapters(subparsers):
 def _run_previous_chapters(args):
     from . import standalone
 
-    for path in standalone.write_chapter_files(args.chapter, args.out_dir):
+    try:
+        paths = standalone.write_chapter_files(args.chapter, args.out_dir)
+    except OSError as err:
+        raise CommandError(f"cannot write to --out-dir {args.out_dir} "
+                           f"({err.strerror or err}); give a folder you can write to") from None
+    for path in paths:
         print(f"wrote {path}")
     return 0
 
@@ -492,26 +557,55 @@ COMMANDS = [_add_download, _add_generate, _add_check, _add_bench, _add_train,
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=PROG,
         description="Tools for the book's GPT: downloads and more (see each command's --help).",
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}",
+                        help="print the version and exit")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                       help="the command to run (COMMAND --help describes it)")
     subparsers.required = True
     for add in COMMANDS:
         add(subparsers)
     return parser
 
 
+# What to do after Ctrl-C, where a command can pick up its work again.
+_AFTER_INTERRUPT = {
+    "download": "run it again to resume the download",
+    "train": "add --resume to continue from the last checkpoint in --out-dir, if one was "
+             "saved",
+}
+
+
+def _is_expected(err):
+    """Whether ``err`` is a failure to report in one line (not a bug)."""
+    if isinstance(err, (CommandError, ValueError, OSError, ImportError)):
+        return True
+    assets = sys.modules.get(f"{__package__}.assets")  # loaded if it raised DownloadError
+    return assets is not None and isinstance(err, assets.DownloadError)
+
+
+def _single_line(err):
+    return " ".join(str(err).split()) or type(err).__name__
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    name = f"{PROG} {args.command}"
     try:
         return args.func(args)
-    except (CommandError, ValueError, FileNotFoundError) as err:
-        print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
-        print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
+        after = _AFTER_INTERRUPT.get(args.command)
+        print(f"{name}: interrupted" + (f"; {after}" if after else ""), file=sys.stderr)
         return 130
+    except BrokenPipeError:  # stdout's reader went away (e.g. `| head`)
+        _silence_stdout()
+        return 141
+    except Exception as err:
+        if not _is_expected(err):
+            raise
+        print(f"{name}: error: {_single_line(err)}", file=sys.stderr)
+        return 1

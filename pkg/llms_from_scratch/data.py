@@ -50,18 +50,34 @@ class CharTokenizer:
     @classmethod
     def from_text(cls, text):
         """The vocabulary of every distinct character in ``text``, sorted."""
+        if not isinstance(text, str):
+            raise TypeError(f"the text must be a str, got {type(text).__name__}")
         if not text:
             raise ValueError("the text is empty; there is nothing to build a vocabulary from")
         return cls("".join(sorted(set(text))))
 
     def encode(self, text, allowed_special=None):  # noqa: ARG002 (tiktoken's signature)
+        """One ID per character; ``ValueError`` names a character outside the vocabulary.
+
+        ``allowed_special`` is accepted for tiktoken's signature and ignored:
+        there are no special tokens, so ``<|endoftext|>`` is 13 characters.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"the text must be a str, got {type(text).__name__}")
         try:
             return [self._ids[ch] for ch in text]
         except KeyError as err:
             raise ValueError(f"the character {err.args[0]!r} is not in the model's "
-                             f"vocabulary of {self.n_vocab} characters") from None
+                             f"vocabulary of {self.n_vocab} characters; remove or replace "
+                             "it, or train on a text that contains it") from None
 
     def decode(self, ids):
+        """The text of token IDs in ``0..n_vocab - 1``; ``ValueError`` for any other ID."""
+        ids = [int(i) for i in ids]
+        bad = [i for i in ids if not 0 <= i < self.n_vocab]
+        if bad:
+            raise ValueError(f"token ID {bad[0]} is outside the vocabulary 0..{self.n_vocab - 1}; "
+                             "decode only IDs of this tokenizer (or of a model trained with it)")
         return "".join(self.chars[i] for i in ids)
 
     def decode_single_token_bytes(self, token):
@@ -104,7 +120,7 @@ def read_text_file(path):
                          f"offset {err.start}); convert it first, e.g. iconv -f SHIFT_JIS "
                          "-t UTF-8") from None
     if not text.strip():
-        raise ValueError(f"{path} is empty")
+        raise ValueError(f"{path} is empty or holds only whitespace; give a file with text")
     return text
 
 

@@ -70,8 +70,12 @@ class FastMultiHeadAttention(nn.Module):
 
     def __init__(self, d_in, d_out, num_heads, dropout, qkv_bias=False):
         super().__init__()
-        if num_heads <= 0 or d_out % num_heads != 0:
-            raise ValueError(f"d_out ({d_out}) must be divisible by num_heads ({num_heads})")
+        for name, value in (("d_in", d_in), ("d_out", d_out), ("num_heads", num_heads)):
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if d_out % num_heads != 0:
+            raise ValueError(f"d_out ({d_out}) must be divisible by num_heads ({num_heads}); "
+                             "choose a num_heads that divides it")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         self.d_out = d_out
@@ -194,7 +198,8 @@ class GPTModelFast(nn.Module):
         if seq_len > context_length:
             raise ValueError(
                 f"got {seq_len} tokens but the model's context_length is {context_length}; "
-                "crop the input to its last context_length tokens"
+                "crop the input to its last context_length tokens (when generating, "
+                "pass a context_size of at most context_length)"
             )
         positions = torch.arange(seq_len, device=in_idx.device)
         x = self.tok_emb(in_idx) + self.pos_emb(positions)  # (B, T, emb_dim)

@@ -202,12 +202,24 @@ def download_gpt2_files(model_size, models_dir=None, base_url=None, progress=Tru
 def read_hparams(model_dir):
     """The settings in ``model_dir/hparams.json`` as a dict."""
     path = Path(model_dir) / "hparams.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"no hparams.json in {model_dir}; the checkpoint folder is "
+                                "incomplete: download it again (llms-from-scratch download "
+                                "gpt2-124M, or the size you use)")
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path} is not valid JSON ({err}); delete it and download "
-                         "again") from None
+            settings = json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path} is not valid JSON ({_first_line(err)}); delete it and "
+                         "download again") from None
+    if not isinstance(settings, dict):
+        raise ValueError(f"{path} must hold a JSON object of settings (n_vocab, n_ctx, "
+                         "n_embd, n_head, n_layer); delete it and download again")
+    return settings
+
+
+def _first_line(err):
+    return (str(err).strip() or type(err).__name__).splitlines()[0]
 
 
 def _checkpoint_prefix(path, tf):
@@ -262,7 +274,7 @@ def _check_complete(params, n_layer, where):
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         raise ValueError(f"{where} lacks {len(missing)} GPT-2 weights ({shown}); it is "
-                         "incomplete or not a GPT-2 checkpoint")
+                         "incomplete or not a GPT-2 checkpoint: download it again")
     if n_layer is not None and len(params["blocks"]) != n_layer:
         raise ValueError(f"{where} has {len(params['blocks'])} blocks but the settings "
                          f"say n_layer = {n_layer}")
@@ -274,7 +286,11 @@ def load_gpt2_params_from_tf_ckpt(ckpt_path, settings):
     ``ckpt_path`` is the checkpoint prefix (``.../model.ckpt``) or its folder.
     Conv1D weights, stored as (1, in, out), come back as (in, out).
     """
-    n_layer = int(settings["n_layer"])
+    try:
+        n_layer = int(settings["n_layer"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError("the settings need an integer n_layer (from hparams.json); "
+                         "read them with read_hparams(folder)") from None
     with _tensorflow() as tf:
         prefix = _checkpoint_prefix(ckpt_path, tf)
         try:
@@ -283,12 +299,11 @@ def load_gpt2_params_from_tf_ckpt(ckpt_path, settings):
             arrays = {name: reader.get_tensor(name)
                       for name, _shape in tf.train.list_variables(prefix)
                       if name.startswith("model/")}
-        except (tf.errors.OpError, IndexError, RuntimeError, ValueError) as err:
+        except (tf.errors.OpError, IndexError, RuntimeError, ValueError, OSError) as err:
             # A short data file surfaces as IndexError, a damaged index as an OpError.
-            first_line = (str(err).strip() or type(err).__name__).splitlines()[0]
-            raise ValueError(f"cannot read the TensorFlow checkpoint {prefix} ({first_line}); "
-                             "it is truncated or corrupt: delete it and download again"
-                             ) from None
+            raise ValueError(f"cannot read the TensorFlow checkpoint {prefix} "
+                             f"({_first_line(err)}); it is truncated or corrupt: delete it "
+                             "and download again") from None
     params = {"blocks": [{} for _ in range(n_layer)]}
     for name, array in arrays.items():
         parts = name.split("/")[1:]  # "model/h0/attn/c_attn/w" -> ["h0", "attn", ...]
@@ -408,14 +423,16 @@ def load_gpt2_params_from_safetensors(path):
                           "pip install safetensors") from err
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no safetensors file at {path}")
+        raise FileNotFoundError(f"no safetensors file at {path}; check the path, or download "
+                                "the weights again (download_gpt2_safetensors)")
     params = {"blocks": []}
     blocks = {}
     try:
         handle = safe_open(str(path), framework="pt")
     except Exception as err:  # the library raises its own error types for bad headers
-        raise ValueError(f"{path} is not a readable safetensors file ({err}); download "
-                         "it again") from None
+        what = "empty" if path.stat().st_size == 0 else "not a readable safetensors file"
+        raise ValueError(f"{path} is {what} ({_first_line(err)}); it is truncated or "
+                         "corrupt: delete it and download it again") from None
     with handle as f:
         for key in f.keys():  # noqa: SIM118 (safe_open is not a dict)
             name = key[len("transformer."):] if key.startswith("transformer.") else key
@@ -427,8 +444,9 @@ def load_gpt2_params_from_safetensors(path):
             try:
                 array = f.get_tensor(key).float().numpy()
             except Exception as err:  # safetensors' own error type for truncated data
-                raise ValueError(f"cannot read {key!r} from {path} ({err}); the file is "
-                                 "truncated or corrupt: delete it and download again") from None
+                raise ValueError(f"cannot read {key!r} from {path} ({_first_line(err)}); the "
+                                 "file is truncated or corrupt: delete it and download it "
+                                 "again") from None
             if parts[0] in ("wte", "wpe") and parts[1:] == ["weight"]:
                 params[parts[0]] = array
             elif parts[0] == "ln_f" and len(parts) == 2:

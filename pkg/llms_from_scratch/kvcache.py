@@ -174,7 +174,7 @@ def generate_cached(model, idx, max_new_tokens, context_size, temperature=0.0, t
     ``context_size``, the window slides and the cache is rebuilt from the
     last ``context_size`` tokens, exactly as uncached generation crops.
     """
-    _check_generation_args(idx, max_new_tokens, context_size)
+    _check_generation_args(model, idx, max_new_tokens, context_size)
     vocab_size = model.out_head.out_features
     _check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size)
     context_length = model.pos_emb.num_embeddings

@@ -182,7 +182,7 @@ def read_config_file(path):
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise TrainError(f"no config file at {path}") from None
+        raise TrainError(f"no config file at {path}; check the path given to --config") from None
     except (OSError, UnicodeDecodeError, ValueError) as err:
         raise TrainError(f"cannot read the config file {path}: {err}") from None
     if not isinstance(raw, dict):
@@ -283,7 +283,13 @@ def _default_data_dir(cfg, tokenizer, digest):
 def _read_source(cfg):
     """(text, source label) of ``--text`` or ``--dataset``."""
     if cfg["text"] is not None:
-        return data.read_text_file(cfg["text"]), str(cfg["text"])
+        try:
+            return data.read_text_file(cfg["text"]), str(cfg["text"])
+        except FileNotFoundError as err:
+            raise TrainError(f"{err}; check the path given to --text") from None
+        except OSError as err:
+            raise TrainError(f"cannot read --text {cfg['text']} ({err.strerror or err}); "
+                             "check the path and its permissions") from None
     from . import assets
 
     try:
@@ -303,13 +309,22 @@ def prepare_data(cfg, dist=None):
     data_dir = Path(cfg["data_dir"]).expanduser() if cfg["data_dir"] else \
         _default_data_dir(cfg, cfg["tokenizer"], digest)
     if dist.is_main:
-        meta = data.prepare_tokens(text, cfg["tokenizer"], data_dir, cfg["val_fraction"],
-                                   source=source)
+        from .assets import DownloadError
+
+        try:
+            meta = data.prepare_tokens(text, cfg["tokenizer"], data_dir, cfg["val_fraction"],
+                                       source=source)
+        except DownloadError as err:  # GPT-2's tokenizer files
+            raise TrainError(str(err)) from None
+        except OSError as err:
+            raise TrainError(f"cannot write the token files to {data_dir} "
+                             f"({err.strerror or err}); choose another --data-dir") from None
     dist.barrier()
     if not dist.is_main:
         meta = data.read_meta(data_dir)
         if meta is None or meta.get("sha256") != digest:
             raise TrainError(f"rank 0 did not prepare {data_dir}; is the folder shared?")
+    _check_meta(meta, data_dir)
     for split in ("train", "val"):
         if meta[f"{split}_tokens"] <= cfg["context_length"]:
             raise TrainError(
@@ -317,6 +332,44 @@ def prepare_data(cfg, dist=None):
                 f"the context length {cfg['context_length']}; use a longer text or a "
                 "shorter --context-length")
     return data_dir, meta
+
+
+_META_TYPES = {"tokenizer": str, "vocab_size": int, "dtype": str, "train_tokens": int,
+               "val_tokens": int}
+
+
+def _check_meta(meta, data_dir):
+    """``meta.json`` must describe the token files fully, or training would crash later."""
+    redo = f"delete the folder {data_dir} to prepare the data again"
+    wrong = [key for key, kind in _META_TYPES.items()
+             if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool)]
+    if meta.get("tokenizer") == "char" and not isinstance(meta.get("chars"), str):
+        wrong.append("chars")
+    if wrong:
+        raise TrainError(f"{data_dir / data.META_NAME} lacks or garbles {', '.join(wrong)}; "
+                         f"{redo}")
+    if meta["tokenizer"] not in data.TOKENIZERS or meta["vocab_size"] < 1 or (
+            meta["tokenizer"] == "char" and len(meta["chars"]) != meta["vocab_size"]):
+        raise TrainError(f"{data_dir / data.META_NAME} is inconsistent (tokenizer "
+                         f"{meta['tokenizer']!r}, vocabulary {meta['vocab_size']}); {redo}")
+    try:
+        np.dtype(meta["dtype"])
+    except TypeError:
+        raise TrainError(f"{data_dir / data.META_NAME} names an unknown dtype "
+                         f"{meta['dtype']!r}; {redo}") from None
+
+
+def _check_token_ids(data_dir, meta, train_tokens, val_tokens, chunk=1 << 22):
+    """Every token ID must be in the vocabulary: catches token files damaged in place."""
+    vocab_size = meta["vocab_size"]
+    for split, tokens in (("train", train_tokens), ("val", val_tokens)):
+        for start in range(0, len(tokens), chunk):
+            block = tokens[start:start + chunk]
+            if len(block) and int(block.max()) >= vocab_size:
+                raise TrainError(
+                    f"{data_dir / data.SPLIT_FILES[split]} holds token ID {int(block.max())} "
+                    f"but the vocabulary has {vocab_size} tokens; the file is corrupt: "
+                    f"delete the folder {data_dir} to prepare the data again")
 
 
 def get_batch(tokens, batch_size, context_length, generator):
@@ -393,9 +446,11 @@ def gpt2_start(cfg, explicit):
     if clash:
         raise TrainError(f"{', '.join(_flag(k) for k in clash)} cannot be set with "
                          f"--init-from {cfg['init_from']}: GPT-2 {size} has a fixed shape")
+    from .assets import DownloadError
+
     try:
         params = _load_gpt2_params(size, cfg["models_dir"])
-    except ImportError as err:
+    except (ImportError, DownloadError) as err:
         raise TrainError(str(err).splitlines()[0]) from None
     n_ctx = int(np.shape(params["wpe"])[0])
     if cfg["context_length"] > n_ctx:
@@ -413,7 +468,7 @@ def build_model(cfg, model_cfg, tie_weights, params=None):
     """The model of ``model_cfg``, with GPT-2's ``params`` loaded if given."""
     try:
         model = _model_class(cfg)(model_cfg)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, KeyError) as err:
         raise TrainError(f"bad model configuration: {err}") from None
     if params is not None:
         from .ch05 import load_weights_into_gpt
@@ -474,23 +529,71 @@ _CHECKPOINT_KEYS = ("config", "model", "tokenizer", "train_config", "optimizer",
                     "rng", "tie_weights")
 
 
+_CHECKPOINT_TYPES = {"config": dict, "model": dict, "tokenizer": dict, "train_config": dict,
+                     "optimizer": dict, "step": int, "rng": list, "tie_weights": bool}
+_START_OVER = "start a new run in another --out-dir (or delete the file)"
+
+
+# What torch's weights-only unpickler says when it meets an object it will not build
+# (a class or function that unpickling would call), as opposed to damaged bytes
+# ("Unsupported operand ..."), which it reports through the same exception type.
+_REFUSED_OBJECT_MARKERS = ("GLOBAL", "allowlisted", "unrecognized function")
+
+
+def refused_by_safe_load(err):
+    """Whether ``torch.load(..., weights_only=True)`` failed on a refused Python object."""
+    text = str(err)
+    return "weights only" in text.lower() and any(m in text for m in _REFUSED_OBJECT_MARKERS)
+
+
 def load_checkpoint(path):
-    """A training checkpoint, loaded safely; ``TrainError`` if unusable."""
+    """A training checkpoint, loaded safely; ``TrainError`` if unusable.
+
+    ``torch.load(..., weights_only=True)`` unpickles only tensors and plain
+    containers, so a file carrying other Python objects (which could run code
+    when unpickled) is refused before anything in it runs.
+    """
     path = Path(path)
     if not path.is_file():
-        raise TrainError(f"no checkpoint at {path}")
+        raise TrainError(f"no checkpoint at {path}; check --out-dir, or leave out --resume "
+                         "to start a new run")
+    if path.stat().st_size == 0:
+        raise TrainError(f"the checkpoint {path} is empty (0 bytes), e.g. from a full disk; "
+                         f"{_START_OVER}")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # truncated, corrupt, or holding arbitrary objects
+        if refused_by_safe_load(err):
+            raise TrainError(
+                f"the checkpoint {path} holds Python objects that a safe load "
+                "(weights_only=True) refuses, so it was not loaded and nothing in it ran; "
+                f"it was not written by {PROG}: do not trust it, {_START_OVER}") from None
         raise TrainError(f"cannot read the checkpoint {path} ({type(err).__name__}); it is "
-                         "truncated, corrupt or not written by this command") from None
+                         f"truncated, corrupt or not written by {PROG}: {_START_OVER}"
+                         ) from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise TrainError(f"{path} is not a checkpoint of {PROG} (no format "
-                         f"{CHECKPOINT_FORMAT!r})")
+                         f"{CHECKPOINT_FORMAT!r}); {_START_OVER}")
     missing = [k for k in _CHECKPOINT_KEYS if k not in ckpt]
     if missing:
-        raise TrainError(f"the checkpoint {path} lacks {', '.join(missing)}")
+        raise TrainError(f"the checkpoint {path} lacks {', '.join(missing)}; {_START_OVER}")
+    wrong = [f"{key} ({type(ckpt[key]).__name__}, not {kind.__name__})"
+             for key, kind in _CHECKPOINT_TYPES.items()
+             if not isinstance(ckpt[key], kind) or (kind is int and isinstance(ckpt[key], bool))]
+    if wrong:
+        raise TrainError(f"the checkpoint {path} is damaged: {', '.join(wrong)}; "
+                         f"{_START_OVER}")
     return ckpt
+
+
+def _check_optimizer_state(optimizer):
+    """AdamW's moments must have their parameter's shape (load_state_dict does not check)."""
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            for key, value in optimizer.state.get(param, {}).items():
+                if torch.is_tensor(value) and value.dim() and value.shape != param.shape:
+                    raise ValueError(f"its {key} has shape {tuple(value.shape)} for a "
+                                     f"parameter of shape {tuple(param.shape)}")
 
 
 def _resumed_config(saved, cfg, explicit):
@@ -551,26 +654,39 @@ def _write_json(path, obj):
 def estimate_loss(model, splits, cfg, seed, device, dist):
     """Mean loss over ``eval_iters`` windows of each split, the same windows every time."""
     model.eval()
+    vocab_size = model.out_head.out_features
     means = []
     for i, tokens in enumerate(splits):
         # A generator of its own: evaluation never moves the training's random state.
         gen = torch.Generator().manual_seed(seed + 1_000_003 * (i + 1) + 7919 * dist.rank)
-        total = 0.0
-        for _ in range(cfg["eval_iters"]):
-            x, y = get_batch(tokens, cfg["batch_size"], cfg["context_length"], gen)
+        batches = [get_batch(tokens, cfg["batch_size"], cfg["context_length"], gen)
+                   for _ in range(cfg["eval_iters"])]
+        x = torch.cat([b[0] for b in batches])
+        y = torch.cat([b[1] for b in batches])
+        # All windows in as few forward passes as memory allows (larger matrix
+        # products run faster than many small ones); at most ~64M logits each.
+        rows = max(1, (1 << 26) // (cfg["context_length"] * vocab_size))
+        total = torch.zeros((), dtype=torch.float64)
+        for start in range(0, len(x), rows):
             with forward_context(cfg, device):
-                logits = model(x.to(device))
+                logits = model(x[start:start + rows].to(device))
             total += F.cross_entropy(logits.flatten(0, 1).float(),
-                                     y.to(device).flatten()).item()
-        means.append(total / cfg["eval_iters"])
+                                     y[start:start + rows].to(device).flatten(),
+                                     reduction="sum").double().cpu()
+        means.append(total.item() / y.numel())   # every window has the same length
     model.train()
     return dist.mean(means, device)
 
 
 @torch.no_grad()
 def sample_text(model, tokenizer, prompt_ids, cfg, device):
-    """A sampled continuation; it uses and restores its own random state."""
-    from .ch05 import generate
+    """A sampled continuation; it uses and restores its own random state.
+
+    It generates with the KV cache. On CPUs it runs in float32 whatever
+    ``--dtype`` says: for one short sequence, bfloat16 autocast only adds
+    conversions (the weights are float32 either way).
+    """
+    from .kvcache import generate_cached
 
     was_training = model.training
     model.eval()
@@ -578,9 +694,9 @@ def sample_text(model, tokenizer, prompt_ids, cfg, device):
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(cfg["seed"])
         idx = torch.tensor([prompt_ids], device=device)
-        with forward_context(cfg, device):
-            out = generate(model, idx, cfg["sample_tokens"], cfg["context_length"],
-                           temperature=cfg["temperature"], top_k=cfg["top_k"])
+        with contextlib.nullcontext() if device.type == "cpu" else forward_context(cfg, device):
+            out = generate_cached(model, idx, cfg["sample_tokens"], cfg["context_length"],
+                                  temperature=cfg["temperature"], top_k=cfg["top_k"])
     model.train(was_training)
     return tokenizer.decode(out[0, len(prompt_ids):].tolist())
 
@@ -628,10 +744,15 @@ def train(overrides=None, config_file=None, out=None):
         if cfg["init_from"] != "scratch" and cfg["tokenizer"] != "gpt2":
             raise TrainError(f"--init-from {cfg['init_from']} needs --tokenizer gpt2 (GPT-2's "
                              "vocabulary)")
+        clash = [k for k in ("n_layer", "n_head", "n_embd", "qkv_bias") if k in explicit]
+        if cfg["init_from"] != "scratch" and clash:  # said before any data is prepared
+            raise TrainError(f"{', '.join(_flag(k) for k in clash)} cannot be set with "
+                             f"--init-from {cfg['init_from']}: GPT-2 has a fixed shape")
         if cfg["lr_decay_iters"] is None:
             cfg["lr_decay_iters"] = max(1, cfg["max_iters"])
         cfg["resume"] = False
 
+    from .assets import DownloadError
     from .device import get_device
 
     try:
@@ -644,7 +765,11 @@ def train(overrides=None, config_file=None, out=None):
     data_dir, meta = prepare_data(cfg, dist)
     train_tokens = data.load_split(data_dir, meta, "train")
     val_tokens = data.load_split(data_dir, meta, "val")
-    tokenizer = data.tokenizer_from_meta(meta)
+    _check_token_ids(data_dir, meta, train_tokens, val_tokens)
+    try:
+        tokenizer = data.tokenizer_from_meta(meta)
+    except DownloadError as err:
+        raise TrainError(str(err)) from None
 
     # The same initial weights in every process (DDP also broadcasts rank 0's).
     torch.manual_seed(cfg["seed"])
@@ -680,16 +805,23 @@ def train(overrides=None, config_file=None, out=None):
     if ckpt is not None:
         try:
             optimizer.load_state_dict(ckpt["optimizer"])
+            _check_optimizer_state(optimizer)
             if ckpt.get("scaler"):
                 scaler.load_state_dict(ckpt["scaler"])
-        except (ValueError, KeyError, RuntimeError) as err:
+        except (ValueError, KeyError, RuntimeError, TypeError, IndexError) as err:
             raise TrainError(f"the optimizer state in {ckpt_path} does not fit the model: "
-                             f"{str(err).splitlines()[0]}") from None
+                             f"{(str(err).strip() or type(err).__name__).splitlines()[0]}; "
+                             f"{_START_OVER}") from None
         start_step = int(ckpt["step"])
         best_val = float(ckpt.get("best_val_loss", best_val))
         states = ckpt["rng"]
         if len(states) == dist.world_size:
-            set_rng_state(states[dist.rank], batch_gen, device)
+            try:
+                set_rng_state(states[dist.rank], batch_gen, device)
+            except (KeyError, TypeError, ValueError, IndexError, RuntimeError,
+                    AttributeError) as err:
+                raise TrainError(f"the random number states in {ckpt_path} are damaged "
+                                 f"({type(err).__name__}); {_START_OVER}") from None
         else:
             if dist.is_main:
                 print(f"note: the checkpoint was written by {len(states)} process(es), this "
@@ -720,7 +852,11 @@ def train(overrides=None, config_file=None, out=None):
                      vocab_size=model_cfg["vocab_size"])
     log = None
     if dist.is_main:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise TrainError(f"cannot create --out-dir {out_dir} ({err.strerror or err}); "
+                             "choose a folder you can write to") from None
         _write_json(out_dir / "config.json", {**effective, "model": model_cfg})
         log_path = out_dir / "log.jsonl"
         if start_step:
