@@ -184,6 +184,24 @@ class GPTModelFast(nn.Module):
         self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
         if tie_weights:
             self.out_head.weight = self.tok_emb.weight
+        self._head_t_cache = None  # (key, weight) of head_weight_t, see there
+
+    def head_weight_t(self):
+        """``out_head.weight`` laid out (emb_dim, vocab_size), for generation.
+
+        For one token the output head is a matrix-vector product that streams
+        vocab_size x emb_dim weights, and on CPUs this layout streams faster
+        than ``nn.Linear``'s. The copy (as large as the head) is made once and
+        kept, like the fused QKV weight, until the weight changes (in-place
+        updates bump its ``_version``; ``.to()`` gives it new storage), so
+        repeated generation calls do not pay for it again.
+        """
+        w = self.out_head.weight
+        key = (w.data_ptr(), w._version, w.dtype, w.device)
+        if self._head_t_cache is None or self._head_t_cache[0] != key:
+            with torch.no_grad():
+                self._head_t_cache = (key, w.detach().t().contiguous())
+        return self._head_t_cache[1]
 
     @property
     def weights_tied(self):

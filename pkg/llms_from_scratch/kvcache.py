@@ -186,9 +186,13 @@ def generate_cached(model, idx, max_new_tokens, context_size, temperature=0.0, t
 
     cache = KVCache(len(model.trf_blocks), context_size)
     with torch.inference_mode():
-        # One transposed copy of the head for the whole call (see forward_cached);
-        # it costs vocab_size * emb_dim numbers of memory while generating.
-        head_t = model.out_head.weight.t().contiguous()  # (emb_dim, vocab_size)
+        # A transposed copy of the head (see forward_cached): GPTModelFast keeps
+        # one across calls; for the book's model it lives for this call and
+        # costs vocab_size * emb_dim numbers of memory while generating.
+        if hasattr(model, "head_weight_t"):
+            head_t = model.head_weight_t()  # (emb_dim, vocab_size)
+        else:
+            head_t = model.out_head.weight.t().contiguous()
 
         def run(tokens):
             return forward_cached(model, tokens, cache, last_only=True,

@@ -130,3 +130,31 @@ def test_fused_weight_is_reused_without_grad_and_refreshed_after_updates():
     model.eval()
     with torch.no_grad():
         torch.testing.assert_close(model(idx), book(idx), atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_transposed_head_is_kept_for_generation_and_refreshed_after_updates(tied):
+    from llms_from_scratch.ch05 import generate
+    from llms_from_scratch.kvcache import generate_cached
+
+    cfg = _cfg()
+    torch.manual_seed(0)
+    model = GPTModelFast(cfg, tie_weights=tied).eval()
+    prompt = torch.randint(0, cfg["vocab_size"], (1, 3))
+    first = model.head_weight_t()
+    assert model.head_weight_t() is first  # kept across calls
+    torch.testing.assert_close(first, model.out_head.weight.t(), rtol=0, atol=0)
+    assert torch.equal(generate_cached(model, prompt, 6, cfg["context_length"]),
+                       generate(model, prompt, 6, cfg["context_length"]))
+    # An optimizer step changes the weight in place: the copy must follow it.
+    model.train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    model(prompt).square().mean().backward()
+    optimizer.step()
+    model.eval()
+    refreshed = model.head_weight_t()
+    assert refreshed is not first
+    torch.testing.assert_close(refreshed, model.out_head.weight.t(), rtol=0, atol=0)
+    assert torch.equal(generate_cached(model, prompt, 6, cfg["context_length"]),
+                       generate(model, prompt, 6, cfg["context_length"]))
+    assert "_head_t_cache" not in "".join(model.state_dict())
