@@ -7,9 +7,14 @@ or a power cut ``path`` holds either the old bytes or all of the new ones.
 Every file the package writes for keeps goes through it.
 """
 
+import contextlib
+import errno
 import os
+import shutil
 import uuid
 from pathlib import Path
+
+from .errors import UserError
 
 
 def temporary_name(path):
@@ -40,11 +45,14 @@ def fsync_dir(folder):
         os.close(fd)
 
 
-def atomic_write(path, write, durable=True):
+def atomic_write(path, write, durable=True, needed=None, what_to_do=None):
     """Call ``write(tmp)`` on a temporary sibling of ``path``, then rename it into place.
 
     ``durable=False`` skips the two ``fsync`` calls (for scratch files).
     The temporary file is removed if anything fails; ``path`` is untouched then.
+    A folder that refuses the write (full disk, quota, read-only) raises
+    ``WriteError`` with one line naming the folder, ``needed`` bytes (when
+    given) and ``what_to_do``; other failures propagate unchanged.
     """
     path = Path(path)
     tmp = temporary_name(path)
@@ -53,6 +61,10 @@ def atomic_write(path, write, durable=True):
         if durable:
             fsync_file(tmp)
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as err:
+        if refusal_reason(err, path.parent) is None:
+            raise
+        raise refused(err, path, needed, what_to_do) from err
     finally:
         tmp.unlink(missing_ok=True)
     if durable:
@@ -60,9 +72,90 @@ def atomic_write(path, write, durable=True):
     return path
 
 
-def write_bytes(path, data, durable=True):
-    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data), durable)
+def write_bytes(path, data, durable=True, what_to_do=None):
+    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data), durable, len(data),
+                        what_to_do)
 
 
-def write_text(path, text, durable=True):
-    return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), durable)
+def write_text(path, text, durable=True, what_to_do=None):
+    data = text.encode("utf-8")
+    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data), durable, len(data),
+                        what_to_do)
+
+
+# --- several processes, and file systems that refuse writes -------------------------------
+
+# errno values that mean "this folder will not take the write", not a bug.
+_REFUSALS = {errno.ENOSPC: "no space left on the device",
+             getattr(errno, "EDQUOT", -1): "the disk quota is exhausted",
+             errno.EROFS: "the file system is read-only",
+             errno.EACCES: "permission denied",
+             errno.EPERM: "the operation is not permitted"}
+
+
+class WriteError(UserError):
+    """A folder that would not take a file (full, over quota, read-only, not ours)."""
+
+    def __init__(self, message, path=None, needed=None):
+        super().__init__(message)
+        self.path = path
+        self.needed = needed
+
+
+def _size(n):
+    return f"{n / 1e6:,.1f} MB" if n >= 1e5 else f"{n:,} bytes"
+
+
+def free_bytes(folder):
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def refusal_reason(err, folder):
+    """Why ``err`` (raised while writing into ``folder``) is a refusal, or None if it is not.
+
+    ``torch.save`` on a full disk raises a ``RuntimeError`` from C++ rather than
+    an ``OSError``; that counts as a refusal when the folder has (almost) no
+    space left.
+    """
+    if isinstance(err, OSError) and err.errno in _REFUSALS:
+        return _REFUSALS[err.errno]
+    if isinstance(err, RuntimeError):
+        free = free_bytes(folder)
+        if free is not None and free < (1 << 20):
+            return _REFUSALS[errno.ENOSPC]
+    return None
+
+
+def refused(err, path, needed=None, what_to_do=None):
+    """A ``WriteError`` that names the folder, the space the write needed and what to do."""
+    path = Path(path)
+    reason = refusal_reason(err, path.parent) or "the write failed"
+    free = free_bytes(path.parent)
+    space = ""
+    if needed is not None:
+        space = f"; the file needs about {_size(needed)}"
+        if free is not None:
+            space += f", {_size(free)} are free there"
+    advice = what_to_do or ("free some space (or choose a writable folder) and run the command "
+                            "again")
+    return WriteError(f"cannot write {path.name} into {path.parent}: {reason}{space}; {advice}",
+                        path=path, needed=needed)
+
+
+@contextlib.contextmanager
+def file_lock(path, timeout=None):
+    """Hold ``<path>.lock`` while making ``path``, so that one process makes it and the rest wait.
+
+    A process that finds the lock held waits for it (for ever, or ``timeout``
+    seconds), then should look whether ``path`` is already there. The lock
+    file itself is left behind; it is empty and harmless.
+    """
+    from filelock import FileLock
+
+    path = Path(path)
+    with FileLock(str(path.with_name(path.name + ".lock")),
+                  timeout=-1 if timeout is None else timeout):
+        yield
