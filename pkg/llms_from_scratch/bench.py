@@ -36,9 +36,8 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
-from .amp import autocast, check_precision
+from .amp import check_precision, make_grad_scaler, train_step
 
 GPT2_124M_BENCH = {"vocab_size": 50257, "context_length": 256, "emb_dim": 768, "n_heads": 12,
                    "n_layers": 12, "drop_rate": 0.0, "qkv_bias": True}
@@ -173,13 +172,10 @@ def time_train_step(model, cfg, device, precision, batch_size, reps, warmup=1,
     model.to(device).train()
     optimizer = make_adamw(model, device, fused=fused_adamw)
 
-    def step():
-        optimizer.zero_grad(set_to_none=True)
-        with autocast(device, name):
-            logits = model(inputs)  # (B, T, vocab)
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten())
-        loss.backward()
-        optimizer.step()
+    scaler = make_grad_scaler(device, name)
+
+    def step():  # the training step of `llms-from-scratch train` (no clipping here)
+        train_step(model, optimizer, [(inputs, targets)], device, name, scaler)
 
     return _median_time(step, device, reps, warmup)
 
