@@ -244,9 +244,25 @@ def gpt2_params(size, models_dir=None):
     folder = Path(models_dir or assets.cache_dir() / "gpt2") / size
     if all((folder / name).exists() for name in assets.GPT2_MODEL_FILES) \
             and importlib.util.find_spec("tensorflow") is not None:
-        return gpt2.load_gpt2_params_from_tf_ckpt(folder, gpt2.read_hparams(folder)), folder
+        return _tf_params(folder)[0], folder
     path = gpt2.download_gpt2_safetensors(size, models_dir, progress=sys.stderr.isatty())
-    return gpt2.load_gpt2_params_from_safetensors(path), path
+    return _read_weights(gpt2.load_gpt2_params_from_safetensors, path), path
+
+
+def _read_weights(read, *args):
+    """``read(*args)`` with one of ``gpt2``'s readers; a damaged file is a ``CheckpointError``."""
+    try:
+        return read(*args)
+    except (ValueError, OSError) as err:  # truncated, corrupt or missing files
+        raise CheckpointError(one_line(err)) from None
+
+
+def _tf_params(folder):
+    """``(params, settings)`` of a folder of OpenAI's TensorFlow files."""
+    from . import gpt2
+
+    settings = _read_weights(gpt2.read_hparams, folder)
+    return _read_weights(gpt2.load_gpt2_params_from_tf_ckpt, folder, settings), settings
 
 
 # -- models for generation -----------------------------------------------------------------
@@ -295,17 +311,14 @@ def _model_from_params(params, settings, where):
 
 
 def _model_from_tf_dir(folder):
-    from . import gpt2
-
-    settings = gpt2.read_hparams(folder)
-    return _model_from_params(gpt2.load_gpt2_params_from_tf_ckpt(folder, settings),
-                              settings, folder)
+    params, settings = _tf_params(folder)
+    return _model_from_params(params, settings, folder)
 
 
 def _model_from_safetensors(path, config):
     from . import gpt2
 
-    params = gpt2.load_gpt2_params_from_safetensors(path)
+    params = _read_weights(gpt2.load_gpt2_params_from_safetensors, path)
     n_head = None
     if config is not None:
         n_head = config_from_option(config)["n_heads"]
