@@ -1,24 +1,19 @@
 """The ``ckpt.pt`` format in both directions, and loading any model file for generation.
 
-Training checkpoints (``--out-dir/ckpt.pt`` of ``llms-from-scratch train``):
-``checkpoint_payload`` + ``save_checkpoint`` write the model, optimizer (and
-fp16 scaler), step, every process's random generators, tokenizer and settings
-through ``fileio.atomic_write``; ``load_checkpoint`` reads one back with
-``torch.load(..., weights_only=True)`` and checks every key; ``restore_state``
-puts optimizer, scaler and generators back, so that a resumed run repeats an
-uninterrupted one step for step. Failures raise ``config.TrainError``.
+Training: ``checkpoint_payload`` + ``save_checkpoint`` write model, optimizer,
+step, every process's random generators, tokenizer and settings (through
+``fileio.atomic_write``); ``load_checkpoint`` reads and checks one with
+``torch.load(..., weights_only=True)``; ``restore_state`` puts optimizer and
+generators back, so that ``--resume`` repeats an uninterrupted run step for
+step. Failures raise ``config.TrainError``.
 
-Models for generation: ``load_model(spec)``, or ``load_model_and_tokenizer``,
-which also returns the tokenizer entry a checkpoint carries. ``spec`` is a
-GPT-2 size (``124M`` ... ``1558M``, also ``gpt2-124M``; read by ``gpt2_params``,
-the one GPT-2 weight loader, also used by ``train --init-from``: OpenAI's
-TensorFlow files when cached and TensorFlow is installed, else Hugging Face's
-``model.safetensors``), a folder of OpenAI's files or with a
-``model.safetensors``, a ``.safetensors`` file, or a ``torch.save`` file:
-``{"config": cfg, "model": state_dict}`` (what ``train`` writes),
-``{"model_state_dict": ...}`` or a bare ``state_dict`` with ``config``.
-Nothing pickled in a file runs; an unusable file raises ``CheckpointError``
-(a ``UserError``) with one line that says what to do.
+Generation: ``load_model(spec)`` / ``load_model_and_tokenizer(spec)`` (which
+also returns a checkpoint's tokenizer entry) take a GPT-2 size (read by
+``gpt2_params``, the one GPT-2 weight loader, also behind ``--init-from``),
+a folder of OpenAI's files or with a ``model.safetensors``, a ``.safetensors``
+file, or a ``torch.save`` file (``{"config": cfg, "model": state_dict}`` as
+``train`` writes, ``{"model_state_dict": ...}``, or a bare ``state_dict`` with
+``config``). Nothing pickled runs; failures raise ``CheckpointError``.
 """
 
 import json
@@ -201,11 +196,10 @@ def _restore_optimizer(ckpt, path, optimizer, scaler):
 
 
 def restore_state(ckpt, path, run, batch_gen, seed):
-    """Put the optimizer, scaler and random generators of ``ckpt`` back; return the step.
+    """Put optimizer, scaler and random generators of ``ckpt`` back; return the step.
 
-    With as many processes as wrote the checkpoint, each gets its own random
-    state back (the run continues exactly); with another number the generators
-    are seeded from the step instead, and a note says the batches differ.
+    With another number of processes than wrote it, the generators are seeded
+    from the step instead (a note says the batches differ).
     """
     _restore_optimizer(ckpt, path, run.optimizer, run.scaler)
     step, dist = int(ckpt["step"]), run.dist
@@ -334,8 +328,8 @@ def _model_from_safetensors(path, config):
     return _model_from_params(params, settings, path)
 
 
-def _model_from_torch_file(path, config):
-    """``(model, tokenizer entry or None)`` of a file written by ``torch.save``."""
+def _torch_load(path):
+    """``torch.load(path, weights_only=True)``; every failure a ``CheckpointError``."""
     try:
         size = path.stat().st_size
         with open(path, "rb"):
@@ -359,25 +353,10 @@ def _model_from_torch_file(path, config):
         else:
             reason = f"it is truncated or corrupt ({type(err).__name__}); save it again"
         raise CheckpointError(f"cannot read the checkpoint {path}: {reason}") from None
-    cfg = config_from_option(config) if config is not None else None
-    if isinstance(checkpoint, dict) and "model" in checkpoint:
-        state = checkpoint["model"]
-        cfg = cfg if cfg is not None else checkpoint.get("config")
-    elif isinstance(checkpoint, dict) and "model_state_dict" in checkpoint:
-        state = checkpoint["model_state_dict"]
-        cfg = cfg if cfg is not None else checkpoint.get("config")
-    else:
-        state = checkpoint
-    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
-        raise CheckpointError(f"{path} holds no state_dict; save one with torch.save("
-                           '{"config": cfg, "model": model.state_dict()}, path)')
-    if cfg is None:
-        raise CheckpointError(f"{path} holds no config; give --config (a JSON file with the "
-                           'model config, or a GPT-2 size), or save {"config": cfg, '
-                           '"model": model.state_dict()}')
-    # A model trained under torch.compile saves its weights under "_orig_mod.".
-    state = {k.removeprefix("_orig_mod."): v for k, v in state.items()}
-    model = _build_model(cfg, path)
+    return checkpoint
+
+
+def _check_fits(model, state, path):
     expected = model.state_dict()
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
@@ -391,7 +370,32 @@ def _model_from_torch_file(path, config):
     for key, value in expected.items():
         if tuple(state[key].shape) != tuple(value.shape):
             raise CheckpointError(f"{path}: {key} has shape {tuple(state[key].shape)} but the "
-                               f"config needs {tuple(value.shape)}; is the config right?")
+                                  f"config needs {tuple(value.shape)}; is the config right?")
+
+
+def _model_from_torch_file(path, config):
+    """``(model, tokenizer entry or None)`` of a file written by ``torch.save``."""
+    checkpoint = _torch_load(path)
+    cfg = config_from_option(config) if config is not None else None
+    if isinstance(checkpoint, dict) and "model" in checkpoint:
+        state = checkpoint["model"]
+        cfg = cfg if cfg is not None else checkpoint.get("config")
+    elif isinstance(checkpoint, dict) and "model_state_dict" in checkpoint:
+        state = checkpoint["model_state_dict"]
+        cfg = cfg if cfg is not None else checkpoint.get("config")
+    else:
+        state = checkpoint
+    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+        raise CheckpointError(f"{path} holds no state_dict; save one with torch.save("
+                              '{"config": cfg, "model": model.state_dict()}, path)')
+    if cfg is None:
+        raise CheckpointError(f"{path} holds no config; give --config (a JSON file with the "
+                           'model config, or a GPT-2 size), or save {"config": cfg, '
+                           '"model": model.state_dict()}')
+    # A model trained under torch.compile saves its weights under "_orig_mod.".
+    state = {k.removeprefix("_orig_mod."): v for k, v in state.items()}
+    model = _build_model(cfg, path)
+    _check_fits(model, state, path)
     model.load_state_dict(state)
     # e.g. the char-level vocabulary of a model from `llms-from-scratch train`
     spec = checkpoint.get("tokenizer") if isinstance(checkpoint, dict) else None
