@@ -147,8 +147,9 @@ def _device(cfg, dist):
     return dist.init(device)
 
 
-def _model(cfg, explicit, ckpt, meta, tokenizer, ckpt_path):
+def _model(cfg, explicit, ckpt, prepared, tokenizer, ckpt_path):
     """``(model, model_cfg, tie_weights)``: from the checkpoint, GPT-2 or random weights."""
+    data_dir, meta = prepared
     torch.manual_seed(cfg["seed"])  # the same initial weights in every process
     params = None
     tie_weights = cfg["init_from"] != "scratch"
@@ -156,7 +157,7 @@ def _model(cfg, explicit, ckpt, meta, tokenizer, ckpt_path):
         model_cfg, tie_weights = ckpt["config"], bool(ckpt["tie_weights"])
         if ckpt["tokenizer"] != data.tokenizer_spec(tokenizer):
             raise TrainError(f"the checkpoint {ckpt_path} was trained on another vocabulary "
-                             f"than the data in {cfg['data_dir']}")
+                             f"than the data in {data_dir}")
     elif cfg["init_from"] != "scratch":
         model_cfg, params = gpt2_start(cfg, explicit)
     else:
@@ -175,14 +176,14 @@ def _setup(cfg, explicit, ckpt):
     dist = Dist()
     device = _device(cfg, dist)
     data_dir, meta = prepare_data(cfg, dist)
-    cfg["data_dir"] = str(data_dir)
+    splits = data.load_splits(data_dir, meta)
     tokenizer = data.tokenizer_for_training(meta)
     out_dir = Path(cfg["out_dir"]).expanduser()
-    model, model_cfg, tie_weights = _model(cfg, explicit, ckpt, meta, tokenizer,
+    model, model_cfg, tie_weights = _model(cfg, explicit, ckpt, (data_dir, meta), tokenizer,
                                            out_dir / CHECKPOINT_NAME)
     model.to(device)
-    run = Run(cfg, dist, device, out_dir, data_dir, meta, data.load_splits(data_dir, meta),
-              tokenizer, model_cfg, tie_weights, raw_model=model)
+    run = Run(cfg, dist, device, out_dir, data_dir, meta, splits, tokenizer, model_cfg,
+              tie_weights, raw_model=model)
     run.optimizer = torch.optim.AdamW(
         param_groups_for_adamw(model, cfg["weight_decay"]), lr=cfg["lr"],
         betas=(cfg["beta1"], cfg["beta2"]),
@@ -241,7 +242,7 @@ def _open_files(run, start_step):
     try:
         run.out_dir.mkdir(parents=True, exist_ok=True)
         _write_json(run.out_dir / "config.json",
-                    dict(run.cfg, world_size=run.dist.world_size,
+                    dict(run.cfg, data_dir=str(run.data_dir), world_size=run.dist.world_size,
                          vocab_size=run.model_cfg["vocab_size"], model=run.model_cfg))
         log_path = run.out_dir / "log.jsonl"
         if start_step:
