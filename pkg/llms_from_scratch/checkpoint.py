@@ -191,7 +191,7 @@ def _restore_optimizer(ckpt, path, optimizer, scaler):
             scaler.load_state_dict(ckpt["scaler"])
     except (ValueError, KeyError, RuntimeError, TypeError, IndexError) as err:
         raise TrainError(f"the optimizer state in {path} does not fit the model: "
-                         f"{(str(err).strip() or type(err).__name__).splitlines()[0]}; "
+                         f"{one_line(err)}; "
                          f"{_START_OVER}") from None
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import amp, checkpoint
 from .config import TrainError, flag
+from .errors import one_line
 
 
 def forward_context(cfg, device):
@@ -56,7 +57,7 @@ def gpt2_start(cfg, explicit):
     try:
         params, _ = checkpoint.gpt2_params(size, cfg["models_dir"])
     except (ImportError, DownloadError, FileNotFoundError, ValueError) as err:
-        raise TrainError(str(err).splitlines()[0]) from None
+        raise TrainError(one_line(err)) from None
     n_ctx = int(np.shape(params["wpe"])[0])
     if cfg["context_length"] > n_ctx:
         raise TrainError(f"--context-length {cfg['context_length']} exceeds GPT-2's "
