@@ -217,7 +217,11 @@ def _start(run, ckpt):
 
 
 def _write_json(path, obj):
-    fileio.write_text(path, json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
+    try:
+        fileio.write_text(path, json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
+    except OSError as err:
+        raise TrainError(f"cannot write {path} ({err.strerror or err}); free some disk "
+                         "space or choose another --out-dir") from None
 
 
 def _restart_log(path, step):
