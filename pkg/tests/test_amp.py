@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 import torch
 
@@ -105,3 +107,39 @@ def test_bad_arguments_raise():
         train_step(model, optimizer, _batches(1), "cpu", max_grad_norm=0)
     with pytest.raises(TypeError, match="Module"):
         compile_model(lambda x: x)
+
+
+def test_train_step_syncs_only_the_last_micro_batch_and_takes_a_forward_context():
+    torch.manual_seed(0)
+    model = GPTModelFast(CFG)
+    entered, synced = [], []
+
+    class Wrapped(torch.nn.Module):  # the part of DistributedDataParallel that matters
+        def __init__(self):
+            super().__init__()
+            self.inner = model
+
+        def forward(self, x):
+            synced.append(not self.skipping)
+            return self.inner(x)
+
+        skipping = False
+
+        @contextlib.contextmanager
+        def no_sync(self):
+            self.skipping = True
+            try:
+                yield
+            finally:
+                self.skipping = False
+
+    @contextlib.contextmanager
+    def context():
+        entered.append(True)
+        yield
+
+    wrapped = Wrapped()
+    optimizer = torch.optim.AdamW(wrapped.parameters(), lr=1e-3)
+    train_step(wrapped, optimizer, _batches(3), "cpu", forward_context=context)
+    assert synced == [False, False, True]
+    assert len(entered) == 3

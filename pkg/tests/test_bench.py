@@ -82,3 +82,24 @@ def test_bad_arguments_raise():
         bench.time_generation("nope", bench._fast_model(bench.QUICK_BENCH, False),
                               bench.QUICK_BENCH, torch.device("cpu"), 2, reps=1)
     assert main(["bench", "--quick", "--reps", "0"]) == 1
+
+
+def test_time_train_step_runs_the_training_step_of_train(monkeypatch):
+    from llms_from_scratch import amp
+    from llms_from_scratch.ch04 import GPTModel
+
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(args[3:5])  # device, precision
+        return amp.train_step(*args, **kwargs)
+
+    monkeypatch.setattr(bench, "train_step", counting)
+    torch.manual_seed(0)
+    model = GPTModel(bench.QUICK_BENCH)
+    before = model.tok_emb.weight.detach().clone()
+    seconds = bench.time_train_step(model, bench.QUICK_BENCH, torch.device("cpu"), "float32",
+                                    batch_size=2, reps=2, warmup=1)
+    assert seconds > 0 and len(calls) == 3
+    assert calls[0] == (torch.device("cpu"), "float32")
+    assert not torch.equal(model.tok_emb.weight, before)  # the optimizer stepped

@@ -1,10 +1,12 @@
-"""checkpoints.load_model: the loader behind `llms-from-scratch generate --model`."""
+"""checkpoint.load_model: the loader behind `llms-from-scratch generate --model`."""
 
 import pytest
 import torch
 
+from llms_from_scratch import checkpoints
 from llms_from_scratch.ch04 import GPTModel
-from llms_from_scratch.checkpoints import CheckpointError, load_model
+from llms_from_scratch.checkpoint import CheckpointError, load_model, load_model_and_tokenizer
+from llms_from_scratch.errors import UserError
 
 CFG = {"vocab_size": 40, "context_length": 8, "emb_dim": 16, "n_heads": 2, "n_layers": 1,
        "drop_rate": 0.0, "qkv_bias": False}
@@ -39,3 +41,22 @@ def test_load_model_refuses_unusable_files_with_one_line(tmp_path, content, matc
     assert "\n" not in str(info.value)
     with pytest.raises(CheckpointError, match="not a GPT-2 size"):
         load_model(tmp_path / "missing.pth")
+
+
+def test_load_model_and_tokenizer_returns_the_tokenizer_entry_explicitly(tmp_path):
+    torch.manual_seed(0)
+    source = GPTModel(CFG)
+    with_tok, without = tmp_path / "with.pth", tmp_path / "without.pth"
+    spec = {"kind": "char", "chars": "ab"}
+    torch.save({"config": CFG, "model": source.state_dict(), "tokenizer": spec}, with_tok)
+    torch.save({"config": CFG, "model": source.state_dict()}, without)
+    model, tokenizer_spec = load_model_and_tokenizer(with_tok)
+    assert isinstance(model, GPTModel) and tokenizer_spec == spec
+    model, tokenizer_spec = load_model_and_tokenizer(without)
+    assert tokenizer_spec is None and not hasattr(model, "tokenizer_spec")
+
+
+def test_the_former_module_name_and_the_error_base():
+    assert checkpoints.load_model is load_model
+    assert checkpoints.CheckpointError is CheckpointError
+    assert issubclass(CheckpointError, UserError)

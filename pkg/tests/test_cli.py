@@ -3,7 +3,9 @@ import sys
 
 import pytest
 
+from llms_from_scratch import cli
 from llms_from_scratch.cli import main
+from llms_from_scratch.errors import UserError
 
 
 def test_download_without_arguments_lists_assets(capsys):
@@ -47,3 +49,24 @@ def test_previous_chapters_command_writes_the_folder_copies(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["previous-chapters", "ch99"])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("bug", [ValueError("a bug"), OSError("a bug"), ImportError("a bug")])
+def test_an_unexpected_error_keeps_its_traceback(monkeypatch, bug):
+    def failing(args):
+        raise bug
+
+    monkeypatch.setattr(cli, "_run_download", failing)
+    with pytest.raises(type(bug), match="a bug"):
+        main(["download"])
+
+
+def test_a_user_error_is_one_line_and_exit_1(capsys, monkeypatch):
+    def failing(args):
+        raise UserError("the file is\n  missing; give another")
+
+    monkeypatch.setattr(cli, "_run_download", failing)
+    assert main(["download"]) == 1
+    assert capsys.readouterr().err == ("llms-from-scratch download: error: the file is "
+                                       "missing; give another\n")
+    assert issubclass(cli.CommandError, UserError)
