@@ -1,8 +1,8 @@
 """The package's download layer: every file the book downloads, fetched robustly.
 
 The table of files and the cache folders are in ``catalog``; the short
-download of the chapter folders' copies, the zip and Aozora handling and
-``DownloadError`` are in ``basic_download``. This module adds what no
+download that the chapter folders' copies carry, and the Aozora text
+cleaning both use, are in ``basic_download``. This module adds what no
 maintained library does for these files and readers on a bad connection
 need: ``download_file`` writes to ``<name>.part`` and renames only a
 complete, verified (SHA-256) file, so a final name never holds a partial
@@ -13,6 +13,7 @@ where the file can be placed by hand. Hugging Face's files are fetched with
 ``huggingface_hub`` instead (see ``gpt2``).
 """
 
+import hashlib
 import http.client
 import os
 import socket
@@ -21,21 +22,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import tiktoken
 from tqdm import tqdm
 
 from . import fileio
-from .basic_download import (
-    DownloadError,
-    by_hand_hint,
-    cached_file,
-    clean_aozora,
-    extract_member,
-    sha256_of,
-    text_of,
-)
+from .basic_download import clean_aozora, sha256_of, text_of
 from .catalog import (
     ASSETS,
     CACHE_ENV_VAR,
@@ -48,7 +42,32 @@ from .catalog import (
     local_path,
     tiktoken_cache_dir,
 )
-from .errors import one_line
+from .errors import UserError, one_line
+
+
+class DownloadError(UserError):
+    """A file could not be downloaded or failed verification.
+
+    The message is one line that says what went wrong and what to do. ``url``,
+    ``reason`` (what went wrong, without advice) and ``advice`` are kept as
+    attributes where they are known, so that callers can reword the message.
+    """
+
+    def __init__(self, message, *, url=None, reason=None, advice=None):
+        super().__init__(message)
+        self.url = url
+        self.reason = reason
+        self.advice = advice
+
+
+def _by_hand_hint(url, dest, sha256, zip_member=None):
+    what = f"download {url}"
+    if zip_member:
+        what += f", extract {zip_member} from the zip,"
+    hint = f"To work offline, {what} on a machine with internet and place it at {dest}"
+    if sha256:
+        hint += f" (SHA-256 {sha256})"
+    return hint
 
 
 class _WriteError(Exception):
@@ -155,7 +174,7 @@ def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=T
     """
     dest = Path(dest)
     part = dest.with_name(dest.name + ".part")
-    hint = by_hand_hint(url, dest, sha256)
+    hint = _by_hand_hint(url, dest, sha256)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -222,16 +241,42 @@ def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=T
     return dest
 
 
+def _extract_member(archive, member, dest, sha256):
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            names = [n for n in zf.namelist() if n.rsplit("/", 1)[-1] == member]
+            if not names:
+                raise DownloadError(f"{archive} has no member {member}; the archive changed "
+                                    "upstream. Please report this.")
+            data = zf.read(names[0])
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as err:
+        raise DownloadError(f"the download {archive} is not a readable zip archive "
+                            f"({one_line(err)}); it was deleted, run the command again",
+                            reason="the download is not a readable zip archive",
+                            advice="Run the command again.") from None
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise DownloadError(f"{member} in {archive} has an unexpected SHA-256; the file "
+                            "changed upstream or the download is corrupt. The archive was "
+                            "deleted; run the command again.",
+                            reason=f"{member} in the archive has an unexpected SHA-256",
+                            advice="Run the command again.")
+    fileio.write_bytes(dest, data)
+
+
 def _ensure_file(remote, progress=True):
-    dest = cached_file(remote)
-    if dest is not None:
-        return dest
     dest = local_path(remote)
+    if dest.exists():
+        if remote.sha256 is not None and sha256_of(dest) != remote.sha256:
+            raise DownloadError(
+                f"{dest} exists but its SHA-256 is not {remote.sha256}; delete it and "
+                "run again to download a fresh copy"
+            )
+        return dest
     if remote.zip_member is None:
         return download_file(remote.url, dest, remote.sha256, progress=progress)
     archive = dest.with_name(remote.url.rsplit("/", 1)[-1])
     # Errors name the extracted member's path: that is what a reader places by hand.
-    hint = by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)
+    hint = _by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)
     try:
         download_file(remote.url, archive, None, progress=progress)
     except DownloadError as err:
@@ -241,7 +286,7 @@ def _ensure_file(remote, progress=True):
         raise DownloadError(f"could not download {remote.url}: {err.reason}. {advice}{hint}.",
                             url=remote.url, reason=err.reason, advice=err.advice) from err
     try:
-        extract_member(archive, remote.zip_member, dest, remote.sha256)
+        _extract_member(archive, remote.zip_member, dest, remote.sha256)
     except DownloadError as err:
         raise DownloadError(f"{err} {hint}.", url=remote.url, reason=err.reason,
                             advice=err.advice) from None
@@ -269,7 +314,7 @@ def is_cached(name):
 
 def read_text(name):
     """The text of a data asset as ``str`` (Aozora texts decoded and cleaned)."""
-    return text_of(_asset(name).files[0], fetch(name))
+    return text_of(_asset(name).files[0], fetch(name), fileio.write_text)
 
 
 def gpt2_tokenizer():

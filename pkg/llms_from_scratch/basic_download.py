@@ -1,13 +1,13 @@
-"""The book's files in a few lines: the download the chapter folders' copies carry.
+"""A short download of the book's files: what the chapter folders' copies carry.
 
 ``fetch(name)`` stores each file of asset ``name`` (see ``catalog``) in the
-cache once: the body goes to a temporary sibling, its SHA-256 is checked, and
-only then is it renamed into place (``fileio.atomic_write``); of a zip archive
-only the member the book reads is kept. ``read_text`` and ``gpt2_tokenizer``
-build on it. The package's ``assets`` module adds what a reader on a bad
-connection needs (resumed downloads, retries, advice for each failure); the
-``previous_chapters.py`` copies carry this short version instead, so that a
-notebook runs from its folder alone. Both share the cache and the helpers here.
+book's cache once: the body goes to a temporary sibling, its SHA-256 is
+checked, and only then is it renamed into place; of a zip archive only the
+member the book reads is kept. ``read_text`` and ``gpt2_tokenizer`` build on
+it. The copies (``previous_chapters.py``) carry this module so that a
+notebook runs from its folder alone; the package itself downloads through
+``assets``, which adds resumed downloads, retries and advice for each kind of
+failure, and shares the cache, ``text_of`` and ``clean_aozora`` with this one.
 """
 
 import hashlib
@@ -21,21 +21,6 @@ from pathlib import Path
 import tiktoken
 
 from .catalog import ASSETS, USER_AGENT, local_path, tiktoken_cache_dir
-from .errors import UserError, one_line
-from .fileio import atomic_write, write_bytes, write_text
-
-
-class DownloadError(UserError):
-    """A file could not be downloaded or failed verification.
-
-    The message is one line that says what went wrong and what to do. ``url``,
-    ``reason`` (what went wrong, without advice) and ``advice`` are kept as
-    attributes where they are known, so that callers can reword the message.
-    """
-
-    def __init__(self, message, *, url=None, reason=None, advice=None):
-        super().__init__(message)
-        self.url, self.reason, self.advice = url, reason, advice
 
 
 def sha256_of(path, chunk_size=1 << 20):
@@ -46,89 +31,55 @@ def sha256_of(path, chunk_size=1 << 20):
     return digest.hexdigest()
 
 
-def by_hand_hint(url, dest, sha256=None, zip_member=None):
-    """How to place a file by hand: the exact URL, member and path."""
-    what = f"download {url}" + (f", extract {zip_member} from the zip," if zip_member else "")
-    hint = f"To work offline, {what} on a machine with internet and place it at {dest}"
-    return hint + (f" (SHA-256 {sha256})" if sha256 else "")
+def _place(dest, write, sha256=None):
+    """Fill a sibling of ``dest`` with ``write(tmp)``; rename it once its SHA-256 matches."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        if sha256 is not None and sha256_of(tmp) != sha256:
+            raise OSError(f"{dest.name} arrived with another SHA-256 than {sha256}")
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
 
 
 def download_file(url, dest, sha256=None, *, progress=False, desc=None):
     """Download ``url`` to ``dest`` in one go and return ``dest`` as a ``Path``.
 
-    The final name only ever holds a complete file that matches ``sha256``
-    (when given). ``progress`` and ``desc`` are accepted for the package's
-    signature; this short version shows no bar and does not resume.
+    ``dest`` only ever holds a complete file that matches ``sha256`` (when
+    given). There is no progress bar and no resume here (``progress`` and
+    ``desc`` are accepted for the package's signature); ``assets`` has both.
     """
-    dest = Path(dest)
-
     def write(tmp):
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         with urllib.request.urlopen(request, timeout=60) as response, open(tmp, "wb") as f:
             shutil.copyfileobj(response, f, 1 << 20)
-        if sha256 is not None and sha256_of(tmp) != sha256:
-            raise OSError(f"the file arrived with another SHA-256 than {sha256}")
 
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        return atomic_write(dest, write)
+        return _place(Path(dest), write, sha256)
     except (OSError, ValueError) as err:  # URLError is an OSError; ValueError: a bad URL
-        reason = one_line(getattr(err, "reason", None) or err)
-        raise DownloadError(f"could not download {url} ({reason}). Check the internet "
-                            f"connection and run again. {by_hand_hint(url, dest, sha256)}.",
-                            url=url, reason=reason) from err
-
-
-def cached_file(remote):
-    """``remote``'s path if it is stored and intact, None if it is not stored yet."""
-    dest = local_path(remote)
-    if not dest.exists():
-        return None
-    if remote.sha256 is not None and sha256_of(dest) != remote.sha256:
-        raise DownloadError(f"{dest} exists but its SHA-256 is not {remote.sha256}; delete it "
-                            "and run again to download a fresh copy")
-    return dest
-
-
-def extract_member(archive, member, dest, sha256):
-    """Store ``member`` of the zip file ``archive`` at ``dest``, checking its SHA-256."""
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            names = [n for n in zf.namelist() if n.rsplit("/", 1)[-1] == member]
-            if not names:
-                raise DownloadError(f"{archive} has no member {member}; the archive changed "
-                                    "upstream. Please report this.")
-            data = zf.read(names[0])
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as err:
-        raise DownloadError(f"the download {archive} is not a readable zip archive "
-                            f"({one_line(err)}); it was deleted, run the command again",
-                            reason="the download is not a readable zip archive",
-                            advice="Run the command again.") from None
-    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
-        raise DownloadError(f"{member} in {archive} has an unexpected SHA-256; the file "
-                            "changed upstream or the download is corrupt. The archive was "
-                            "deleted; run the command again.",
-                            reason=f"{member} in the archive has an unexpected SHA-256",
-                            advice="Run the command again.")
-    write_bytes(dest, data)
+        reason = " ".join(str(getattr(err, "reason", None) or err).split())
+        raise OSError(f"could not download {url} ({reason}); check the internet connection "
+                      f"and run again, or download it elsewhere and place it at {dest}") from None
 
 
 def fetch(name, progress=False):
     """Make sure asset ``name`` is in the cache; return the path of its first file."""
-    paths = []
     for remote in ASSETS[name].files:
-        dest = cached_file(remote)
-        if dest is None and remote.zip_member is None:
-            dest = download_file(remote.url, local_path(remote), remote.sha256)
-        elif dest is None:
-            dest = local_path(remote)
-            archive = download_file(remote.url, dest.with_name(dest.name + ".zip"))
-            try:
-                extract_member(archive, remote.zip_member, dest, remote.sha256)
-            finally:
-                archive.unlink(missing_ok=True)
-        paths.append(dest)
-    return paths[0]
+        path = local_path(remote)
+        if path.exists():
+            continue
+        if remote.zip_member is None:
+            download_file(remote.url, path, remote.sha256)
+            continue
+        archive = download_file(remote.url, path.with_name(path.name + ".zip"))
+        with zipfile.ZipFile(archive) as zf:
+            member = next(n for n in zf.namelist() if n.split("/")[-1] == remote.zip_member)
+            _place(path, lambda tmp: tmp.write_bytes(zf.read(member)), remote.sha256)  # noqa: B023
+        archive.unlink()
+    return local_path(ASSETS[name].files[0])
 
 
 def clean_aozora(text):
@@ -149,13 +100,21 @@ def clean_aozora(text):
     return text.strip() + "\n"
 
 
-def text_of(remote, path):
-    """The text stored at ``path`` for ``remote``: Aozora files decoded and cleaned once."""
+def text_of(remote, path, write_text=None):
+    """The text of ``remote`` stored at ``path``; Aozora files are decoded and cleaned once.
+
+    The cleaned copy is written with ``write_text(path, text)`` when given
+    (the package passes its atomic writer), else written and renamed here.
+    """
     if "aozora.gr.jp" not in remote.url:
-        return path.read_text(encoding="utf-8")
-    cleaned = path.with_name(path.stem + ".utf8.txt")
+        return Path(path).read_text(encoding="utf-8")
+    cleaned = Path(path).with_name(Path(path).stem + ".utf8.txt")
     if not cleaned.exists():
-        write_text(cleaned, clean_aozora(path.read_bytes().decode("cp932")))
+        text = clean_aozora(Path(path).read_bytes().decode("cp932"))
+        if write_text is None:
+            _place(cleaned, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        else:
+            write_text(cleaned, text)
     return cleaned.read_text(encoding="utf-8")
 
 

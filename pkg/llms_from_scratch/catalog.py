@@ -5,8 +5,8 @@ folder and, where known, a SHA-256 digest. The cache folder is
 ``$LLMS_FROM_SCRATCH_CACHE`` if set, else ``$XDG_CACHE_HOME/llms-from-scratch``
 (``~/.cache/llms-from-scratch``); tiktoken's GPT-2 files go to
 ``$TIKTOKEN_CACHE_DIR`` if set, else to the ``tiktoken`` folder of the cache.
-The downloads themselves are in ``assets`` (the package) and
-``basic_download`` (the chapter folders' copies).
+The downloads themselves are in ``assets`` (the package's, with resume and
+retries) and ``basic_download`` (the short one the chapter folders' copies carry).
 """
 
 import hashlib
@@ -82,14 +82,14 @@ GPT2_MODELS_URL = "https://openaipublic.blob.core.windows.net/gpt-2/models"
 GPT2_MODEL_FILES = ("checkpoint", "encoder.json", "hparams.json",
                     "model.ckpt.data-00000-of-00001", "model.ckpt.index",
                     "model.ckpt.meta", "vocab.bpe")
-for _size, _mb in (("124M", 500), ("355M", 1400), ("774M", 3100), ("1558M", 6200)):
-    ASSETS[f"gpt2-{_size}"] = Asset(
-        f"gpt2-{_size}",
-        f"OpenAI's GPT-2 {_size} weights as a TensorFlow checkpoint (about {_mb} MB)",
-        tuple(RemoteFile(f"{GPT2_MODELS_URL}/{_size}/{_file}", f"gpt2/{_size}/{_file}")
-              for _file in GPT2_MODEL_FILES),
+ASSETS.update({
+    f"gpt2-{size}": Asset(
+        f"gpt2-{size}",
+        f"OpenAI's GPT-2 {size} weights as a TensorFlow checkpoint (about {mb} MB)",
+        tuple(RemoteFile(f"{GPT2_MODELS_URL}/{size}/{name}", f"gpt2/{size}/{name}")
+              for name in GPT2_MODEL_FILES),
         large=True)
-del _size, _mb
+    for size, mb in (("124M", 500), ("355M", 1400), ("774M", 3100), ("1558M", 6200))})
 
 
 def cache_dir():

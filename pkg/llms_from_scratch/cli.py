@@ -348,9 +348,11 @@ def _add_previous_chapters(subparsers):
 
     p = subparsers.add_parser(
         "previous-chapters",
-        help="write a chapter folder's previous_chapters.py (e.g. next to a notebook in Colab)",
+        help="write a chapter folder's previous_chapters.py and chapter_reference.py (e.g. "
+             "next to a notebook in Colab)",
         description="Write the stand-alone copies of the package code that a chapter's "
-                    "notebooks import (previous_chapters.py, and gpt_download.py for ch05).",
+                    "notebooks import (previous_chapters.py, chapter_reference.py, and "
+                    "gpt_download.py for ch05).",
     )
     p.add_argument("chapter", choices=standalone.chapters(), help="the chapter folder")
     p.add_argument("--out-dir", default=".", help="where to write the files (default: .)")

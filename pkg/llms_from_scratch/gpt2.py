@@ -34,7 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .assets import GPT2_MODEL_FILES, GPT2_MODELS_URL, cache_dir, download_file
+from .assets import download_file
+from .catalog import GPT2_MODEL_FILES, GPT2_MODELS_URL, cache_dir
 
 GPT2_SIZES = ("124M", "355M", "774M", "1558M")
 
