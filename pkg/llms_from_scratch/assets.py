@@ -42,22 +42,7 @@ from .catalog import (
     local_path,
     tiktoken_cache_dir,
 )
-from .errors import UserError, one_line
-
-
-class DownloadError(UserError):
-    """A file could not be downloaded or failed verification.
-
-    The message is one line that says what went wrong and what to do. ``url``,
-    ``reason`` (what went wrong, without advice) and ``advice`` are kept as
-    attributes where they are known, so that callers can reword the message.
-    """
-
-    def __init__(self, message, *, url=None, reason=None, advice=None):
-        super().__init__(message)
-        self.url = url
-        self.reason = reason
-        self.advice = advice
+from .errors import DownloadError, one_line
 
 
 def _by_hand_hint(url, dest, sha256, zip_member=None):

@@ -7,8 +7,9 @@ Two routes lead to the same nested dict of NumPy arrays (``params``), which
   ``load_gpt2_params_from_tf_ckpt``); reading them needs TensorFlow
   (``pip install "llms-from-scratch[tensorflow]"``).
 - Hugging Face's ``model.safetensors`` files of the same weights
-  (``download_gpt2_safetensors``, ``load_gpt2_params_from_safetensors``),
-  which need only the small ``safetensors`` package.
+  (``download_gpt2_safetensors``, fetched with ``huggingface_hub`` through
+  ``hub``; ``load_gpt2_params_from_safetensors``), which need only the small
+  ``safetensors`` package.
 
 ``params`` has the layout of OpenAI's checkpoint::
 
@@ -36,6 +37,7 @@ import numpy as np
 
 from .assets import download_file
 from .catalog import GPT2_MODEL_FILES, GPT2_MODELS_URL, cache_dir
+from .hub import hub_file
 
 GPT2_SIZES = ("124M", "355M", "774M", "1558M")
 
@@ -390,17 +392,23 @@ def save_gpt2_tf_checkpoint(params, settings, out_dir):
 
 
 def download_gpt2_safetensors(model_size, models_dir=None, url=None, progress=True):
-    """Fetch Hugging Face's ``model.safetensors`` of a GPT-2 size.
+    """Fetch Hugging Face's ``model.safetensors`` of a GPT-2 size; return its path.
 
-    It is stored as ``models_dir/<size>/model.safetensors`` (``models_dir``
-    defaults to the cache's ``gpt2`` folder); an existing file is kept.
-    Returns its path.
+    The Hub's own client (``huggingface_hub``) does the download: it resumes
+    an interrupted one, locks the file against a second process, honours
+    ``HF_ENDPOINT`` (a mirror) and offline mode (``HF_HUB_OFFLINE=1``). With
+    ``models_dir`` the file is stored as ``models_dir/<size>/model.safetensors``;
+    without it, in the reader's Hugging Face cache (``HF_HOME``, shared with
+    ``transformers``). A file already there is used without asking the Hub.
+    ``url`` fetches the file from another address with the package's own
+    download instead. Failures raise ``DownloadError`` (one line).
     """
     size = normalize_gpt2_size(model_size)
-    model_dir = Path(models_dir if models_dir is not None else cache_dir() / "gpt2") / size
-    dest = model_dir / "model.safetensors"
+    local_dir = Path(models_dir) / size if models_dir is not None else None
+    if url is None:
+        return hub_file(GPT2_HF_REPOS[size], "model.safetensors", local_dir, progress)
+    dest = (local_dir or cache_dir() / "gpt2" / size) / "model.safetensors"
     if not dest.exists():
-        url = url or GPT2_HF_URL.format(repo=GPT2_HF_REPOS[size])
         download_file(url, dest, progress=progress, desc=f"{size}/model.safetensors")
     return dest
 

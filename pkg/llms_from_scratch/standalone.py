@@ -50,7 +50,7 @@ OUTPUTS = {
     "ch05/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL, "ch04"],
     "ch05/chapter_reference.py": ["ch05"],
     # GPT-2's published weights for chapter 5's notebooks (`from gpt_download import ...`).
-    "ch05/gpt_download.py": ["gpt2"],
+    "ch05/gpt_download.py": ["errors", "hub", "gpt2"],
     "appendix-D/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL, "ch04", "ch05"],
     "appendix-D/chapter_reference.py": ["appendix_d"],
 }
