@@ -145,6 +145,40 @@ def _describe_failure(err, url, timeout):
     return one_line(reason or err) or type(err).__name__, True
 
 
+def _fetch_with_retries(url, part, timeout, retries, progress, desc, hint):
+    """Fill ``part`` with the body of ``url``, retrying transient failures."""
+    last_error = None
+    for attempt in range(retries + 1):
+        if attempt:
+            time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
+        try:
+            _fetch_to_part(url, part, timeout, progress, desc)
+            return
+        except _WriteError as err:
+            raise DownloadError(
+                f"could not save {url}: {err}; free some disk space or choose a writable "
+                f"folder (${CACHE_ENV_VAR}), then run again", url=url, reason=str(err),
+                advice="Free some disk space or choose a writable folder, then run again."
+            ) from err.__cause__
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
+            # URLError (also HTTPError), cut connections, timeouts, TLS errors.
+            last_error = err
+            if not _describe_failure(err, url, timeout)[1]:
+                break
+    reason, retryable = _describe_failure(last_error, url, timeout)
+    if not retryable:
+        part.unlink(missing_ok=True)  # nothing of such an answer is worth resuming
+        advice = "Check the URL, or update llms-from-scratch if it is the package's."
+    else:
+        kept = part.stat().st_size if part.exists() else 0
+        resume = (f" (the {kept:,} bytes received so far are kept in {part} and the "
+                  "download resumes from there)" if kept else "")
+        advice = (f"Check the internet connection (and proxy settings) and run the "
+                  f"command again{resume}.")
+    raise DownloadError(f"could not download {url}: {reason}. {advice} {hint}.",
+                        url=url, reason=reason, advice=advice) from last_error
+
+
 def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=True,
                   desc=None):
     """Download ``url`` to ``dest`` atomically and return ``dest`` as a ``Path``.
@@ -173,39 +207,7 @@ def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=T
     except ValueError as err:
         raise DownloadError(f"{url!r} is not a valid http(s) URL ({one_line(err)}); check "
                             "the address", url=url, reason="not a valid URL") from None
-    last_error = None
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
-        try:
-            _fetch_to_part(url, part, timeout, progress, desc or dest.name)
-            last_error = None
-            break
-        except _WriteError as err:
-            raise DownloadError(
-                f"could not save {url}: {err}; free some disk space or choose a writable "
-                f"folder (${CACHE_ENV_VAR}), then run again", url=url, reason=str(err),
-                advice="Free some disk space or choose a writable folder, then run again."
-            ) from err.__cause__
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
-            # URLError (also HTTPError), cut connections, timeouts, TLS errors.
-            last_error = err
-            if not _describe_failure(err, url, timeout)[1]:
-                break
-    if last_error is not None:
-        reason, retryable = _describe_failure(last_error, url, timeout)
-        if not retryable:
-            part.unlink(missing_ok=True)  # nothing of such an answer is worth resuming
-            advice = "Check the URL, or update llms-from-scratch if it is the package's."
-        else:
-            kept = part.stat().st_size if part.exists() else 0
-            resume = (f" (the {kept:,} bytes received so far are kept in {part} and the "
-                      "download resumes from there)" if kept else "")
-            advice = (f"Check the internet connection (and proxy settings) and run the "
-                      f"command again{resume}.")
-        raise DownloadError(f"could not download {url}: {reason}. {advice} {hint}.",
-                            url=url, reason=reason, advice=advice) from last_error
-
+    _fetch_with_retries(url, part, timeout, retries, progress, desc or dest.name, hint)
     if sha256 is not None:
         actual = sha256_of(part)
         if actual != sha256:
