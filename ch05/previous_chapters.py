@@ -355,7 +355,7 @@ def create_dataloader_v1(txt, batch_size=4, max_length=256, stride=128,
 
 
 # ============================================================================
-# llms_from_scratch.ch03: Chapter 3: attention mechanisms.
+# llms_from_scratch.ch03: Chapter 3: attention mechanisms. (only MultiHeadAttention and what it uses)
 # ============================================================================
 
 def _causal_mask(context_length):

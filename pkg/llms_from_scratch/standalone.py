@@ -211,6 +211,8 @@ def render(rel):
             if line is not None and line not in imports:
                 imports.append(line)
         title = docstring.splitlines()[0] if docstring else name
+        if not isinstance(entry, str):
+            title += f" (only {', '.join(entry[1])} and what it uses)"
         sections.append(f"# {'=' * 76}\n# llms_from_scratch.{name}: {title}\n"
                         f"# {'=' * 76}\n\n{body}\n")
     _check_unique_names(modules, sections)
