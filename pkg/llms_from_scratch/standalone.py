@@ -11,8 +11,10 @@ package's internal imports rewritten:
   for the cells that check the notebook's step-by-step code against the
   package's (the drift checks); it imports the earlier chapters from
   ``previous_chapters.py``;
-- ``ch05/gpt_download.py``: the GPT-2 weight loaders (``gpt2``), which import
-  what they need from ``previous_chapters.py``.
+- ``ch05/gpt_download.py``: the GPT-2 weight loaders (``gpt2``); the weight
+  formats they read and write (``gpt2_layout``, ``gpt2_tf``, ``gpt2_hf`` with
+  ``hub``) are in ``ch05/gpt2_formats.py``, the download in
+  ``previous_chapters.py``.
 
 The package is the single source: ``tools/gen_previous_chapters.py`` writes
 the copies in the book's repository and a test fails when a committed copy is
@@ -49,8 +51,10 @@ OUTPUTS = {
     "ch04/chapter_reference.py": ["ch04"],
     "ch05/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL, "ch04"],
     "ch05/chapter_reference.py": ["ch05"],
-    # GPT-2's published weights for chapter 5's notebooks (`from gpt_download import ...`).
-    "ch05/gpt_download.py": ["errors", "hub", "gpt2"],
+    # GPT-2's published weights for chapter 5's notebooks (`from gpt_download import ...`):
+    # the download of OpenAI's files; the formats it reads come from gpt2_formats.py.
+    "ch05/gpt_download.py": ["gpt2"],
+    "ch05/gpt2_formats.py": ["gpt2_layout", "gpt2_tf", "errors", "hub", "gpt2_hf"],
     "appendix-D/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL, "ch04", "ch05"],
     "appendix-D/chapter_reference.py": ["appendix_d"],
 }
@@ -62,7 +66,8 @@ def _name(entry):
 _PURPOSE = {
     "previous_chapters.py": "前の章までのコード（とデータのダウンロード、デバイスの選択）",
     "chapter_reference.py": "この章のパッケージ版のコード（ノートブックの照合用）",
-    "gpt_download.py": "GPT-2 の公開済みの重みを読み込むコード",
+    "gpt_download.py": "GPT-2 の公開済みの重みをダウンロードして読み込むコード",
+    "gpt2_formats.py": "GPT-2 の重みの形式（TensorFlow と safetensors）を読み書きするコード",
 }
 
 HEADER = '''\
