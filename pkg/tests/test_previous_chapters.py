@@ -40,6 +40,7 @@ def test_size_targets():
     lines = {rel: len((ROOT / rel).read_text(encoding="utf-8").splitlines())
              for rel in standalone.OUTPUTS}
     assert lines["ch05/previous_chapters.py"] <= 600
+    assert lines["ch05/gpt_download.py"] <= 250
     for rel in standalone.OUTPUTS:
         assert "llms_from_scratch.assets:" not in (ROOT / rel).read_text(encoding="utf-8")
 
