@@ -91,8 +91,9 @@ models:
   A GPT-2 size (124M, 355M, 774M, 1558M, also written gpt2-124M) uses OpenAI's
   weights. When `llms-from-scratch download gpt2-124M` has fetched OpenAI's
   TensorFlow checkpoint and TensorFlow is installed, that is read; otherwise
-  Hugging Face's model.safetensors of the same weights is downloaded into the
-  same cache folder (no TensorFlow needed).
+  Hugging Face's model.safetensors of the same weights is fetched with
+  huggingface_hub (no TensorFlow needed): into --models-dir when given, else
+  into your Hugging Face cache (HF_HOME); HF_HUB_OFFLINE=1 works offline.
 
   A path may name:
   - a .pth file written by torch.save({"config": cfg, "model": model.state_dict()},
