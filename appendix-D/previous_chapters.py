@@ -1,31 +1,239 @@
-# Generated from the package llms_from_scratch (device, assets, ch02, ch03, ch04, ch05, appendix_d).
+# Generated from the package llms_from_scratch (catalog, basic_download, device, ch02, ch03, ch04, ch05).
 # Do not edit: in the book's repository run `make previous-chapters`; elsewhere
-# `llms-from-scratch previous-chapters CHAPTER` writes a fresh copy.
+# `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
-# ノートブックがこのフォルダだけで動くように、前の章までのコードをまとめたものです。
+# 中身: 前の章までのコード（とデータのダウンロード、デバイスの選択）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
 from dataclasses import dataclass
 from pathlib import Path
 import hashlib
-import http.client
 import math
 import os
 import re
-import socket
-import sys
-import time
-import urllib.error
-import urllib.parse
+import shutil
 import urllib.request
 import zipfile
 
 from torch.utils.data import DataLoader, Dataset
-from tqdm import tqdm
 import matplotlib.pyplot as plt
 import numpy as np
 import tiktoken
 import torch
 import torch.nn as nn
+
+
+# ============================================================================
+# llms_from_scratch.catalog: What the book downloads and where each file is kept.
+# ============================================================================
+
+CACHE_ENV_VAR = "LLMS_FROM_SCRATCH_CACHE"
+USER_AGENT = "llms-from-scratch (+https://pypi.org/project/llms-from-scratch/)"
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    url: str
+    relpath: str  # where it lives under the cache folder (tiktoken/... see above)
+    sha256: str = None  # of the file as stored (for a zip member: of the member)
+    zip_member: str = None  # the archive at url holds this member; store only it
+    size: int = None  # informational, for listings
+
+
+@dataclass(frozen=True)
+class Asset:
+    name: str
+    description: str
+    files: tuple
+    large: bool = False  # gigabyte-class model weights: fetched only when named
+
+
+def _tiktoken_file(url, sha256, size):
+    return RemoteFile(url, "tiktoken/" + hashlib.sha1(url.encode()).hexdigest(), sha256,
+                      size=size)
+
+
+_BOOK_REPO = "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main"
+_GPT2_BPE = "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main"
+
+ASSETS = {
+    "the-verdict": Asset(
+        "the-verdict",
+        "Edith Wharton, The Verdict (1908): the short story of chapters 2 and 5",
+        (RemoteFile(f"{_BOOK_REPO}/ch02/01_main-chapter-code/the-verdict.txt",
+                    "data/the-verdict.txt",
+                    "b41e41a68f0398a3154ae69e2e4c0e2694e17fe0d66730536837f1b01935b31f",
+                    size=20479),)),
+    "tinyshakespeare": Asset(
+        "tinyshakespeare",
+        "Tiny Shakespeare: 1.1 MB of plays, the char-level data set of nanoGPT",
+        (RemoteFile("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/"
+                    "tinyshakespeare/input.txt", "data/tinyshakespeare.txt",
+                    "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+                    size=1115394),)),
+    "wagahaiwa-nekodearu": Asset(
+        "wagahaiwa-nekodearu",
+        "夏目漱石『吾輩は猫である』 from Aozora Bunko (Shift_JIS; cleaned to UTF-8 on use)",
+        (RemoteFile("https://www.aozora.gr.jp/cards/000148/files/789_ruby_5639.zip",
+                    "data/wagahaiwa_nekodearu.txt",
+                    "f8c511ab3e69e3a1ccfea475783c2e4d64917a2cdedfb67441ea27655aca5f75",
+                    zip_member="wagahaiwa_nekodearu.txt", size=749051),)),
+    "gpt2-tokenizer": Asset(
+        "gpt2-tokenizer",
+        "GPT-2 BPE files (vocab.bpe, encoder.json) in tiktoken's cache layout",
+        (_tiktoken_file(f"{_GPT2_BPE}/vocab.bpe",
+                        "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5",
+                        456318),
+         _tiktoken_file(f"{_GPT2_BPE}/encoder.json",
+                        "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783",
+                        1042301))),
+}
+
+# OpenAI's GPT-2 checkpoints (TensorFlow), one asset per size, stored as
+# gpt2/<size>/<file> in the cache. OpenAI publishes no digests for them.
+GPT2_MODELS_URL = "https://openaipublic.blob.core.windows.net/gpt-2/models"
+GPT2_MODEL_FILES = ("checkpoint", "encoder.json", "hparams.json",
+                    "model.ckpt.data-00000-of-00001", "model.ckpt.index",
+                    "model.ckpt.meta", "vocab.bpe")
+ASSETS.update({
+    f"gpt2-{size}": Asset(
+        f"gpt2-{size}",
+        f"OpenAI's GPT-2 {size} weights as a TensorFlow checkpoint (about {mb} MB)",
+        tuple(RemoteFile(f"{GPT2_MODELS_URL}/{size}/{name}", f"gpt2/{size}/{name}")
+              for name in GPT2_MODEL_FILES),
+        large=True)
+    for size, mb in (("124M", 500), ("355M", 1400), ("774M", 3100), ("1558M", 6200))})
+
+
+def cache_dir():
+    """The folder all downloads go to (created on demand)."""
+    env = os.environ.get(CACHE_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "llms-from-scratch"
+
+
+def tiktoken_cache_dir():
+    env = os.environ.get("TIKTOKEN_CACHE_DIR")
+    return Path(env).expanduser() if env else cache_dir() / "tiktoken"
+
+
+def local_path(remote):
+    """Where ``remote`` (a ``RemoteFile``) is stored on this machine."""
+    if remote.relpath.startswith("tiktoken/"):
+        return tiktoken_cache_dir() / remote.relpath[len("tiktoken/"):]
+    return cache_dir() / remote.relpath
+
+
+# ============================================================================
+# llms_from_scratch.basic_download: A short download of the book's files: what the chapter folders' copies carry.
+# ============================================================================
+
+def sha256_of(path, chunk_size=1 << 20):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _place(dest, write, sha256=None):
+    """Fill a sibling of ``dest`` with ``write(tmp)``; rename it once its SHA-256 matches."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        if sha256 is not None and sha256_of(tmp) != sha256:
+            raise OSError(f"{dest.name} arrived with another SHA-256 than {sha256}")
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def download_file(url, dest, sha256=None, *, progress=False, desc=None):
+    """Download ``url`` to ``dest`` in one go and return ``dest`` as a ``Path``.
+
+    ``dest`` only ever holds a complete file that matches ``sha256`` (when
+    given). There is no progress bar and no resume here (``progress`` and
+    ``desc`` are accepted for the package's signature); ``assets`` has both.
+    """
+    def write(tmp):
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(request, timeout=60) as response, open(tmp, "wb") as f:
+            shutil.copyfileobj(response, f, 1 << 20)
+
+    try:
+        return _place(Path(dest), write, sha256)
+    except (OSError, ValueError) as err:  # URLError is an OSError; ValueError: a bad URL
+        reason = " ".join(str(getattr(err, "reason", None) or err).split())
+        raise OSError(f"could not download {url} ({reason}); check the internet connection "
+                      f"and run again, or download it elsewhere and place it at {dest}") from None
+
+
+def fetch(name, progress=False):
+    """Make sure asset ``name`` is in the cache; return the path of its first file."""
+    for remote in ASSETS[name].files:
+        path = local_path(remote)
+        if path.exists():
+            continue
+        if remote.zip_member is None:
+            download_file(remote.url, path, remote.sha256)
+            continue
+        archive = download_file(remote.url, path.with_name(path.name + ".zip"))
+        with zipfile.ZipFile(archive) as zf:
+            member = next(n for n in zf.namelist() if n.split("/")[-1] == remote.zip_member)
+            _place(path, lambda tmp: tmp.write_bytes(zf.read(member)), remote.sha256)  # noqa: B023
+        archive.unlink()
+    return local_path(ASSETS[name].files[0])
+
+
+def clean_aozora(text):
+    """Plain text from an Aozora Bunko file: no header, footer, ruby or notes."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Header: title, author, then a block between two dashed lines explaining
+    # the markup. Footer: the bibliography from the line starting with 底本：.
+    parts = re.split(r"\n-{20,}\n", text, maxsplit=2)
+    if len(parts) == 3:
+        text = parts[2]
+    footer = re.search(r"\n底本：", text)
+    if footer:
+        text = text[:footer.start()]
+    text = re.sub(r"※?［＃[^］]*］", "", text)  # editor's notes (※ marks a missing glyph)
+    text = re.sub(r"《[^》]*》", "", text)  # ruby readings
+    text = text.replace("｜", "")  # marks where a ruby's base text starts
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip() + "\n"
+
+
+def text_of(remote, path, write_text=None):
+    """The text of ``remote`` stored at ``path``; Aozora files are decoded and cleaned once.
+
+    The cleaned copy is written with ``write_text(path, text)`` when given
+    (the package passes its atomic writer), else written and renamed here.
+    """
+    if "aozora.gr.jp" not in remote.url:
+        return Path(path).read_text(encoding="utf-8")
+    cleaned = Path(path).with_name(Path(path).stem + ".utf8.txt")
+    if not cleaned.exists():
+        text = clean_aozora(Path(path).read_bytes().decode("cp932"))
+        if write_text is None:
+            _place(cleaned, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        else:
+            write_text(cleaned, text)
+    return cleaned.read_text(encoding="utf-8")
+
+
+def read_text(name):
+    """The text of a data asset as ``str`` (Aozora texts decoded and cleaned)."""
+    return text_of(ASSETS[name].files[0], fetch(name))
+
+
+def gpt2_tokenizer():
+    """tiktoken's GPT-2 encoding, its files fetched into the book's cache first."""
+    fetch("gpt2-tokenizer")
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(tiktoken_cache_dir()))
+    return tiktoken.get_encoding("gpt2")
 
 
 # ============================================================================
@@ -76,446 +284,6 @@ def get_device(override=None):
     elif device.type != "cpu":
         raise ValueError(f"unsupported device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
     return device
-
-
-# ============================================================================
-# llms_from_scratch.assets: Every file the book downloads, in one place.
-# ============================================================================
-
-CACHE_ENV_VAR = "LLMS_FROM_SCRATCH_CACHE"
-USER_AGENT = "llms-from-scratch (+https://pypi.org/project/llms-from-scratch/)"
-
-
-class DownloadError(RuntimeError):
-    """A file could not be downloaded or failed verification.
-
-    The message is one line that says what went wrong and what to do. ``url``,
-    ``reason`` (what went wrong, without advice) and ``advice`` are kept as
-    attributes where they are known, so that callers can reword the message.
-    """
-
-    def __init__(self, message, *, url=None, reason=None, advice=None):
-        super().__init__(message)
-        self.url = url
-        self.reason = reason
-        self.advice = advice
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    url: str
-    relpath: str  # where it lives under the cache folder (tiktoken/... see above)
-    sha256: str = None  # of the file as stored (for a zip member: of the member)
-    zip_member: str = None  # the archive at url holds this member; store only it
-    size: int = None  # informational, for listings
-
-
-@dataclass(frozen=True)
-class Asset:
-    name: str
-    description: str
-    files: tuple
-    large: bool = False  # gigabyte-class model weights: fetched only when named
-
-
-def _tiktoken_file(url, sha256, size):
-    return RemoteFile(url, "tiktoken/" + hashlib.sha1(url.encode()).hexdigest(), sha256,
-                      size=size)
-
-
-ASSETS = {
-    "the-verdict": Asset(
-        "the-verdict",
-        "Edith Wharton, The Verdict (1908): the short story of chapters 2 and 5",
-        (RemoteFile(
-            "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main/ch02/"
-            "01_main-chapter-code/the-verdict.txt",
-            "data/the-verdict.txt",
-            "b41e41a68f0398a3154ae69e2e4c0e2694e17fe0d66730536837f1b01935b31f",
-            size=20479),),
-    ),
-    "tinyshakespeare": Asset(
-        "tinyshakespeare",
-        "Tiny Shakespeare: 1.1 MB of plays, the char-level data set of nanoGPT",
-        (RemoteFile(
-            "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/"
-            "tinyshakespeare/input.txt",
-            "data/tinyshakespeare.txt",
-            "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
-            size=1115394),),
-    ),
-    "wagahaiwa-nekodearu": Asset(
-        "wagahaiwa-nekodearu",
-        "夏目漱石『吾輩は猫である』 from Aozora Bunko (Shift_JIS; cleaned to UTF-8 on use)",
-        (RemoteFile(
-            "https://www.aozora.gr.jp/cards/000148/files/789_ruby_5639.zip",
-            "data/wagahaiwa_nekodearu.txt",
-            "f8c511ab3e69e3a1ccfea475783c2e4d64917a2cdedfb67441ea27655aca5f75",
-            zip_member="wagahaiwa_nekodearu.txt",
-            size=749051),),
-    ),
-    "gpt2-tokenizer": Asset(
-        "gpt2-tokenizer",
-        "GPT-2 BPE files (vocab.bpe, encoder.json) in tiktoken's cache layout",
-        (_tiktoken_file(
-            "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/vocab.bpe",
-            "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5", 456318),
-         _tiktoken_file(
-            "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/encoder.json",
-            "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783", 1042301)),
-    ),
-}
-
-# OpenAI's GPT-2 checkpoints (TensorFlow), one asset per size, stored as
-# gpt2/<size>/<file> in the cache. OpenAI publishes no digests for them.
-GPT2_MODELS_URL = "https://openaipublic.blob.core.windows.net/gpt-2/models"
-GPT2_MODEL_FILES = ("checkpoint", "encoder.json", "hparams.json",
-                    "model.ckpt.data-00000-of-00001", "model.ckpt.index",
-                    "model.ckpt.meta", "vocab.bpe")
-for _size, _mb in (("124M", 500), ("355M", 1400), ("774M", 3100), ("1558M", 6200)):
-    ASSETS[f"gpt2-{_size}"] = Asset(
-        f"gpt2-{_size}",
-        f"OpenAI's GPT-2 {_size} weights as a TensorFlow checkpoint (about {_mb} MB)",
-        tuple(RemoteFile(f"{GPT2_MODELS_URL}/{_size}/{_file}", f"gpt2/{_size}/{_file}")
-              for _file in GPT2_MODEL_FILES),
-        large=True,
-    )
-del _size, _mb
-
-
-def cache_dir():
-    """The folder all downloads go to (created on demand)."""
-    env = os.environ.get(CACHE_ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "llms-from-scratch"
-
-
-def tiktoken_cache_dir():
-    env = os.environ.get("TIKTOKEN_CACHE_DIR")
-    return Path(env).expanduser() if env else cache_dir() / "tiktoken"
-
-
-def local_path(remote):
-    """Where ``remote`` (a ``RemoteFile``) is stored on this machine."""
-    if remote.relpath.startswith("tiktoken/"):
-        return tiktoken_cache_dir() / remote.relpath[len("tiktoken/"):]
-    return cache_dir() / remote.relpath
-
-
-def sha256_of(path, chunk_size=1 << 20):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _by_hand_hint(url, dest, sha256, zip_member=None):
-    what = f"download {url}"
-    if zip_member:
-        what += f", extract {zip_member} from the zip,"
-    hint = f"To work offline, {what} on a machine with internet and place it at {dest}"
-    if sha256:
-        hint += f" (SHA-256 {sha256})"
-    return hint
-
-
-def _one_line(text):
-    return " ".join(str(text).split())
-
-
-class _WriteError(Exception):
-    """Writing the local file failed (disk full, permissions): not worth a retry."""
-
-    def __init__(self, path, err):
-        super().__init__(f"cannot write {path}: {err.strerror or err}")
-        self.path = path
-
-
-def _open(url, offset, timeout):
-    headers = {"User-Agent": USER_AGENT}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
-    return urllib.request.urlopen(urllib.request.Request(url, headers=headers),
-                                  timeout=timeout)
-
-
-def _content_length(response):
-    try:
-        length = int(response.headers.get("Content-Length"))
-    except (TypeError, ValueError):  # absent or garbled: read until the server closes
-        return None
-    return length if length >= 0 else None
-
-
-def _fetch_to_part(url, part, timeout, progress, desc):
-    """One attempt: append to (or restart) ``part`` until the body is complete."""
-    offset = part.stat().st_size if part.exists() else 0
-    try:
-        response = _open(url, offset, timeout)
-    except urllib.error.HTTPError as err:
-        if err.code == 416 and offset:  # our partial file is unusable: restart
-            part.unlink()
-            response = _open(url, 0, timeout)
-            offset = 0
-        else:
-            raise
-    with response:
-        if offset and response.status != 206:  # server ignored Range: restart
-            offset = 0
-        length = _content_length(response)
-        total = offset + length if length is not None else None
-        mode = "ab" if offset else "wb"
-        received = offset
-        try:
-            f = open(part, mode)  # noqa: SIM115 (closed below)
-        except OSError as err:
-            raise _WriteError(part, err) from err
-        with f, tqdm(total=total, initial=offset, unit="B", unit_scale=True,
-                     unit_divisor=1024, desc=desc, disable=not progress, leave=False) as bar:
-            while True:
-                chunk = response.read(1 << 16)
-                if not chunk:
-                    break
-                try:
-                    f.write(chunk)
-                except OSError as err:
-                    raise _WriteError(part, err) from err
-                received += len(chunk)
-                bar.update(len(chunk))
-        if total is not None and received < total:
-            raise http.client.IncompleteRead(b"", total - received)
-
-
-def _describe_failure(err, url, timeout):
-    """``(reason, retry)``: a one-line reason for a failed attempt, and whether to retry."""
-    if isinstance(err, urllib.error.HTTPError):
-        if 300 <= err.code < 400:  # urllib gave up following redirects
-            return (f"the server redirects in a loop or too often (HTTP {err.code}); the "
-                    "address is broken on the server's side", False)
-        text = f"the server answered HTTP {err.code} {_one_line(err.reason)}"
-        if 400 <= err.code < 500:
-            return text + " (the file is not, or no longer, at that address)", False
-        return text, True
-    reason = getattr(err, "reason", None) if isinstance(err, urllib.error.URLError) else err
-    if isinstance(reason, socket.gaierror):
-        host = urllib.parse.urlsplit(url).hostname
-        return (f"the host name {host} cannot be resolved ({_one_line(reason)}); there may "
-                "be no network connection, or the DNS does not answer", True)
-    if isinstance(reason, (TimeoutError, socket.timeout)):
-        return f"the server did not answer within {timeout:g} s (timed out)", True
-    if isinstance(err, http.client.IncompleteRead):
-        return (f"the connection closed before the end of the file ({err.expected} more bytes "
-                "were expected)", True)
-    if isinstance(reason, ConnectionRefusedError):
-        return "the connection was refused (no network, or the server is down)", True
-    if isinstance(reason, str):
-        return _one_line(reason) or type(err).__name__, True
-    return _one_line(reason or err) or type(err).__name__, True
-
-
-def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=True,
-                  desc=None):
-    """Download ``url`` to ``dest`` atomically and return ``dest`` as a ``Path``.
-
-    The body goes to ``dest + '.part'``; after a transient failure (connection
-    refused or cut, timeout, name lookup, 5xx) the next attempt resumes it, and
-    so does the next call after an interruption (Ctrl-C). With ``sha256`` the
-    finished file must match or it is deleted. A 4xx answer, a redirect loop,
-    an invalid URL or a local write error is not retried. Every failure raises
-    ``DownloadError`` with a one-line message that says what to do; the final
-    name never holds a partial or unverified file.
-    """
-    dest = Path(dest)
-    part = dest.with_name(dest.name + ".part")
-    hint = _by_hand_hint(url, dest, sha256)
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise DownloadError(
-            f"cannot create the folder {dest.parent} for {url} ({_one_line(err)}); set "
-            f"${CACHE_ENV_VAR} (or the folder argument) to a writable folder",
-            url=url, reason=f"cannot create the folder {dest.parent}",
-            advice=f"Set ${CACHE_ENV_VAR} to a writable folder.") from err
-    try:
-        urllib.request.Request(url)
-    except ValueError as err:
-        raise DownloadError(f"{url!r} is not a valid http(s) URL ({_one_line(err)}); check "
-                            "the address", url=url, reason="not a valid URL") from None
-    last_error = None
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
-        try:
-            _fetch_to_part(url, part, timeout, progress, desc or dest.name)
-            last_error = None
-            break
-        except _WriteError as err:
-            raise DownloadError(
-                f"could not save {url}: {err}; free some disk space or choose a writable "
-                f"folder (${CACHE_ENV_VAR}), then run again", url=url, reason=str(err),
-                advice="Free some disk space or choose a writable folder, then run again."
-            ) from err.__cause__
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
-            # URLError (also HTTPError), cut connections, timeouts, TLS errors.
-            last_error = err
-            if not _describe_failure(err, url, timeout)[1]:
-                break
-    if last_error is not None:
-        reason, retryable = _describe_failure(last_error, url, timeout)
-        if not retryable:
-            part.unlink(missing_ok=True)  # nothing of such an answer is worth resuming
-            advice = "Check the URL, or update llms-from-scratch if it is the package's."
-        else:
-            kept = part.stat().st_size if part.exists() else 0
-            resume = (f" (the {kept:,} bytes received so far are kept in {part} and the "
-                      "download resumes from there)" if kept else "")
-            advice = (f"Check the internet connection (and proxy settings) and run the "
-                      f"command again{resume}.")
-        raise DownloadError(f"could not download {url}: {reason}. {advice} {hint}.",
-                            url=url, reason=reason, advice=advice) from last_error
-
-    if sha256 is not None:
-        actual = sha256_of(part)
-        if actual != sha256:
-            part.unlink()
-            reason = f"the file arrived with SHA-256 {actual}, expected {sha256}"
-            advice = ("The bad download was deleted; run the command again (if it happens "
-                      "again, the file changed upstream or a proxy alters it).")
-            raise DownloadError(f"{url} arrived with SHA-256 {actual}, expected {sha256}. "
-                                f"{advice} {hint}.", url=url, reason=reason, advice=advice)
-    try:
-        os.replace(part, dest)
-    except OSError as err:
-        raise DownloadError(f"cannot store {url} at {dest} ({_one_line(err)}); remove what is "
-                            "in the way or choose another folder", url=url,
-                            reason=f"cannot store the file at {dest}") from err
-    return dest
-
-
-def _extract_member(archive, member, dest, sha256):
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            names = [n for n in zf.namelist() if n.rsplit("/", 1)[-1] == member]
-            if not names:
-                raise DownloadError(f"{archive} has no member {member}; the archive changed "
-                                    "upstream. Please report this.")
-            data = zf.read(names[0])
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as err:
-        raise DownloadError(f"the download {archive} is not a readable zip archive "
-                            f"({_one_line(err)}); it was deleted, run the command again",
-                            reason="the download is not a readable zip archive",
-                            advice="Run the command again.") from None
-    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
-        raise DownloadError(f"{member} in {archive} has an unexpected SHA-256; the file "
-                            "changed upstream or the download is corrupt. The archive was "
-                            "deleted; run the command again.",
-                            reason=f"{member} in the archive has an unexpected SHA-256",
-                            advice="Run the command again.")
-    tmp = dest.with_name(dest.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
-
-
-def _ensure_file(remote, progress=True):
-    dest = local_path(remote)
-    if dest.exists():
-        if remote.sha256 is not None and sha256_of(dest) != remote.sha256:
-            raise DownloadError(
-                f"{dest} exists but its SHA-256 is not {remote.sha256}; delete it and "
-                "run again to download a fresh copy"
-            )
-        return dest
-    if remote.zip_member is None:
-        return download_file(remote.url, dest, remote.sha256, progress=progress)
-    archive = dest.with_name(remote.url.rsplit("/", 1)[-1])
-    try:
-        download_file(remote.url, archive, None, progress=progress)
-    except DownloadError as err:
-        if err.reason is None:
-            raise
-        # Point the reader at the extracted member, which is what we keep.
-        hint = _by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)
-        advice = f"{err.advice} " if err.advice else ""
-        raise DownloadError(f"could not download {remote.url}: {err.reason}. {advice}{hint}.",
-                            url=remote.url, reason=err.reason, advice=err.advice) from err
-    try:
-        _extract_member(archive, remote.zip_member, dest, remote.sha256)
-    except DownloadError as err:
-        hint = _by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)
-        raise DownloadError(f"{err} {hint}.", url=remote.url, reason=err.reason,
-                            advice=err.advice) from None
-    finally:
-        archive.unlink(missing_ok=True)
-    return dest
-
-
-def _asset(name):
-    try:
-        return ASSETS[name]
-    except KeyError:
-        raise ValueError(f"unknown asset {name!r}; known: {', '.join(ASSETS)}") from None
-
-
-def fetch(name, progress=True):
-    """Make sure asset ``name`` is in the cache; return the path of its first file."""
-    paths = [_ensure_file(remote, progress) for remote in _asset(name).files]
-    return paths[0]
-
-
-def is_cached(name):
-    return all(local_path(remote).exists() for remote in _asset(name).files)
-
-
-def clean_aozora(text):
-    """Plain text from an Aozora Bunko file: no header, footer, ruby or notes."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Header: title, author, then a block between two dashed lines explaining
-    # the markup. Footer: the bibliography from the line starting with 底本：.
-    parts = re.split(r"\n-{20,}\n", text, maxsplit=2)
-    if len(parts) == 3:
-        text = parts[2]
-    footer = re.search(r"\n底本：", text)
-    if footer:
-        text = text[:footer.start()]
-    text = re.sub(r"※?［＃[^］]*］", "", text)  # editor's notes (※ marks a missing glyph)
-    text = re.sub(r"《[^》]*》", "", text)  # ruby readings
-    text = text.replace("｜", "")  # marks where a ruby's base text starts
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip() + "\n"
-
-
-def read_text(name):
-    """The text of a data asset as ``str`` (Aozora texts decoded and cleaned)."""
-    path = fetch(name)
-    if name == "wagahaiwa-nekodearu":
-        cleaned = path.with_name(path.stem + ".utf8.txt")
-        if not cleaned.exists():
-            text = clean_aozora(path.read_bytes().decode("cp932"))
-            tmp = cleaned.with_name(cleaned.name + ".part")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, cleaned)
-        return cleaned.read_text(encoding="utf-8")
-    return path.read_text(encoding="utf-8")
-
-
-def gpt2_tokenizer():
-    """tiktoken's GPT-2 encoding, its files fetched through this module first."""
-    fetch("gpt2-tokenizer", progress=sys.stderr.isatty())
-    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(tiktoken_cache_dir()))
-    return tiktoken.get_encoding("gpt2")
-
-
-def describe_cache():
-    """One line per asset: name, cached or not, where, what."""
-    lines = []
-    for asset in ASSETS.values():
-        state = "cached " if is_cached(asset.name) else "missing"
-        lines.append(f"{asset.name:22} {state}  {local_path(asset.files[0])}\n"
-                     f"{'':22}          {asset.description}")
-    return "\n".join(lines)
 
 
 # ============================================================================
@@ -590,95 +358,12 @@ def create_dataloader_v1(txt, batch_size=4, max_length=256, stride=128,
 
 
 # ============================================================================
-# llms_from_scratch.ch03: Chapter 3: attention mechanisms.
+# llms_from_scratch.ch03: Chapter 3: attention mechanisms. (only MultiHeadAttention and what it uses)
 # ============================================================================
-
-class SelfAttention_v1(nn.Module):
-    """Self-attention with raw weight matrices (no masking, no batching)."""
-
-    def __init__(self, d_in, d_out):
-        super().__init__()
-        self.W_query = nn.Parameter(torch.rand(d_in, d_out))
-        self.W_key = nn.Parameter(torch.rand(d_in, d_out))
-        self.W_value = nn.Parameter(torch.rand(d_in, d_out))
-
-    def forward(self, x):  # x: (T, d_in)
-        queries = x @ self.W_query
-        keys = x @ self.W_key
-        values = x @ self.W_value
-        scores = queries @ keys.T  # (T, T)
-        # Dividing by sqrt(d_k) keeps the scores' spread independent of the
-        # key width, so softmax does not saturate into near one-hot weights.
-        weights = torch.softmax(scores / keys.shape[-1] ** 0.5, dim=-1)
-        return weights @ values  # (T, d_out)
-
-
-class SelfAttention_v2(nn.Module):
-    """Self-attention with ``nn.Linear`` projections (better initialisation)."""
-
-    def __init__(self, d_in, d_out, qkv_bias=False):
-        super().__init__()
-        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
-
-    def forward(self, x):  # x: (T, d_in)
-        queries = self.W_query(x)
-        keys = self.W_key(x)
-        values = self.W_value(x)
-        scores = queries @ keys.T
-        weights = torch.softmax(scores / keys.shape[-1] ** 0.5, dim=-1)
-        return weights @ values
-
 
 def _causal_mask(context_length):
     # True above the diagonal: positions a token must not look at (its future).
     return torch.triu(torch.ones(context_length, context_length, dtype=torch.bool), diagonal=1)
-
-
-class CausalAttention(nn.Module):
-    """Single-head causal self-attention over batches, with dropout."""
-
-    def __init__(self, d_in, d_out, context_length, dropout, qkv_bias=False):
-        super().__init__()
-        self.d_out = d_out
-        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.dropout = nn.Dropout(dropout)
-        # A buffer moves with .to(device) but is not a parameter; it is not
-        # saved in the state_dict because it follows from context_length.
-        self.register_buffer("mask", _causal_mask(context_length), persistent=False)
-
-    def forward(self, x):  # x: (B, T, d_in)
-        num_tokens = x.shape[1]
-        queries = self.W_query(x)
-        keys = self.W_key(x)
-        values = self.W_value(x)
-        scores = queries @ keys.transpose(1, 2)  # (B, T, T)
-        # -inf before softmax gives exactly zero weight to future tokens and
-        # leaves each row summing to one.
-        scores = scores.masked_fill(self.mask[:num_tokens, :num_tokens], float("-inf"))
-        weights = torch.softmax(scores / keys.shape[-1] ** 0.5, dim=-1)
-        weights = self.dropout(weights)
-        return weights @ values  # (B, T, d_out)
-
-
-class MultiHeadAttentionWrapper(nn.Module):
-    """Several independent ``CausalAttention`` heads, outputs concatenated.
-
-    The output has ``num_heads * d_out`` features.
-    """
-
-    def __init__(self, d_in, d_out, context_length, dropout, num_heads, qkv_bias=False):
-        super().__init__()
-        self.heads = nn.ModuleList(
-            [CausalAttention(d_in, d_out, context_length, dropout, qkv_bias)
-             for _ in range(num_heads)]
-        )
-
-    def forward(self, x):
-        return torch.cat([head(x) for head in self.heads], dim=-1)
 
 
 class MultiHeadAttention(nn.Module):
@@ -1187,106 +872,3 @@ def load_weights_into_gpt(gpt, params):
     # Weight tying: GPT-2 reuses the token embedding as the output projection,
     # so both names now refer to one Parameter.
     gpt.out_head.weight = gpt.tok_emb.weight
-
-
-# ============================================================================
-# llms_from_scratch.appendix_d: Appendix D: a better training loop.
-# ============================================================================
-
-def find_highest_gradient(model):
-    """The largest gradient entry over all parameters (``None`` before backward)."""
-    highest = None
-    for param in model.parameters():
-        if param.grad is not None:
-            value = param.grad.detach().max().item()
-            if highest is None or value > highest:
-                highest = value
-    return highest
-
-
-def lr_at_step(step, total_steps, warmup_steps, peak_lr, initial_lr=3e-05, min_lr=1e-6):
-    """Learning rate at ``step`` (0-based): linear warm-up, then cosine decay.
-
-    During the first ``warmup_steps`` steps the rate climbs linearly from
-    ``initial_lr`` towards ``peak_lr``; afterwards it follows half a cosine
-    from ``peak_lr`` down to ``min_lr``, reached at ``step == total_steps`` (so
-    the last training step, ``total_steps - 1``, is still slightly above it).
-    """
-    if step < warmup_steps:
-        return initial_lr + step * (peak_lr - initial_lr) / warmup_steps
-    decay_steps = max(1, total_steps - warmup_steps)
-    progress = min(1.0, (step - warmup_steps) / decay_steps)
-    return min_lr + 0.5 * (peak_lr - min_lr) * (1.0 + math.cos(math.pi * progress))
-
-
-def param_groups_for_adamw(model, weight_decay=0.1):
-    """Split parameters into AdamW groups: decay matrices, not biases/norms/embeddings.
-
-    Weight decay pulls weights towards zero; that regularises the large
-    matrices of linear layers, but for biases, LayerNorm scales/shifts and
-    embedding tables it only hurts, as GPT-2/GPT-3 style training recognises.
-    """
-    decay, no_decay, seen = [], [], set()
-    for module in model.modules():
-        for name, param in module.named_parameters(recurse=False):
-            if not param.requires_grad or id(param) in seen:
-                continue
-            seen.add(id(param))
-            if isinstance(module, torch.nn.Linear) and name == "weight":
-                decay.append(param)
-            else:
-                no_decay.append(param)
-    return [
-        {"params": decay, "weight_decay": weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
-
-
-def train_model(model, train_loader, val_loader, optimizer, device, n_epochs,
-                eval_freq, eval_iter, start_context, tokenizer, warmup_steps,
-                initial_lr=3e-05, min_lr=1e-6):
-    """The chapter-5 loop with warm-up, cosine decay and gradient clipping.
-
-    The optimizer's current ``lr`` is taken as the peak rate. Gradients are
-    clipped to a global norm of 1.0 once warm-up is over. Returns
-    ``(train_losses, val_losses, track_tokens_seen, track_lrs)``.
-    """
-    if warmup_steps < 0:
-        raise ValueError(f"warmup_steps must be >= 0, got {warmup_steps!r}")
-    train_losses, val_losses, track_tokens_seen, track_lrs = [], [], [], []
-    tokens_seen, global_step = 0, -1
-    peak_lr = optimizer.param_groups[0]["lr"]
-    total_steps = len(train_loader) * n_epochs
-
-    for epoch in range(n_epochs):
-        model.train()
-        for input_batch, target_batch in train_loader:
-            optimizer.zero_grad()
-            global_step += 1
-
-            lr = lr_at_step(global_step, total_steps, warmup_steps, peak_lr,
-                            initial_lr, min_lr)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            track_lrs.append(lr)
-
-            loss = calc_loss_batch(input_batch, target_batch, model, device)
-            loss.backward()
-            # Clipping only after warm-up: early updates are already small.
-            if global_step >= warmup_steps:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
-            optimizer.step()
-            tokens_seen += input_batch.numel()
-
-            if global_step % eval_freq == 0:
-                train_loss, val_loss = evaluate_model(
-                    model, train_loader, val_loader, device, eval_iter)
-                train_losses.append(train_loss)
-                val_losses.append(val_loss)
-                track_tokens_seen.append(tokens_seen)
-                print(f"Ep {epoch + 1} (Iter {global_step:06d}): "
-                      f"Train loss {train_loss:.3f}, Val loss {val_loss:.3f}")
-
-        generate_and_print_sample(model, tokenizer, device, start_context)
-
-    return train_losses, val_losses, track_tokens_seen, track_lrs

@@ -1,31 +1,236 @@
-# Generated from the package llms_from_scratch (device, assets, ch02, ch03, ch04, ch05).
+# Generated from the package llms_from_scratch (catalog, basic_download, device, ch02, ch03, ch04).
 # Do not edit: in the book's repository run `make previous-chapters`; elsewhere
-# `llms-from-scratch previous-chapters CHAPTER` writes a fresh copy.
+# `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
-# ノートブックがこのフォルダだけで動くように、前の章までのコードをまとめたものです。
+# 中身: 前の章までのコード（とデータのダウンロード、デバイスの選択）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
 from dataclasses import dataclass
 from pathlib import Path
 import hashlib
-import http.client
-import math
 import os
 import re
-import socket
-import sys
-import time
-import urllib.error
-import urllib.parse
+import shutil
 import urllib.request
 import zipfile
 
 from torch.utils.data import DataLoader, Dataset
-from tqdm import tqdm
-import matplotlib.pyplot as plt
-import numpy as np
 import tiktoken
 import torch
 import torch.nn as nn
+
+
+# ============================================================================
+# llms_from_scratch.catalog: What the book downloads and where each file is kept.
+# ============================================================================
+
+CACHE_ENV_VAR = "LLMS_FROM_SCRATCH_CACHE"
+USER_AGENT = "llms-from-scratch (+https://pypi.org/project/llms-from-scratch/)"
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    url: str
+    relpath: str  # where it lives under the cache folder (tiktoken/... see above)
+    sha256: str = None  # of the file as stored (for a zip member: of the member)
+    zip_member: str = None  # the archive at url holds this member; store only it
+    size: int = None  # informational, for listings
+
+
+@dataclass(frozen=True)
+class Asset:
+    name: str
+    description: str
+    files: tuple
+    large: bool = False  # gigabyte-class model weights: fetched only when named
+
+
+def _tiktoken_file(url, sha256, size):
+    return RemoteFile(url, "tiktoken/" + hashlib.sha1(url.encode()).hexdigest(), sha256,
+                      size=size)
+
+
+_BOOK_REPO = "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main"
+_GPT2_BPE = "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main"
+
+ASSETS = {
+    "the-verdict": Asset(
+        "the-verdict",
+        "Edith Wharton, The Verdict (1908): the short story of chapters 2 and 5",
+        (RemoteFile(f"{_BOOK_REPO}/ch02/01_main-chapter-code/the-verdict.txt",
+                    "data/the-verdict.txt",
+                    "b41e41a68f0398a3154ae69e2e4c0e2694e17fe0d66730536837f1b01935b31f",
+                    size=20479),)),
+    "tinyshakespeare": Asset(
+        "tinyshakespeare",
+        "Tiny Shakespeare: 1.1 MB of plays, the char-level data set of nanoGPT",
+        (RemoteFile("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/"
+                    "tinyshakespeare/input.txt", "data/tinyshakespeare.txt",
+                    "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+                    size=1115394),)),
+    "wagahaiwa-nekodearu": Asset(
+        "wagahaiwa-nekodearu",
+        "夏目漱石『吾輩は猫である』 from Aozora Bunko (Shift_JIS; cleaned to UTF-8 on use)",
+        (RemoteFile("https://www.aozora.gr.jp/cards/000148/files/789_ruby_5639.zip",
+                    "data/wagahaiwa_nekodearu.txt",
+                    "f8c511ab3e69e3a1ccfea475783c2e4d64917a2cdedfb67441ea27655aca5f75",
+                    zip_member="wagahaiwa_nekodearu.txt", size=749051),)),
+    "gpt2-tokenizer": Asset(
+        "gpt2-tokenizer",
+        "GPT-2 BPE files (vocab.bpe, encoder.json) in tiktoken's cache layout",
+        (_tiktoken_file(f"{_GPT2_BPE}/vocab.bpe",
+                        "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5",
+                        456318),
+         _tiktoken_file(f"{_GPT2_BPE}/encoder.json",
+                        "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783",
+                        1042301))),
+}
+
+# OpenAI's GPT-2 checkpoints (TensorFlow), one asset per size, stored as
+# gpt2/<size>/<file> in the cache. OpenAI publishes no digests for them.
+GPT2_MODELS_URL = "https://openaipublic.blob.core.windows.net/gpt-2/models"
+GPT2_MODEL_FILES = ("checkpoint", "encoder.json", "hparams.json",
+                    "model.ckpt.data-00000-of-00001", "model.ckpt.index",
+                    "model.ckpt.meta", "vocab.bpe")
+ASSETS.update({
+    f"gpt2-{size}": Asset(
+        f"gpt2-{size}",
+        f"OpenAI's GPT-2 {size} weights as a TensorFlow checkpoint (about {mb} MB)",
+        tuple(RemoteFile(f"{GPT2_MODELS_URL}/{size}/{name}", f"gpt2/{size}/{name}")
+              for name in GPT2_MODEL_FILES),
+        large=True)
+    for size, mb in (("124M", 500), ("355M", 1400), ("774M", 3100), ("1558M", 6200))})
+
+
+def cache_dir():
+    """The folder all downloads go to (created on demand)."""
+    env = os.environ.get(CACHE_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "llms-from-scratch"
+
+
+def tiktoken_cache_dir():
+    env = os.environ.get("TIKTOKEN_CACHE_DIR")
+    return Path(env).expanduser() if env else cache_dir() / "tiktoken"
+
+
+def local_path(remote):
+    """Where ``remote`` (a ``RemoteFile``) is stored on this machine."""
+    if remote.relpath.startswith("tiktoken/"):
+        return tiktoken_cache_dir() / remote.relpath[len("tiktoken/"):]
+    return cache_dir() / remote.relpath
+
+
+# ============================================================================
+# llms_from_scratch.basic_download: A short download of the book's files: what the chapter folders' copies carry.
+# ============================================================================
+
+def sha256_of(path, chunk_size=1 << 20):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _place(dest, write, sha256=None):
+    """Fill a sibling of ``dest`` with ``write(tmp)``; rename it once its SHA-256 matches."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        if sha256 is not None and sha256_of(tmp) != sha256:
+            raise OSError(f"{dest.name} arrived with another SHA-256 than {sha256}")
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def download_file(url, dest, sha256=None, *, progress=False, desc=None):
+    """Download ``url`` to ``dest`` in one go and return ``dest`` as a ``Path``.
+
+    ``dest`` only ever holds a complete file that matches ``sha256`` (when
+    given). There is no progress bar and no resume here (``progress`` and
+    ``desc`` are accepted for the package's signature); ``assets`` has both.
+    """
+    def write(tmp):
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(request, timeout=60) as response, open(tmp, "wb") as f:
+            shutil.copyfileobj(response, f, 1 << 20)
+
+    try:
+        return _place(Path(dest), write, sha256)
+    except (OSError, ValueError) as err:  # URLError is an OSError; ValueError: a bad URL
+        reason = " ".join(str(getattr(err, "reason", None) or err).split())
+        raise OSError(f"could not download {url} ({reason}); check the internet connection "
+                      f"and run again, or download it elsewhere and place it at {dest}") from None
+
+
+def fetch(name, progress=False):
+    """Make sure asset ``name`` is in the cache; return the path of its first file."""
+    for remote in ASSETS[name].files:
+        path = local_path(remote)
+        if path.exists():
+            continue
+        if remote.zip_member is None:
+            download_file(remote.url, path, remote.sha256)
+            continue
+        archive = download_file(remote.url, path.with_name(path.name + ".zip"))
+        with zipfile.ZipFile(archive) as zf:
+            member = next(n for n in zf.namelist() if n.split("/")[-1] == remote.zip_member)
+            _place(path, lambda tmp: tmp.write_bytes(zf.read(member)), remote.sha256)  # noqa: B023
+        archive.unlink()
+    return local_path(ASSETS[name].files[0])
+
+
+def clean_aozora(text):
+    """Plain text from an Aozora Bunko file: no header, footer, ruby or notes."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Header: title, author, then a block between two dashed lines explaining
+    # the markup. Footer: the bibliography from the line starting with 底本：.
+    parts = re.split(r"\n-{20,}\n", text, maxsplit=2)
+    if len(parts) == 3:
+        text = parts[2]
+    footer = re.search(r"\n底本：", text)
+    if footer:
+        text = text[:footer.start()]
+    text = re.sub(r"※?［＃[^］]*］", "", text)  # editor's notes (※ marks a missing glyph)
+    text = re.sub(r"《[^》]*》", "", text)  # ruby readings
+    text = text.replace("｜", "")  # marks where a ruby's base text starts
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip() + "\n"
+
+
+def text_of(remote, path, write_text=None):
+    """The text of ``remote`` stored at ``path``; Aozora files are decoded and cleaned once.
+
+    The cleaned copy is written with ``write_text(path, text)`` when given
+    (the package passes its atomic writer), else written and renamed here.
+    """
+    if "aozora.gr.jp" not in remote.url:
+        return Path(path).read_text(encoding="utf-8")
+    cleaned = Path(path).with_name(Path(path).stem + ".utf8.txt")
+    if not cleaned.exists():
+        text = clean_aozora(Path(path).read_bytes().decode("cp932"))
+        if write_text is None:
+            _place(cleaned, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        else:
+            write_text(cleaned, text)
+    return cleaned.read_text(encoding="utf-8")
+
+
+def read_text(name):
+    """The text of a data asset as ``str`` (Aozora texts decoded and cleaned)."""
+    return text_of(ASSETS[name].files[0], fetch(name))
+
+
+def gpt2_tokenizer():
+    """tiktoken's GPT-2 encoding, its files fetched into the book's cache first."""
+    fetch("gpt2-tokenizer")
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(tiktoken_cache_dir()))
+    return tiktoken.get_encoding("gpt2")
 
 
 # ============================================================================
@@ -76,446 +281,6 @@ def get_device(override=None):
     elif device.type != "cpu":
         raise ValueError(f"unsupported device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
     return device
-
-
-# ============================================================================
-# llms_from_scratch.assets: Every file the book downloads, in one place.
-# ============================================================================
-
-CACHE_ENV_VAR = "LLMS_FROM_SCRATCH_CACHE"
-USER_AGENT = "llms-from-scratch (+https://pypi.org/project/llms-from-scratch/)"
-
-
-class DownloadError(RuntimeError):
-    """A file could not be downloaded or failed verification.
-
-    The message is one line that says what went wrong and what to do. ``url``,
-    ``reason`` (what went wrong, without advice) and ``advice`` are kept as
-    attributes where they are known, so that callers can reword the message.
-    """
-
-    def __init__(self, message, *, url=None, reason=None, advice=None):
-        super().__init__(message)
-        self.url = url
-        self.reason = reason
-        self.advice = advice
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    url: str
-    relpath: str  # where it lives under the cache folder (tiktoken/... see above)
-    sha256: str = None  # of the file as stored (for a zip member: of the member)
-    zip_member: str = None  # the archive at url holds this member; store only it
-    size: int = None  # informational, for listings
-
-
-@dataclass(frozen=True)
-class Asset:
-    name: str
-    description: str
-    files: tuple
-    large: bool = False  # gigabyte-class model weights: fetched only when named
-
-
-def _tiktoken_file(url, sha256, size):
-    return RemoteFile(url, "tiktoken/" + hashlib.sha1(url.encode()).hexdigest(), sha256,
-                      size=size)
-
-
-ASSETS = {
-    "the-verdict": Asset(
-        "the-verdict",
-        "Edith Wharton, The Verdict (1908): the short story of chapters 2 and 5",
-        (RemoteFile(
-            "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main/ch02/"
-            "01_main-chapter-code/the-verdict.txt",
-            "data/the-verdict.txt",
-            "b41e41a68f0398a3154ae69e2e4c0e2694e17fe0d66730536837f1b01935b31f",
-            size=20479),),
-    ),
-    "tinyshakespeare": Asset(
-        "tinyshakespeare",
-        "Tiny Shakespeare: 1.1 MB of plays, the char-level data set of nanoGPT",
-        (RemoteFile(
-            "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/"
-            "tinyshakespeare/input.txt",
-            "data/tinyshakespeare.txt",
-            "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
-            size=1115394),),
-    ),
-    "wagahaiwa-nekodearu": Asset(
-        "wagahaiwa-nekodearu",
-        "夏目漱石『吾輩は猫である』 from Aozora Bunko (Shift_JIS; cleaned to UTF-8 on use)",
-        (RemoteFile(
-            "https://www.aozora.gr.jp/cards/000148/files/789_ruby_5639.zip",
-            "data/wagahaiwa_nekodearu.txt",
-            "f8c511ab3e69e3a1ccfea475783c2e4d64917a2cdedfb67441ea27655aca5f75",
-            zip_member="wagahaiwa_nekodearu.txt",
-            size=749051),),
-    ),
-    "gpt2-tokenizer": Asset(
-        "gpt2-tokenizer",
-        "GPT-2 BPE files (vocab.bpe, encoder.json) in tiktoken's cache layout",
-        (_tiktoken_file(
-            "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/vocab.bpe",
-            "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5", 456318),
-         _tiktoken_file(
-            "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/encoder.json",
-            "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783", 1042301)),
-    ),
-}
-
-# OpenAI's GPT-2 checkpoints (TensorFlow), one asset per size, stored as
-# gpt2/<size>/<file> in the cache. OpenAI publishes no digests for them.
-GPT2_MODELS_URL = "https://openaipublic.blob.core.windows.net/gpt-2/models"
-GPT2_MODEL_FILES = ("checkpoint", "encoder.json", "hparams.json",
-                    "model.ckpt.data-00000-of-00001", "model.ckpt.index",
-                    "model.ckpt.meta", "vocab.bpe")
-for _size, _mb in (("124M", 500), ("355M", 1400), ("774M", 3100), ("1558M", 6200)):
-    ASSETS[f"gpt2-{_size}"] = Asset(
-        f"gpt2-{_size}",
-        f"OpenAI's GPT-2 {_size} weights as a TensorFlow checkpoint (about {_mb} MB)",
-        tuple(RemoteFile(f"{GPT2_MODELS_URL}/{_size}/{_file}", f"gpt2/{_size}/{_file}")
-              for _file in GPT2_MODEL_FILES),
-        large=True,
-    )
-del _size, _mb
-
-
-def cache_dir():
-    """The folder all downloads go to (created on demand)."""
-    env = os.environ.get(CACHE_ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "llms-from-scratch"
-
-
-def tiktoken_cache_dir():
-    env = os.environ.get("TIKTOKEN_CACHE_DIR")
-    return Path(env).expanduser() if env else cache_dir() / "tiktoken"
-
-
-def local_path(remote):
-    """Where ``remote`` (a ``RemoteFile``) is stored on this machine."""
-    if remote.relpath.startswith("tiktoken/"):
-        return tiktoken_cache_dir() / remote.relpath[len("tiktoken/"):]
-    return cache_dir() / remote.relpath
-
-
-def sha256_of(path, chunk_size=1 << 20):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _by_hand_hint(url, dest, sha256, zip_member=None):
-    what = f"download {url}"
-    if zip_member:
-        what += f", extract {zip_member} from the zip,"
-    hint = f"To work offline, {what} on a machine with internet and place it at {dest}"
-    if sha256:
-        hint += f" (SHA-256 {sha256})"
-    return hint
-
-
-def _one_line(text):
-    return " ".join(str(text).split())
-
-
-class _WriteError(Exception):
-    """Writing the local file failed (disk full, permissions): not worth a retry."""
-
-    def __init__(self, path, err):
-        super().__init__(f"cannot write {path}: {err.strerror or err}")
-        self.path = path
-
-
-def _open(url, offset, timeout):
-    headers = {"User-Agent": USER_AGENT}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
-    return urllib.request.urlopen(urllib.request.Request(url, headers=headers),
-                                  timeout=timeout)
-
-
-def _content_length(response):
-    try:
-        length = int(response.headers.get("Content-Length"))
-    except (TypeError, ValueError):  # absent or garbled: read until the server closes
-        return None
-    return length if length >= 0 else None
-
-
-def _fetch_to_part(url, part, timeout, progress, desc):
-    """One attempt: append to (or restart) ``part`` until the body is complete."""
-    offset = part.stat().st_size if part.exists() else 0
-    try:
-        response = _open(url, offset, timeout)
-    except urllib.error.HTTPError as err:
-        if err.code == 416 and offset:  # our partial file is unusable: restart
-            part.unlink()
-            response = _open(url, 0, timeout)
-            offset = 0
-        else:
-            raise
-    with response:
-        if offset and response.status != 206:  # server ignored Range: restart
-            offset = 0
-        length = _content_length(response)
-        total = offset + length if length is not None else None
-        mode = "ab" if offset else "wb"
-        received = offset
-        try:
-            f = open(part, mode)  # noqa: SIM115 (closed below)
-        except OSError as err:
-            raise _WriteError(part, err) from err
-        with f, tqdm(total=total, initial=offset, unit="B", unit_scale=True,
-                     unit_divisor=1024, desc=desc, disable=not progress, leave=False) as bar:
-            while True:
-                chunk = response.read(1 << 16)
-                if not chunk:
-                    break
-                try:
-                    f.write(chunk)
-                except OSError as err:
-                    raise _WriteError(part, err) from err
-                received += len(chunk)
-                bar.update(len(chunk))
-        if total is not None and received < total:
-            raise http.client.IncompleteRead(b"", total - received)
-
-
-def _describe_failure(err, url, timeout):
-    """``(reason, retry)``: a one-line reason for a failed attempt, and whether to retry."""
-    if isinstance(err, urllib.error.HTTPError):
-        if 300 <= err.code < 400:  # urllib gave up following redirects
-            return (f"the server redirects in a loop or too often (HTTP {err.code}); the "
-                    "address is broken on the server's side", False)
-        text = f"the server answered HTTP {err.code} {_one_line(err.reason)}"
-        if 400 <= err.code < 500:
-            return text + " (the file is not, or no longer, at that address)", False
-        return text, True
-    reason = getattr(err, "reason", None) if isinstance(err, urllib.error.URLError) else err
-    if isinstance(reason, socket.gaierror):
-        host = urllib.parse.urlsplit(url).hostname
-        return (f"the host name {host} cannot be resolved ({_one_line(reason)}); there may "
-                "be no network connection, or the DNS does not answer", True)
-    if isinstance(reason, (TimeoutError, socket.timeout)):
-        return f"the server did not answer within {timeout:g} s (timed out)", True
-    if isinstance(err, http.client.IncompleteRead):
-        return (f"the connection closed before the end of the file ({err.expected} more bytes "
-                "were expected)", True)
-    if isinstance(reason, ConnectionRefusedError):
-        return "the connection was refused (no network, or the server is down)", True
-    if isinstance(reason, str):
-        return _one_line(reason) or type(err).__name__, True
-    return _one_line(reason or err) or type(err).__name__, True
-
-
-def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=True,
-                  desc=None):
-    """Download ``url`` to ``dest`` atomically and return ``dest`` as a ``Path``.
-
-    The body goes to ``dest + '.part'``; after a transient failure (connection
-    refused or cut, timeout, name lookup, 5xx) the next attempt resumes it, and
-    so does the next call after an interruption (Ctrl-C). With ``sha256`` the
-    finished file must match or it is deleted. A 4xx answer, a redirect loop,
-    an invalid URL or a local write error is not retried. Every failure raises
-    ``DownloadError`` with a one-line message that says what to do; the final
-    name never holds a partial or unverified file.
-    """
-    dest = Path(dest)
-    part = dest.with_name(dest.name + ".part")
-    hint = _by_hand_hint(url, dest, sha256)
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise DownloadError(
-            f"cannot create the folder {dest.parent} for {url} ({_one_line(err)}); set "
-            f"${CACHE_ENV_VAR} (or the folder argument) to a writable folder",
-            url=url, reason=f"cannot create the folder {dest.parent}",
-            advice=f"Set ${CACHE_ENV_VAR} to a writable folder.") from err
-    try:
-        urllib.request.Request(url)
-    except ValueError as err:
-        raise DownloadError(f"{url!r} is not a valid http(s) URL ({_one_line(err)}); check "
-                            "the address", url=url, reason="not a valid URL") from None
-    last_error = None
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
-        try:
-            _fetch_to_part(url, part, timeout, progress, desc or dest.name)
-            last_error = None
-            break
-        except _WriteError as err:
-            raise DownloadError(
-                f"could not save {url}: {err}; free some disk space or choose a writable "
-                f"folder (${CACHE_ENV_VAR}), then run again", url=url, reason=str(err),
-                advice="Free some disk space or choose a writable folder, then run again."
-            ) from err.__cause__
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
-            # URLError (also HTTPError), cut connections, timeouts, TLS errors.
-            last_error = err
-            if not _describe_failure(err, url, timeout)[1]:
-                break
-    if last_error is not None:
-        reason, retryable = _describe_failure(last_error, url, timeout)
-        if not retryable:
-            part.unlink(missing_ok=True)  # nothing of such an answer is worth resuming
-            advice = "Check the URL, or update llms-from-scratch if it is the package's."
-        else:
-            kept = part.stat().st_size if part.exists() else 0
-            resume = (f" (the {kept:,} bytes received so far are kept in {part} and the "
-                      "download resumes from there)" if kept else "")
-            advice = (f"Check the internet connection (and proxy settings) and run the "
-                      f"command again{resume}.")
-        raise DownloadError(f"could not download {url}: {reason}. {advice} {hint}.",
-                            url=url, reason=reason, advice=advice) from last_error
-
-    if sha256 is not None:
-        actual = sha256_of(part)
-        if actual != sha256:
-            part.unlink()
-            reason = f"the file arrived with SHA-256 {actual}, expected {sha256}"
-            advice = ("The bad download was deleted; run the command again (if it happens "
-                      "again, the file changed upstream or a proxy alters it).")
-            raise DownloadError(f"{url} arrived with SHA-256 {actual}, expected {sha256}. "
-                                f"{advice} {hint}.", url=url, reason=reason, advice=advice)
-    try:
-        os.replace(part, dest)
-    except OSError as err:
-        raise DownloadError(f"cannot store {url} at {dest} ({_one_line(err)}); remove what is "
-                            "in the way or choose another folder", url=url,
-                            reason=f"cannot store the file at {dest}") from err
-    return dest
-
-
-def _extract_member(archive, member, dest, sha256):
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            names = [n for n in zf.namelist() if n.rsplit("/", 1)[-1] == member]
-            if not names:
-                raise DownloadError(f"{archive} has no member {member}; the archive changed "
-                                    "upstream. Please report this.")
-            data = zf.read(names[0])
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as err:
-        raise DownloadError(f"the download {archive} is not a readable zip archive "
-                            f"({_one_line(err)}); it was deleted, run the command again",
-                            reason="the download is not a readable zip archive",
-                            advice="Run the command again.") from None
-    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
-        raise DownloadError(f"{member} in {archive} has an unexpected SHA-256; the file "
-                            "changed upstream or the download is corrupt. The archive was "
-                            "deleted; run the command again.",
-                            reason=f"{member} in the archive has an unexpected SHA-256",
-                            advice="Run the command again.")
-    tmp = dest.with_name(dest.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
-
-
-def _ensure_file(remote, progress=True):
-    dest = local_path(remote)
-    if dest.exists():
-        if remote.sha256 is not None and sha256_of(dest) != remote.sha256:
-            raise DownloadError(
-                f"{dest} exists but its SHA-256 is not {remote.sha256}; delete it and "
-                "run again to download a fresh copy"
-            )
-        return dest
-    if remote.zip_member is None:
-        return download_file(remote.url, dest, remote.sha256, progress=progress)
-    archive = dest.with_name(remote.url.rsplit("/", 1)[-1])
-    try:
-        download_file(remote.url, archive, None, progress=progress)
-    except DownloadError as err:
-        if err.reason is None:
-            raise
-        # Point the reader at the extracted member, which is what we keep.
-        hint = _by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)
-        advice = f"{err.advice} " if err.advice else ""
-        raise DownloadError(f"could not download {remote.url}: {err.reason}. {advice}{hint}.",
-                            url=remote.url, reason=err.reason, advice=err.advice) from err
-    try:
-        _extract_member(archive, remote.zip_member, dest, remote.sha256)
-    except DownloadError as err:
-        hint = _by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)
-        raise DownloadError(f"{err} {hint}.", url=remote.url, reason=err.reason,
-                            advice=err.advice) from None
-    finally:
-        archive.unlink(missing_ok=True)
-    return dest
-
-
-def _asset(name):
-    try:
-        return ASSETS[name]
-    except KeyError:
-        raise ValueError(f"unknown asset {name!r}; known: {', '.join(ASSETS)}") from None
-
-
-def fetch(name, progress=True):
-    """Make sure asset ``name`` is in the cache; return the path of its first file."""
-    paths = [_ensure_file(remote, progress) for remote in _asset(name).files]
-    return paths[0]
-
-
-def is_cached(name):
-    return all(local_path(remote).exists() for remote in _asset(name).files)
-
-
-def clean_aozora(text):
-    """Plain text from an Aozora Bunko file: no header, footer, ruby or notes."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Header: title, author, then a block between two dashed lines explaining
-    # the markup. Footer: the bibliography from the line starting with 底本：.
-    parts = re.split(r"\n-{20,}\n", text, maxsplit=2)
-    if len(parts) == 3:
-        text = parts[2]
-    footer = re.search(r"\n底本：", text)
-    if footer:
-        text = text[:footer.start()]
-    text = re.sub(r"※?［＃[^］]*］", "", text)  # editor's notes (※ marks a missing glyph)
-    text = re.sub(r"《[^》]*》", "", text)  # ruby readings
-    text = text.replace("｜", "")  # marks where a ruby's base text starts
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip() + "\n"
-
-
-def read_text(name):
-    """The text of a data asset as ``str`` (Aozora texts decoded and cleaned)."""
-    path = fetch(name)
-    if name == "wagahaiwa-nekodearu":
-        cleaned = path.with_name(path.stem + ".utf8.txt")
-        if not cleaned.exists():
-            text = clean_aozora(path.read_bytes().decode("cp932"))
-            tmp = cleaned.with_name(cleaned.name + ".part")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, cleaned)
-        return cleaned.read_text(encoding="utf-8")
-    return path.read_text(encoding="utf-8")
-
-
-def gpt2_tokenizer():
-    """tiktoken's GPT-2 encoding, its files fetched through this module first."""
-    fetch("gpt2-tokenizer", progress=sys.stderr.isatty())
-    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(tiktoken_cache_dir()))
-    return tiktoken.get_encoding("gpt2")
-
-
-def describe_cache():
-    """One line per asset: name, cached or not, where, what."""
-    lines = []
-    for asset in ASSETS.values():
-        state = "cached " if is_cached(asset.name) else "missing"
-        lines.append(f"{asset.name:22} {state}  {local_path(asset.files[0])}\n"
-                     f"{'':22}          {asset.description}")
-    return "\n".join(lines)
 
 
 # ============================================================================
@@ -590,95 +355,12 @@ def create_dataloader_v1(txt, batch_size=4, max_length=256, stride=128,
 
 
 # ============================================================================
-# llms_from_scratch.ch03: Chapter 3: attention mechanisms.
+# llms_from_scratch.ch03: Chapter 3: attention mechanisms. (only MultiHeadAttention and what it uses)
 # ============================================================================
-
-class SelfAttention_v1(nn.Module):
-    """Self-attention with raw weight matrices (no masking, no batching)."""
-
-    def __init__(self, d_in, d_out):
-        super().__init__()
-        self.W_query = nn.Parameter(torch.rand(d_in, d_out))
-        self.W_key = nn.Parameter(torch.rand(d_in, d_out))
-        self.W_value = nn.Parameter(torch.rand(d_in, d_out))
-
-    def forward(self, x):  # x: (T, d_in)
-        queries = x @ self.W_query
-        keys = x @ self.W_key
-        values = x @ self.W_value
-        scores = queries @ keys.T  # (T, T)
-        # Dividing by sqrt(d_k) keeps the scores' spread independent of the
-        # key width, so softmax does not saturate into near one-hot weights.
-        weights = torch.softmax(scores / keys.shape[-1] ** 0.5, dim=-1)
-        return weights @ values  # (T, d_out)
-
-
-class SelfAttention_v2(nn.Module):
-    """Self-attention with ``nn.Linear`` projections (better initialisation)."""
-
-    def __init__(self, d_in, d_out, qkv_bias=False):
-        super().__init__()
-        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
-
-    def forward(self, x):  # x: (T, d_in)
-        queries = self.W_query(x)
-        keys = self.W_key(x)
-        values = self.W_value(x)
-        scores = queries @ keys.T
-        weights = torch.softmax(scores / keys.shape[-1] ** 0.5, dim=-1)
-        return weights @ values
-
 
 def _causal_mask(context_length):
     # True above the diagonal: positions a token must not look at (its future).
     return torch.triu(torch.ones(context_length, context_length, dtype=torch.bool), diagonal=1)
-
-
-class CausalAttention(nn.Module):
-    """Single-head causal self-attention over batches, with dropout."""
-
-    def __init__(self, d_in, d_out, context_length, dropout, qkv_bias=False):
-        super().__init__()
-        self.d_out = d_out
-        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.dropout = nn.Dropout(dropout)
-        # A buffer moves with .to(device) but is not a parameter; it is not
-        # saved in the state_dict because it follows from context_length.
-        self.register_buffer("mask", _causal_mask(context_length), persistent=False)
-
-    def forward(self, x):  # x: (B, T, d_in)
-        num_tokens = x.shape[1]
-        queries = self.W_query(x)
-        keys = self.W_key(x)
-        values = self.W_value(x)
-        scores = queries @ keys.transpose(1, 2)  # (B, T, T)
-        # -inf before softmax gives exactly zero weight to future tokens and
-        # leaves each row summing to one.
-        scores = scores.masked_fill(self.mask[:num_tokens, :num_tokens], float("-inf"))
-        weights = torch.softmax(scores / keys.shape[-1] ** 0.5, dim=-1)
-        weights = self.dropout(weights)
-        return weights @ values  # (B, T, d_out)
-
-
-class MultiHeadAttentionWrapper(nn.Module):
-    """Several independent ``CausalAttention`` heads, outputs concatenated.
-
-    The output has ``num_heads * d_out`` features.
-    """
-
-    def __init__(self, d_in, d_out, context_length, dropout, num_heads, qkv_bias=False):
-        super().__init__()
-        self.heads = nn.ModuleList(
-            [CausalAttention(d_in, d_out, context_length, dropout, qkv_bias)
-             for _ in range(num_heads)]
-        )
-
-    def forward(self, x):
-        return torch.cat([head(x) for head in self.heads], dim=-1)
 
 
 class MultiHeadAttention(nn.Module):
@@ -904,286 +586,3 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
         next_id = torch.argmax(logits[:, -1, :], dim=-1, keepdim=True)  # (B, 1)
         idx = torch.cat((idx, next_id), dim=1)
     return idx
-
-
-# ============================================================================
-# llms_from_scratch.ch05: Chapter 5: pretraining on unlabelled data.
-# ============================================================================
-
-def text_to_token_ids(text, tokenizer):
-    """Encode ``text`` into a (1, tokens) tensor of token IDs.
-
-    ``<|endoftext|>`` written in the text is allowed and becomes GPT-2's one
-    end-of-text token (ID 50256), as in the book; any other text is encoded
-    as ordinary characters. An empty text gives a (1, 0) tensor, which
-    ``generate`` refuses as a prompt.
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
-    encoded = tokenizer.encode(text, allowed_special={"<|endoftext|>"})
-    return torch.tensor(encoded, dtype=torch.long).unsqueeze(0)  # add the batch dimension
-
-
-def _check_one_sequence(token_ids):
-    if not torch.is_tensor(token_ids):
-        raise TypeError(f"token_ids must be a tensor, got {type(token_ids).__name__}; "
-                        "decode a list with tokenizer.decode(ids)")
-    if not (token_ids.dim() == 1 or (token_ids.dim() == 2 and token_ids.shape[0] == 1)):
-        raise ValueError(f"token_ids must be one sequence, shape (1, tokens) or (tokens,), "
-                         f"got {tuple(token_ids.shape)}; decode each row of a batch separately")
-
-
-def token_ids_to_text(token_ids, tokenizer):
-    """Decode a (1, tokens) or (tokens,) tensor back into text."""
-    _check_one_sequence(token_ids)
-    flat = token_ids.flatten()  # drop the batch dimension
-    return tokenizer.decode(flat.tolist())
-
-
-def calc_loss_batch(input_batch, target_batch, model, device):
-    """Mean cross-entropy of the model's next-token predictions on one batch."""
-    input_batch = input_batch.to(device)
-    target_batch = target_batch.to(device)
-    logits = model(input_batch)  # (B, T, vocab)
-    return torch.nn.functional.cross_entropy(logits.flatten(0, 1), target_batch.flatten())
-
-
-def calc_loss_loader(data_loader, model, device, num_batches=None):
-    """Average ``calc_loss_batch`` over the first ``num_batches`` batches.
-
-    Returns ``nan`` for an empty loader; ``num_batches=None`` means all.
-    """
-    if len(data_loader) == 0:
-        return float("nan")
-    n = len(data_loader)
-    num_batches = n if num_batches is None else min(num_batches, n)
-    total = 0.0
-    for i, (input_batch, target_batch) in enumerate(data_loader):
-        if i >= num_batches:
-            break
-        total += calc_loss_batch(input_batch, target_batch, model, device).item()
-    return total / num_batches
-
-
-def evaluate_model(model, train_loader, val_loader, device, eval_iter):
-    """Training and validation loss over ``eval_iter`` batches each, in eval mode."""
-    model.eval()
-    with torch.no_grad():
-        train_loss = calc_loss_loader(train_loader, model, device, num_batches=eval_iter)
-        val_loss = calc_loss_loader(val_loader, model, device, num_batches=eval_iter)
-    model.train()
-    return train_loss, val_loss
-
-
-def generate_and_print_sample(model, tokenizer, device, start_context):
-    """Print a 50-token greedy continuation of ``start_context`` on one line."""
-    model.eval()
-    context_size = model.pos_emb.weight.shape[0]
-    encoded = text_to_token_ids(start_context, tokenizer).to(device)
-    with torch.no_grad():
-        token_ids = generate_text_simple(model=model, idx=encoded,
-                                         max_new_tokens=50, context_size=context_size)
-    print(token_ids_to_text(token_ids, tokenizer).replace("\n", " "))
-    model.train()
-
-
-def train_model_simple(model, train_loader, val_loader, optimizer, device, num_epochs,
-                       eval_freq, eval_iter, start_context, tokenizer):
-    """The chapter's training loop.
-
-    Every ``eval_freq`` steps it records the training and validation loss
-    (over ``eval_iter`` batches) and the tokens seen so far; after each epoch
-    it prints a sample. Returns ``(train_losses, val_losses, tokens_seen)``.
-    """
-    train_losses, val_losses, track_tokens_seen = [], [], []
-    tokens_seen, global_step = 0, -1
-
-    for epoch in range(num_epochs):
-        model.train()
-        for input_batch, target_batch in train_loader:
-            optimizer.zero_grad()
-            loss = calc_loss_batch(input_batch, target_batch, model, device)
-            loss.backward()
-            optimizer.step()
-            tokens_seen += input_batch.numel()
-            global_step += 1
-
-            if global_step % eval_freq == 0:
-                train_loss, val_loss = evaluate_model(
-                    model, train_loader, val_loader, device, eval_iter)
-                train_losses.append(train_loss)
-                val_losses.append(val_loss)
-                track_tokens_seen.append(tokens_seen)
-                print(f"Ep {epoch + 1} (Step {global_step:06d}): "
-                      f"Train loss {train_loss:.3f}, Val loss {val_loss:.3f}")
-
-        generate_and_print_sample(model, tokenizer, device, start_context)
-
-    return train_losses, val_losses, track_tokens_seen
-
-
-def plot_losses(epochs_seen, tokens_seen, train_losses, val_losses):
-    """Plot training and validation loss against epochs, with tokens seen on top.
-
-    Returns the matplotlib ``Figure``.
-    """
-    fig, ax1 = plt.subplots(figsize=(5, 3))
-    ax1.plot(epochs_seen, train_losses, label="Training loss")
-    ax1.plot(epochs_seen, val_losses, linestyle="-.", label="Validation loss")
-    ax1.set_xlabel("Epochs")
-    ax1.set_ylabel("Loss")
-    ax1.legend(loc="upper right")
-    # A second x-axis that shares the curves but counts tokens instead.
-    ax2 = ax1.twiny()
-    ax2.plot(tokens_seen, train_losses, alpha=0)
-    ax2.set_xlabel("Tokens seen")
-    fig.tight_layout()
-    return fig
-
-
-def _check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size):
-    if temperature is None or not isinstance(temperature, (int, float)) \
-            or isinstance(temperature, bool) or not math.isfinite(temperature) \
-            or temperature < 0:
-        raise ValueError(f"temperature must be a finite number >= 0 (0 = greedy), "
-                         f"got {temperature!r}")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)
-                              or not 1 <= top_k <= vocab_size):
-        raise ValueError(f"top_k must be an int in 1..{vocab_size} (the vocabulary size) "
-                         f"or None, got {top_k!r}")
-    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float))
-                              or not 0.0 < top_p <= 1.0):
-        raise ValueError(f"top_p must be a number in (0, 1] or None, got {top_p!r}")
-    if eos_id is not None and (isinstance(eos_id, bool) or not isinstance(eos_id, int)
-                               or not 0 <= eos_id < vocab_size):
-        raise ValueError(f"eos_id must be a token ID in 0..{vocab_size - 1} or None, "
-                         f"got {eos_id!r}")
-
-
-def _top_p_filter(logits, top_p):
-    """Keep the smallest set of tokens whose probabilities add up to ``top_p``."""
-    sorted_logits, sorted_idx = torch.sort(logits, descending=True, dim=-1)
-    probs = torch.softmax(sorted_logits, dim=-1)
-    # Mass of the tokens strictly before each position: a token stays if the
-    # tokens ranked above it have not yet reached top_p (so the top one always stays).
-    mass_before = torch.cumsum(probs, dim=-1) - probs
-    sorted_logits = sorted_logits.masked_fill(mass_before >= top_p, float("-inf"))
-    return torch.full_like(logits, float("-inf")).scatter(-1, sorted_idx, sorted_logits)
-
-
-def sample_next_token(logits, temperature=0.0, top_k=None, top_p=None):
-    """Pick the next token IDs (B, 1) from last-position logits (B, vocab).
-
-    ``top_k`` first keeps the k largest logits; a positive ``temperature``
-    then divides the logits, ``top_p`` keeps the nucleus, and a token is
-    sampled; ``temperature=0.0`` takes the argmax instead.
-    """
-    if top_k is not None:
-        kth_largest = torch.topk(logits, top_k, dim=-1).values[:, -1:]
-        logits = logits.masked_fill(logits < kth_largest, float("-inf"))
-    if temperature > 0.0:
-        logits = logits / temperature
-        if top_p is not None and top_p < 1.0:
-            logits = _top_p_filter(logits, top_p)
-        probs = torch.softmax(logits, dim=-1)
-        return torch.multinomial(probs, num_samples=1)
-    return torch.argmax(logits, dim=-1, keepdim=True)
-
-
-def generate(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=None,
-             eos_id=None, top_p=None):
-    """Generate up to ``max_new_tokens`` tokens after the prompt ``idx``.
-
-    - ``temperature=0.0`` picks the most likely token (greedy); a positive
-      temperature divides the logits and samples (below 1 sharper, above 1 flatter).
-    - ``top_k`` keeps only the k most likely tokens before sampling.
-    - ``top_p`` (nucleus sampling, off by default) keeps the smallest set of
-      tokens whose probability adds up to ``top_p``.
-    - ``eos_id`` stops early once every sequence in the batch produced it.
-
-    Prompts longer than ``context_size`` are cropped to their last
-    ``context_size`` tokens before each step, as in ``generate_text_simple``.
-    """
-    _check_generation_args(model, idx, max_new_tokens, context_size)
-    vocab_size = model.out_head.out_features if hasattr(model, "out_head") else None
-    _check_sampling_args(temperature, top_k, top_p, eos_id,
-                         vocab_size if vocab_size is not None else float("inf"))
-
-    for _ in range(max_new_tokens):
-        idx_cond = idx[:, -context_size:]
-        with torch.no_grad():
-            logits = model(idx_cond)
-        next_id = sample_next_token(logits[:, -1, :], temperature, top_k, top_p)  # (B, 1)
-        if eos_id is not None and bool((next_id == eos_id).all()):
-            break
-        idx = torch.cat((idx, next_id), dim=1)
-    return idx
-
-
-def assign(left, right, name=None):
-    """Return ``right`` as a Parameter shaped like ``left``, or raise on a mismatch.
-
-    ``name`` (e.g. ``"trf_blocks.0.att.W_query.weight"``) makes the error say
-    which parameter did not fit.
-    """
-    right = torch.as_tensor(np.asarray(right) if not torch.is_tensor(right) else right)
-    if tuple(left.shape) != tuple(right.shape):
-        where = f" for {name}" if name else ""
-        raise ValueError(
-            f"shape mismatch{where}: the model expects {tuple(left.shape)}, "
-            f"the checkpoint has {tuple(right.shape)}; does the model config match "
-            "the checkpoint's size (emb_dim, n_layers, context_length, vocab_size)?"
-        )
-    # contiguous: a transposed NumPy view would otherwise keep column-major strides,
-    # which sends matmuls down a different (numerically not identical) path
-    right = right.detach().clone(memory_format=torch.contiguous_format)
-    return torch.nn.Parameter(right.to(dtype=left.dtype, device=left.device))
-
-
-def load_weights_into_gpt(gpt, params):
-    """Copy OpenAI GPT-2 weights (the nested NumPy dict) into a ``GPTModel``.
-
-    OpenAI's checkpoint stores Conv1D weights as (in, out) while ``nn.Linear``
-    keeps (out, in), so matrices are transposed; the fused ``c_attn`` holds
-    query, key and value side by side and is split in three. The output head
-    is tied to the token embedding, as in GPT-2.
-    """
-    n_blocks = len(gpt.trf_blocks)
-    if len(params["blocks"]) != n_blocks:
-        raise ValueError(f"the checkpoint has {len(params['blocks'])} blocks, the model "
-                         f"{n_blocks}; use the config of the checkpoint's size")
-
-    gpt.pos_emb.weight = assign(gpt.pos_emb.weight, params["wpe"], "pos_emb.weight")
-    gpt.tok_emb.weight = assign(gpt.tok_emb.weight, params["wte"], "tok_emb.weight")
-
-    for b, (block, p) in enumerate(zip(gpt.trf_blocks, params["blocks"], strict=True)):
-        prefix = f"trf_blocks.{b}"
-        att = block.att
-        if att.W_query.bias is None:
-            raise ValueError("GPT-2 checkpoints have query/key/value biases; build the "
-                             "model with cfg['qkv_bias'] = True")
-        q_w, k_w, v_w = np.split(np.asarray(p["attn"]["c_attn"]["w"]), 3, axis=-1)
-        q_b, k_b, v_b = np.split(np.asarray(p["attn"]["c_attn"]["b"]), 3, axis=-1)
-        for lin, w, bias, nm in ((att.W_query, q_w, q_b, "W_query"),
-                                 (att.W_key, k_w, k_b, "W_key"),
-                                 (att.W_value, v_w, v_b, "W_value")):
-            lin.weight = assign(lin.weight, w.T, f"{prefix}.att.{nm}.weight")
-            lin.bias = assign(lin.bias, bias, f"{prefix}.att.{nm}.bias")
-
-        linears = ((att.out_proj, p["attn"]["c_proj"], "att.out_proj"),
-                   (block.ff.layers[0], p["mlp"]["c_fc"], "ff.layers.0"),
-                   (block.ff.layers[2], p["mlp"]["c_proj"], "ff.layers.2"))
-        for lin, src, nm in linears:
-            lin.weight = assign(lin.weight, np.asarray(src["w"]).T, f"{prefix}.{nm}.weight")
-            lin.bias = assign(lin.bias, src["b"], f"{prefix}.{nm}.bias")
-
-        for norm, src, nm in ((block.norm1, p["ln_1"], "norm1"),
-                              (block.norm2, p["ln_2"], "norm2")):
-            norm.scale = assign(norm.scale, src["g"], f"{prefix}.{nm}.scale")
-            norm.shift = assign(norm.shift, src["b"], f"{prefix}.{nm}.shift")
-
-    gpt.final_norm.scale = assign(gpt.final_norm.scale, params["g"], "final_norm.scale")
-    gpt.final_norm.shift = assign(gpt.final_norm.shift, params["b"], "final_norm.shift")
-    # Weight tying: GPT-2 reuses the token embedding as the output projection,
-    # so both names now refer to one Parameter.
-    gpt.out_head.weight = gpt.tok_emb.weight

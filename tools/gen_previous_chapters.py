@@ -1,9 +1,10 @@
-"""Write each chapter folder's stand-alone copy of the package code.
+"""Write each chapter folder's stand-alone copies of the package code.
 
 The rules (which modules go into which file, and how they are joined) live in
 ``llms_from_scratch.standalone``; this script applies them to the book's
-repository. ``pkg/tests/test_previous_chapters.py`` fails when a committed
-copy differs from what this script writes.
+repository (``previous_chapters.py`` and ``chapter_reference.py`` in every
+chapter folder, ``ch05/gpt_download.py``). ``pkg/tests/test_previous_chapters.py``
+fails when a committed copy differs from what this script writes.
 
     python tools/gen_previous_chapters.py           # rewrite the copies
     python tools/gen_previous_chapters.py --check   # exit 1 if any is stale
@@ -25,9 +26,9 @@ def main(argv=None):
                         help="only report stale copies; exit 1 if any")
     args = parser.parse_args(argv)
     stale = []
-    for rel, modules in OUTPUTS.items():
+    for rel in OUTPUTS:
         target = ROOT / rel
-        text = render(modules)
+        text = render(rel)
         current = target.read_text(encoding="utf-8") if target.exists() else None
         if current != text:
             stale.append(rel)

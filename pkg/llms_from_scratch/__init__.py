@@ -2,8 +2,9 @@
 
 Modules follow the book: ``ch02`` (data), ``ch03`` (attention), ``ch04``
 (GPT model), ``ch05`` (pretraining, decoding, GPT-2 weights), ``appendix_d``
-(training-loop refinements); ``assets`` fetches files and ``device`` picks
-CUDA, MPS or CPU.
+(training-loop refinements); ``catalog`` lists the files the book downloads,
+``assets`` fetches them (``hub`` for Hugging Face's), ``device`` picks CUDA,
+MPS or CPU, and ``standalone`` writes the chapter folders' copies.
 """
 
 from importlib.metadata import PackageNotFoundError, version

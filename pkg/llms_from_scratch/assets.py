@@ -1,22 +1,21 @@
-"""Every file the book downloads, in one place.
+"""The package's download layer: every file the book downloads, fetched robustly.
 
-Each asset has a public URL, a path in one cache folder and, where known, a
-SHA-256 digest. ``download_file`` writes to ``<name>.part`` and renames only
-a complete, verified file, so a final name never holds a partial download; an
-interrupted ``.part`` is resumed with an HTTP Range request when the server
-allows it. Offline, the error names the URL and the exact path where the file
-can be placed by hand.
-
-The cache folder is ``$LLMS_FROM_SCRATCH_CACHE`` if set, else
-``$XDG_CACHE_HOME/llms-from-scratch`` (``~/.cache/llms-from-scratch``).
-tiktoken's GPT-2 files go to ``$TIKTOKEN_CACHE_DIR`` if set, else to the
-``tiktoken`` folder of the cache.
+The table of files and the cache folders are in ``catalog``; the short
+download that the chapter folders' copies carry, and the Aozora text
+cleaning both use, are in ``basic_download``. This module adds what no
+maintained library does for these files and readers on a bad connection
+need: ``download_file`` writes to ``<name>.part`` and renames only a
+complete, verified (SHA-256) file, so a final name never holds a partial
+download; an interrupted ``.part`` is resumed with an HTTP Range request when
+the server allows it; transient failures are retried; and every failure is
+one line that says what to do, offline naming the URL and the exact path
+where the file can be placed by hand. Hugging Face's files are fetched with
+``huggingface_hub`` instead (see ``gpt2``).
 """
 
 import hashlib
 import http.client
 import os
-import re
 import socket
 import sys
 import time
@@ -24,140 +23,26 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import tiktoken
 from tqdm import tqdm
 
-CACHE_ENV_VAR = "LLMS_FROM_SCRATCH_CACHE"
-USER_AGENT = "llms-from-scratch (+https://pypi.org/project/llms-from-scratch/)"
-
-
-class DownloadError(RuntimeError):
-    """A file could not be downloaded or failed verification.
-
-    The message is one line that says what went wrong and what to do. ``url``,
-    ``reason`` (what went wrong, without advice) and ``advice`` are kept as
-    attributes where they are known, so that callers can reword the message.
-    """
-
-    def __init__(self, message, *, url=None, reason=None, advice=None):
-        super().__init__(message)
-        self.url = url
-        self.reason = reason
-        self.advice = advice
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    url: str
-    relpath: str  # where it lives under the cache folder (tiktoken/... see above)
-    sha256: str = None  # of the file as stored (for a zip member: of the member)
-    zip_member: str = None  # the archive at url holds this member; store only it
-    size: int = None  # informational, for listings
-
-
-@dataclass(frozen=True)
-class Asset:
-    name: str
-    description: str
-    files: tuple
-    large: bool = False  # gigabyte-class model weights: fetched only when named
-
-
-def _tiktoken_file(url, sha256, size):
-    return RemoteFile(url, "tiktoken/" + hashlib.sha1(url.encode()).hexdigest(), sha256,
-                      size=size)
-
-
-ASSETS = {
-    "the-verdict": Asset(
-        "the-verdict",
-        "Edith Wharton, The Verdict (1908): the short story of chapters 2 and 5",
-        (RemoteFile(
-            "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main/ch02/"
-            "01_main-chapter-code/the-verdict.txt",
-            "data/the-verdict.txt",
-            "b41e41a68f0398a3154ae69e2e4c0e2694e17fe0d66730536837f1b01935b31f",
-            size=20479),),
-    ),
-    "tinyshakespeare": Asset(
-        "tinyshakespeare",
-        "Tiny Shakespeare: 1.1 MB of plays, the char-level data set of nanoGPT",
-        (RemoteFile(
-            "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/"
-            "tinyshakespeare/input.txt",
-            "data/tinyshakespeare.txt",
-            "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
-            size=1115394),),
-    ),
-    "wagahaiwa-nekodearu": Asset(
-        "wagahaiwa-nekodearu",
-        "夏目漱石『吾輩は猫である』 from Aozora Bunko (Shift_JIS; cleaned to UTF-8 on use)",
-        (RemoteFile(
-            "https://www.aozora.gr.jp/cards/000148/files/789_ruby_5639.zip",
-            "data/wagahaiwa_nekodearu.txt",
-            "f8c511ab3e69e3a1ccfea475783c2e4d64917a2cdedfb67441ea27655aca5f75",
-            zip_member="wagahaiwa_nekodearu.txt",
-            size=749051),),
-    ),
-    "gpt2-tokenizer": Asset(
-        "gpt2-tokenizer",
-        "GPT-2 BPE files (vocab.bpe, encoder.json) in tiktoken's cache layout",
-        (_tiktoken_file(
-            "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/vocab.bpe",
-            "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5", 456318),
-         _tiktoken_file(
-            "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/encoder.json",
-            "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783", 1042301)),
-    ),
-}
-
-# OpenAI's GPT-2 checkpoints (TensorFlow), one asset per size, stored as
-# gpt2/<size>/<file> in the cache. OpenAI publishes no digests for them.
-GPT2_MODELS_URL = "https://openaipublic.blob.core.windows.net/gpt-2/models"
-GPT2_MODEL_FILES = ("checkpoint", "encoder.json", "hparams.json",
-                    "model.ckpt.data-00000-of-00001", "model.ckpt.index",
-                    "model.ckpt.meta", "vocab.bpe")
-for _size, _mb in (("124M", 500), ("355M", 1400), ("774M", 3100), ("1558M", 6200)):
-    ASSETS[f"gpt2-{_size}"] = Asset(
-        f"gpt2-{_size}",
-        f"OpenAI's GPT-2 {_size} weights as a TensorFlow checkpoint (about {_mb} MB)",
-        tuple(RemoteFile(f"{GPT2_MODELS_URL}/{_size}/{_file}", f"gpt2/{_size}/{_file}")
-              for _file in GPT2_MODEL_FILES),
-        large=True,
-    )
-del _size, _mb
-
-
-def cache_dir():
-    """The folder all downloads go to (created on demand)."""
-    env = os.environ.get(CACHE_ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "llms-from-scratch"
-
-
-def tiktoken_cache_dir():
-    env = os.environ.get("TIKTOKEN_CACHE_DIR")
-    return Path(env).expanduser() if env else cache_dir() / "tiktoken"
-
-
-def local_path(remote):
-    """Where ``remote`` (a ``RemoteFile``) is stored on this machine."""
-    if remote.relpath.startswith("tiktoken/"):
-        return tiktoken_cache_dir() / remote.relpath[len("tiktoken/"):]
-    return cache_dir() / remote.relpath
-
-
-def sha256_of(path, chunk_size=1 << 20):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+from . import fileio
+from .basic_download import clean_aozora, sha256_of, text_of
+from .catalog import (
+    ASSETS,
+    CACHE_ENV_VAR,
+    GPT2_MODEL_FILES,
+    GPT2_MODELS_URL,
+    USER_AGENT,
+    Asset,
+    RemoteFile,
+    cache_dir,
+    local_path,
+    tiktoken_cache_dir,
+)
+from .errors import DownloadError, one_line
 
 
 def _by_hand_hint(url, dest, sha256, zip_member=None):
@@ -168,10 +53,6 @@ def _by_hand_hint(url, dest, sha256, zip_member=None):
     if sha256:
         hint += f" (SHA-256 {sha256})"
     return hint
-
-
-def _one_line(text):
-    return " ".join(str(text).split())
 
 
 class _WriteError(Exception):
@@ -243,14 +124,14 @@ def _describe_failure(err, url, timeout):
         if 300 <= err.code < 400:  # urllib gave up following redirects
             return (f"the server redirects in a loop or too often (HTTP {err.code}); the "
                     "address is broken on the server's side", False)
-        text = f"the server answered HTTP {err.code} {_one_line(err.reason)}"
+        text = f"the server answered HTTP {err.code} {one_line(err.reason)}"
         if 400 <= err.code < 500:
             return text + " (the file is not, or no longer, at that address)", False
         return text, True
     reason = getattr(err, "reason", None) if isinstance(err, urllib.error.URLError) else err
     if isinstance(reason, socket.gaierror):
         host = urllib.parse.urlsplit(url).hostname
-        return (f"the host name {host} cannot be resolved ({_one_line(reason)}); there may "
+        return (f"the host name {host} cannot be resolved ({one_line(reason)}); there may "
                 "be no network connection, or the DNS does not answer", True)
     if isinstance(reason, (TimeoutError, socket.timeout)):
         return f"the server did not answer within {timeout:g} s (timed out)", True
@@ -260,8 +141,42 @@ def _describe_failure(err, url, timeout):
     if isinstance(reason, ConnectionRefusedError):
         return "the connection was refused (no network, or the server is down)", True
     if isinstance(reason, str):
-        return _one_line(reason) or type(err).__name__, True
-    return _one_line(reason or err) or type(err).__name__, True
+        return one_line(reason) or type(err).__name__, True
+    return one_line(reason or err) or type(err).__name__, True
+
+
+def _fetch_with_retries(url, part, timeout, retries, progress, desc, hint):
+    """Fill ``part`` with the body of ``url``, retrying transient failures."""
+    last_error = None
+    for attempt in range(retries + 1):
+        if attempt:
+            time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
+        try:
+            _fetch_to_part(url, part, timeout, progress, desc)
+            return
+        except _WriteError as err:
+            raise DownloadError(
+                f"could not save {url}: {err}; free some disk space or choose a writable "
+                f"folder (${CACHE_ENV_VAR}), then run again", url=url, reason=str(err),
+                advice="Free some disk space or choose a writable folder, then run again."
+            ) from err.__cause__
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
+            # URLError (also HTTPError), cut connections, timeouts, TLS errors.
+            last_error = err
+            if not _describe_failure(err, url, timeout)[1]:
+                break
+    reason, retryable = _describe_failure(last_error, url, timeout)
+    if not retryable:
+        part.unlink(missing_ok=True)  # nothing of such an answer is worth resuming
+        advice = "Check the URL, or update llms-from-scratch if it is the package's."
+    else:
+        kept = part.stat().st_size if part.exists() else 0
+        resume = (f" (the {kept:,} bytes received so far are kept in {part} and the "
+                  "download resumes from there)" if kept else "")
+        advice = (f"Check the internet connection (and proxy settings) and run the "
+                  f"command again{resume}.")
+    raise DownloadError(f"could not download {url}: {reason}. {advice} {hint}.",
+                        url=url, reason=reason, advice=advice) from last_error
 
 
 def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=True,
@@ -283,48 +198,16 @@ def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=T
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise DownloadError(
-            f"cannot create the folder {dest.parent} for {url} ({_one_line(err)}); set "
+            f"cannot create the folder {dest.parent} for {url} ({one_line(err)}); set "
             f"${CACHE_ENV_VAR} (or the folder argument) to a writable folder",
             url=url, reason=f"cannot create the folder {dest.parent}",
             advice=f"Set ${CACHE_ENV_VAR} to a writable folder.") from err
     try:
         urllib.request.Request(url)
     except ValueError as err:
-        raise DownloadError(f"{url!r} is not a valid http(s) URL ({_one_line(err)}); check "
+        raise DownloadError(f"{url!r} is not a valid http(s) URL ({one_line(err)}); check "
                             "the address", url=url, reason="not a valid URL") from None
-    last_error = None
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
-        try:
-            _fetch_to_part(url, part, timeout, progress, desc or dest.name)
-            last_error = None
-            break
-        except _WriteError as err:
-            raise DownloadError(
-                f"could not save {url}: {err}; free some disk space or choose a writable "
-                f"folder (${CACHE_ENV_VAR}), then run again", url=url, reason=str(err),
-                advice="Free some disk space or choose a writable folder, then run again."
-            ) from err.__cause__
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
-            # URLError (also HTTPError), cut connections, timeouts, TLS errors.
-            last_error = err
-            if not _describe_failure(err, url, timeout)[1]:
-                break
-    if last_error is not None:
-        reason, retryable = _describe_failure(last_error, url, timeout)
-        if not retryable:
-            part.unlink(missing_ok=True)  # nothing of such an answer is worth resuming
-            advice = "Check the URL, or update llms-from-scratch if it is the package's."
-        else:
-            kept = part.stat().st_size if part.exists() else 0
-            resume = (f" (the {kept:,} bytes received so far are kept in {part} and the "
-                      "download resumes from there)" if kept else "")
-            advice = (f"Check the internet connection (and proxy settings) and run the "
-                      f"command again{resume}.")
-        raise DownloadError(f"could not download {url}: {reason}. {advice} {hint}.",
-                            url=url, reason=reason, advice=advice) from last_error
-
+    _fetch_with_retries(url, part, timeout, retries, progress, desc or dest.name, hint)
     if sha256 is not None:
         actual = sha256_of(part)
         if actual != sha256:
@@ -335,9 +218,11 @@ def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=T
             raise DownloadError(f"{url} arrived with SHA-256 {actual}, expected {sha256}. "
                                 f"{advice} {hint}.", url=url, reason=reason, advice=advice)
     try:
-        os.replace(part, dest)
+        fileio.fsync_file(part)
+        part.replace(dest)
+        fileio.fsync_dir(dest.parent)
     except OSError as err:
-        raise DownloadError(f"cannot store {url} at {dest} ({_one_line(err)}); remove what is "
+        raise DownloadError(f"cannot store {url} at {dest} ({one_line(err)}); remove what is "
                             "in the way or choose another folder", url=url,
                             reason=f"cannot store the file at {dest}") from err
     return dest
@@ -353,7 +238,7 @@ def _extract_member(archive, member, dest, sha256):
             data = zf.read(names[0])
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as err:
         raise DownloadError(f"the download {archive} is not a readable zip archive "
-                            f"({_one_line(err)}); it was deleted, run the command again",
+                            f"({one_line(err)}); it was deleted, run the command again",
                             reason="the download is not a readable zip archive",
                             advice="Run the command again.") from None
     if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
@@ -362,9 +247,7 @@ def _extract_member(archive, member, dest, sha256):
                             "deleted; run the command again.",
                             reason=f"{member} in the archive has an unexpected SHA-256",
                             advice="Run the command again.")
-    tmp = dest.with_name(dest.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
+    fileio.write_bytes(dest, data)
 
 
 def _ensure_file(remote, progress=True):
@@ -379,20 +262,19 @@ def _ensure_file(remote, progress=True):
     if remote.zip_member is None:
         return download_file(remote.url, dest, remote.sha256, progress=progress)
     archive = dest.with_name(remote.url.rsplit("/", 1)[-1])
+    # Errors name the extracted member's path: that is what a reader places by hand.
+    hint = _by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)
     try:
         download_file(remote.url, archive, None, progress=progress)
     except DownloadError as err:
         if err.reason is None:
             raise
-        # Point the reader at the extracted member, which is what we keep.
-        hint = _by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)
         advice = f"{err.advice} " if err.advice else ""
         raise DownloadError(f"could not download {remote.url}: {err.reason}. {advice}{hint}.",
                             url=remote.url, reason=err.reason, advice=err.advice) from err
     try:
         _extract_member(archive, remote.zip_member, dest, remote.sha256)
     except DownloadError as err:
-        hint = _by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)
         raise DownloadError(f"{err} {hint}.", url=remote.url, reason=err.reason,
                             advice=err.advice) from None
     finally:
@@ -417,36 +299,9 @@ def is_cached(name):
     return all(local_path(remote).exists() for remote in _asset(name).files)
 
 
-def clean_aozora(text):
-    """Plain text from an Aozora Bunko file: no header, footer, ruby or notes."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Header: title, author, then a block between two dashed lines explaining
-    # the markup. Footer: the bibliography from the line starting with 底本：.
-    parts = re.split(r"\n-{20,}\n", text, maxsplit=2)
-    if len(parts) == 3:
-        text = parts[2]
-    footer = re.search(r"\n底本：", text)
-    if footer:
-        text = text[:footer.start()]
-    text = re.sub(r"※?［＃[^］]*］", "", text)  # editor's notes (※ marks a missing glyph)
-    text = re.sub(r"《[^》]*》", "", text)  # ruby readings
-    text = text.replace("｜", "")  # marks where a ruby's base text starts
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip() + "\n"
-
-
 def read_text(name):
     """The text of a data asset as ``str`` (Aozora texts decoded and cleaned)."""
-    path = fetch(name)
-    if name == "wagahaiwa-nekodearu":
-        cleaned = path.with_name(path.stem + ".utf8.txt")
-        if not cleaned.exists():
-            text = clean_aozora(path.read_bytes().decode("cp932"))
-            tmp = cleaned.with_name(cleaned.name + ".part")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, cleaned)
-        return cleaned.read_text(encoding="utf-8")
-    return path.read_text(encoding="utf-8")
+    return text_of(_asset(name).files[0], fetch(name), fileio.write_text)
 
 
 def gpt2_tokenizer():

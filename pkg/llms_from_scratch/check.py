@@ -15,15 +15,17 @@ Four groups of checks, each line marked OK, WARN, FAIL or INFO:
    network is probed only for files that are not cached, with short
    timeouts, so the check never hangs offline.
 
-The exit code is 0 when nothing FAILed. Only the standard library is
-imported at module level; torch is imported when the checks run.
+Requirement lines and versions are read with ``packaging`` (PEP 508 and
+PEP 440: markers, extras, pre-releases, local versions such as ``+cpu``).
+The exit code is 0 when nothing FAILed. Only the standard library and
+``packaging`` are imported at module level; torch is imported when the checks
+run.
 """
 
 import argparse
 import math
 import os
 import platform
-import re
 import sys
 import threading
 import urllib.error
@@ -31,6 +33,10 @@ import urllib.request
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+
+import packaging.requirements
+import packaging.specifiers
+import packaging.version
 
 from .errors import UserError
 
@@ -62,47 +68,27 @@ class Result:
 @dataclass(frozen=True)
 class Requirement:
     name: str
-    lower: str = None  # the lower bound from >=, ==, ~= or >; None if there is none
-    spec: str = ""  # the version part as written, e.g. ">=2.3"
-
-
-_REQ_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
-
-
-def _marker_applies(marker):
-    """Evaluate an environment marker; extras (``extra == "test"``) do not apply."""
-    if "extra" in marker:
-        return False
-    try:
-        from packaging.markers import Marker
-    except ImportError:
-        return True  # without packaging, keep the requirement rather than guess
-    try:
-        return Marker(marker).evaluate()
-    except Exception:
-        return True
+    lower: str = None  # the highest lower bound from >=, ==, ~= or >; None if there is none
+    spec: str = ""  # the version specifier, e.g. ">=2.3" (PEP 440)
 
 
 def parse_requirement(line):
-    """One requirement line -> ``Requirement``, or None for blanks, comments, options."""
+    """One requirement line -> ``Requirement``, or None for blanks, comments, options,
+    lines whose environment marker does not apply here (extras never do) and lines
+    that are not PEP 508 requirements."""
     line = line.split("#", 1)[0].strip()
     if not line or line.startswith("-"):
         return None
-    if ";" in line:
-        line, marker = line.split(";", 1)
-        if not _marker_applies(marker.strip()):
-            return None
-    match = _REQ_RE.match(line)
-    if match is None:
+    try:
+        req = packaging.requirements.Requirement(line)
+    except packaging.requirements.InvalidRequirement:
         return None
-    name, _extras, spec = match.groups()
-    spec = spec.strip().strip("()").replace(" ", "")
-    lower = None
-    for clause in filter(None, spec.split(",")):
-        op = re.match(r"(>=|==|~=|>)(.+)", clause)
-        if op:
-            lower = op.group(2).rstrip(".*")
-    return Requirement(name, lower, spec)
+    if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+        return None
+    lowers = [spec.version.removesuffix(".*") for spec in req.specifier
+              if spec.operator in (">=", "==", "~=", ">")]
+    lower = max(lowers, key=packaging.version.Version) if lowers else None
+    return Requirement(req.name, lower, str(req.specifier))
 
 
 def read_requirements(path):
@@ -128,26 +114,20 @@ def find_requirements_file():
     return None
 
 
-def _release(version):
-    """``"2.13.0+cpu"`` -> ``(2, 13, 0)``: the leading numeric release segment."""
-    match = re.match(r"\s*v?(\d+(?:\.\d+)*)", version)
-    return tuple(int(part) for part in match.group(1).split(".")) if match else ()
-
-
 def version_at_least(installed, lower):
-    """Whether version string ``installed`` >= ``lower`` (PEP 440 when packaging exists)."""
+    """Whether version string ``installed`` >= ``lower`` (PEP 440: 1.26rc1 < 1.26)."""
     try:
-        from packaging.version import InvalidVersion, Version
-    except ImportError:
-        Version = None
-    if Version is not None:
-        try:
-            return Version(installed) >= Version(lower)
-        except InvalidVersion:
-            pass
-    a, b = _release(installed), _release(lower)
-    width = max(len(a), len(b))
-    return a + (0,) * (width - len(a)) >= b + (0,) * (width - len(b))
+        return packaging.version.Version(installed) >= packaging.version.Version(lower)
+    except packaging.version.InvalidVersion:
+        return False
+
+
+def satisfies(installed, spec):
+    """Whether version string ``installed`` meets the specifier ``spec`` (pre-releases count)."""
+    try:
+        return packaging.specifiers.SpecifierSet(spec).contains(installed, prereleases=True)
+    except (packaging.specifiers.InvalidSpecifier, packaging.version.InvalidVersion):
+        return False
 
 
 def installed_version(name):
@@ -167,6 +147,8 @@ def check_requirement(req):
         result = Result(FAIL, req.name, f"not installed ({needs})")
     elif req.lower is not None and not version_at_least(version, req.lower):
         result = Result(FAIL, req.name, f"{version} is too old ({needs})")
+    elif req.spec and not satisfies(version, req.spec):
+        result = Result(FAIL, req.name, f"{version} does not fit ({needs})")
     else:
         return Result(OK, req.name, f"{version}" + (f" ({req.spec})" if req.spec else ""))
     if req.name.lower() in OPTIONAL:

@@ -97,8 +97,9 @@ models:
   A GPT-2 size (124M, 355M, 774M, 1558M, also written gpt2-124M) uses OpenAI's
   weights. When `llms-from-scratch download gpt2-124M` has fetched OpenAI's
   TensorFlow checkpoint and TensorFlow is installed, that is read; otherwise
-  Hugging Face's model.safetensors of the same weights is downloaded into the
-  same cache folder (no TensorFlow needed).
+  Hugging Face's model.safetensors of the same weights is fetched with
+  huggingface_hub (no TensorFlow needed): into --models-dir when given, else
+  into your Hugging Face cache (HF_HOME); HF_HUB_OFFLINE=1 works offline.
 
   A path may name:
   - a .pth file written by torch.save({"config": cfg, "model": model.state_dict()},
@@ -353,9 +354,11 @@ def _add_previous_chapters(subparsers):
 
     p = subparsers.add_parser(
         "previous-chapters",
-        help="write a chapter folder's previous_chapters.py (e.g. next to a notebook in Colab)",
+        help="write a chapter folder's previous_chapters.py and chapter_reference.py (e.g. "
+             "next to a notebook in Colab)",
         description="Write the stand-alone copies of the package code that a chapter's "
-                    "notebooks import (previous_chapters.py, and gpt_download.py for ch05).",
+                    "notebooks import (previous_chapters.py, chapter_reference.py, and "
+                    "gpt_download.py for ch05).",
     )
     p.add_argument("chapter", choices=standalone.chapters(), help="the chapter folder")
     p.add_argument("--out-dir", default=".", help="where to write the files (default: .)")

@@ -39,20 +39,30 @@ def test_version_at_least(installed, lower, expected):
     assert check.version_at_least(installed, lower) is expected
 
 
-def test_numeric_fallback_without_packaging(monkeypatch):
-    import builtins
+@pytest.mark.parametrize("line, name, lower, spec", [
+    ('tomli>=2.0; python_version < "3.0"', None, None, None),  # a marker that does not apply
+    ('torch>=2.3; python_version >= "3.8"', "torch", "2.3", ">=2.3"),
+    ("llms-from-scratch[tensorflow]>=0.1", "llms-from-scratch", "0.1", ">=0.1"),
+    ("numpy~=1.26.0", "numpy", "1.26.0", "~=1.26.0"),
+    ("torch>=2.0,>=2.3", "torch", "2.3", None),  # the highest lower bound wins
+    ("not a requirement !!", None, None, None),
+])
+def test_parse_requirement_with_packaging(line, name, lower, spec):
+    req = check.parse_requirement(line)
+    if name is None:
+        assert req is None
+    else:
+        assert (req.name, req.lower) == (name, lower)
+        assert spec is None or req.spec == spec
 
-    real_import = builtins.__import__
 
-    def no_packaging(name, *args, **kwargs):
-        if name.startswith("packaging"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_packaging)
-    assert check.version_at_least("2.13.0+cpu", "2.3")
-    assert check.version_at_least("10.0", "9.9")
-    assert not check.version_at_least("2.2.9", "2.3")
+def test_an_upper_bound_is_checked(tmp_path):
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("torch<1.0\ntorch>=2.3,<999\n")
+    _, results = check.check_versions(reqs)
+    low, ok = [r for r in results if r.name == "torch"]
+    assert low.status == check.FAIL and "does not fit" in low.detail
+    assert ok.status == check.OK
 
 
 def test_missing_and_outdated_packages_fail(tmp_path):

@@ -1,11 +1,9 @@
 """``llms-from-scratch generate``: tiny checkpoints written here, no network."""
 
-import http.server
 import io
 import json
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -239,35 +237,6 @@ def test_bad_checkpoints_are_one_line(capsys, tmp_path, tiny_model):
         assert err.count("\n") == 1 and "Traceback" not in err, name
 
 
-@pytest.fixture
-def local_hf_server(tmp_path, monkeypatch):
-    """Serve files from a folder and point the Hugging Face URL template at it."""
-    root = tmp_path / "srv"
-    root.mkdir()
-    hits = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def do_GET(self):
-            hits.append(self.path)
-            super().do_GET()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
-    monkeypatch.setattr(gpt2, "GPT2_HF_URL", f"http://127.0.0.1:{port}/{{repo}}/model.safetensors")
-    try:
-        yield root, hits
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def _tiny_gpt2(path):
     """A GPT-2 "124M" but tiny (12 heads of width 2), saved in Hugging Face's layout."""
     from safetensors.torch import save_file
@@ -302,25 +271,30 @@ def _greedy_text(model, tokenizer, prompt, n):
     return tokenizer.decode(ids[0, idx.shape[1]:].tolist()) + "\n"
 
 
-def test_gpt2_size_downloads_safetensors(capsys, tmp_path, local_hf_server, tokenizer):
-    root, hits = local_hf_server
+def _gets(hits):
+    return [path for method, path in hits if method == "GET"]
+
+
+def test_gpt2_size_downloads_safetensors(capsys, tmp_path, fake_hub, tokenizer):
+    root, hits = fake_hub
     model = _tiny_gpt2(root / "openai-community" / "gpt2" / "model.safetensors")
 
     models = tmp_path / "models"
     code, out, err = run(capsys, "--model", "gpt2-124M", "--models-dir", models,
                          "--prompt", "The cat", "--temperature", 0, "--max-new-tokens", 8)
     assert code == 0, err
-    assert hits == ["/openai-community/gpt2/model.safetensors"]
+    assert _gets(hits) == ["/openai-community/gpt2/resolve/main/model.safetensors"]
     assert (models / "124M" / "model.safetensors").is_file()
     assert out == _greedy_text(model, tokenizer, "The cat", 8)
 
     # Second run: the cached file is used, nothing is downloaded.
     code, out2, _ = run(capsys, "--model", "124M", "--models-dir", models,
                         "--prompt", "The cat", "--temperature", 0, "--max-new-tokens", 8)
-    assert (code, out2, len(hits)) == (0, out, 1)
+    assert (code, out2, len(_gets(hits))) == (0, out, 1)
 
 
-def test_gpt2_size_prefers_a_cached_tf_checkpoint(capsys, tmp_path, monkeypatch, tokenizer):
+def test_gpt2_size_prefers_a_cached_tf_checkpoint(capsys, tmp_path, monkeypatch, tokenizer,
+                                                  unreachable_hub):
     pytest.importorskip("tensorflow")
     model = _tiny_gpt2(tmp_path / "hf" / "model.safetensors")
     params = gpt2.load_gpt2_params_from_safetensors(tmp_path / "hf" / "model.safetensors")
@@ -328,8 +302,7 @@ def test_gpt2_size_prefers_a_cached_tf_checkpoint(capsys, tmp_path, monkeypatch,
     gpt2.save_gpt2_tf_checkpoint(params, gpt2.settings_from_params(params, n_head=12), folder)
     (folder / "encoder.json").write_text("{}")
     (folder / "vocab.bpe").write_text("")
-    # A download would fail: the TensorFlow checkpoint must be read instead.
-    monkeypatch.setattr(gpt2, "GPT2_HF_URL", "http://127.0.0.1:9/{repo}/model.safetensors")
+    # A download would fail (unreachable_hub): the TensorFlow checkpoint must be read instead.
     expected = _greedy_text(model, tokenizer, "The cat", 8)
     for spec in ("124M", folder):  # by size, and by the folder's path
         code, out, err = run(capsys, "--model", spec, "--models-dir", tmp_path / "models",
@@ -339,12 +312,11 @@ def test_gpt2_size_prefers_a_cached_tf_checkpoint(capsys, tmp_path, monkeypatch,
     assert not (folder / "model.safetensors").exists()
 
 
-def test_gpt2_size_offline_is_one_line(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(gpt2, "GPT2_HF_URL", "http://127.0.0.1:9/{repo}/model.safetensors")
+def test_gpt2_size_offline_is_one_line(capsys, tmp_path, unreachable_hub):
     code, out, err = run(capsys, "--model", "355M", "--models-dir", tmp_path, "--prompt", "x")
     assert code == 1 and out == ""
     assert err.startswith(ERROR_PREFIX) and err.count("\n") == 1
-    assert "127.0.0.1:9/openai-community/gpt2-medium/model.safetensors" in err
+    assert "127.0.0.1:9/openai-community/gpt2-medium/resolve/main/model.safetensors" in err
     assert str(tmp_path / "355M" / "model.safetensors") in err
 
 

@@ -18,6 +18,7 @@ import torch
 
 from llms_from_scratch import assets, ch05, gpt2
 from llms_from_scratch.ch04 import GPTModel
+from llms_from_scratch.errors import UserError
 
 transformers = pytest.importorskip("transformers")
 pytest.importorskip("safetensors")
@@ -405,3 +406,70 @@ def test_download_all_skips_model_weights_unless_named(monkeypatch, capsys):
     assert cli.main(["download", "gpt2-124M"]) == 0
     assert fetched == ["gpt2-124M"]
     assert "gpt2-124M" in capsys.readouterr().out
+
+
+# -- Hugging Face's files through huggingface_hub ------------------------------------------
+
+
+def _serve_tiny_safetensors(root, repo="openai-community/gpt2"):
+    reference = hf_model("odd-3x16-heads")
+    (root / repo).mkdir(parents=True)
+    save_file({k: v.detach().clone() for k, v in reference.transformer.state_dict().items()},
+              str(root / repo / "model.safetensors"))
+    return reference
+
+
+def test_safetensors_from_the_hub_into_models_dir(fake_hub, tmp_path):
+    root, hits = fake_hub
+    reference = _serve_tiny_safetensors(root)
+    path = gpt2.download_gpt2_safetensors("124M", tmp_path / "models", progress=False)
+    assert path == tmp_path / "models" / "124M" / "model.safetensors"
+    assert ("GET", "/openai-community/gpt2/resolve/main/model.safetensors") in hits
+    params = gpt2.load_gpt2_params_from_safetensors(path)
+    assert_same_model(gpt_from_params(params, settings_of(reference)), reference)
+    # The stored file is used as it is: the Hub is not asked again.
+    hits.clear()
+    assert gpt2.download_gpt2_safetensors("gpt2-124M", tmp_path / "models") == path
+    assert hits == []
+
+
+def test_safetensors_default_to_the_hugging_face_cache(fake_hub, tmp_path, monkeypatch):
+    root, hits = fake_hub
+    _serve_tiny_safetensors(root, "openai-community/gpt2-medium")
+    path = gpt2.download_gpt2_safetensors("355M", progress=False)
+    assert path.is_relative_to(tmp_path / "hf-cache")
+    assert "models--openai-community--gpt2-medium" in str(path)
+    # Offline, the cached file is found without a request.
+    hits.clear()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert gpt2.download_gpt2_safetensors("355M") == path
+    assert hits == []
+
+
+def test_safetensors_missing_offline_is_one_line(fake_hub, tmp_path, monkeypatch):
+    root, hits = fake_hub
+    _serve_tiny_safetensors(root)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(assets.DownloadError) as err:
+        gpt2.download_gpt2_safetensors("124M", tmp_path / "models", progress=False)
+    message = str(err.value)
+    assert "\n" not in message and "HF_HUB_OFFLINE" in message
+    assert "openai-community/gpt2/resolve/main/model.safetensors" in message
+    assert str(tmp_path / "models" / "124M" / "model.safetensors") in message
+    assert hits == []  # offline means no request at all
+    assert isinstance(err.value, UserError)
+
+
+def test_safetensors_unknown_on_the_hub(fake_hub, tmp_path):
+    with pytest.raises(assets.DownloadError, match=r"HTTP 404.*Check the model name"):
+        gpt2.download_gpt2_safetensors("1558M", tmp_path / "models", progress=False)
+    assert not (tmp_path / "models" / "1558M" / "model.safetensors").exists()
+
+
+def test_safetensors_hub_unreachable(unreachable_hub, tmp_path, capsys):
+    with pytest.raises(assets.DownloadError) as err:
+        gpt2.download_gpt2_safetensors("124M", tmp_path / "models", progress=False)
+    message = str(err.value)
+    assert "\n" not in message and "connection was refused" in message
+    assert str(tmp_path / "models" / "124M" / "model.safetensors") in message
+    assert "Retrying" not in capsys.readouterr().err  # the client's warnings stay quiet

@@ -212,9 +212,8 @@ def test_generate_reads_a_good_file_of_the_same_kind(capsys, tmp_path, tiny_mode
     assert len(out) == 6 and set(out[:-1]) <= set(CHARS)
 
 
-def test_generate_refuses_a_truncated_cached_gpt2_download(capsys, tmp_path, monkeypatch):
+def test_generate_refuses_a_truncated_cached_gpt2_download(capsys, tmp_path, unreachable_hub):
     """A damaged model.safetensors in --models-dir is reported, not re-used silently."""
-    monkeypatch.setattr(gpt2, "GPT2_HF_URL", "http://127.0.0.1:9/{repo}/model.safetensors")
     path = _gpt2_safetensors(tmp_path / "models" / "124M" / "model.safetensors")
     path.write_bytes(path.read_bytes()[:-200])
     code, out, err = run(capsys, "generate", "--model", "124M", "--models-dir",

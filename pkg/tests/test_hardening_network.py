@@ -380,8 +380,9 @@ def test_download_command_with_a_wrong_digest(capsys, registry, server):
     assert not dest.exists()
 
 
-def test_generate_gpt2_size_with_a_dns_failure(capsys, tmp_path, monkeypatch, no_dns):
-    monkeypatch.setattr(gpt2, "GPT2_HF_URL", "http://nonexistent.invalid/{repo}/model.safetensors")
+def test_generate_gpt2_size_with_a_dns_failure(capsys, tmp_path, unreachable_hub, monkeypatch,
+                                               no_dns):
+    monkeypatch.setenv("HF_ENDPOINT", "http://nonexistent.invalid")
     code, out, err = _cli(capsys, "generate", "--model", "124M", "--models-dir", tmp_path,
                           "--prompt", "x")
     assert_one_line(code, out, err, "generate", "nonexistent.invalid cannot be resolved",
@@ -401,10 +402,9 @@ def test_gpt2_downloads_offline(tmp_path, closed_port, monkeypatch):
     assert list((tmp_path / "124M").iterdir()) == []
 
 
-def test_train_init_from_gpt2_offline(capsys, tmp_path, closed_port, monkeypatch):
-    monkeypatch.setattr(assets.time, "sleep", lambda s: None)
-    url = f"http://127.0.0.1:{closed_port}/{{repo}}/model.safetensors"
-    monkeypatch.setattr(gpt2, "GPT2_HF_URL", url)
+def test_train_init_from_gpt2_offline(capsys, tmp_path, closed_port, monkeypatch,
+                                      unreachable_hub):
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port}")
     text = tmp_path / "text.txt"
     text.write_text("Every effort moves you. " * 200, encoding="utf-8")
     code, out, err = _cli(capsys, "train", "--text", text, "--data-dir", tmp_path / "tok",

@@ -1,0 +1,296 @@
+# Generated from the package llms_from_scratch (ch05).
+# Do not edit: in the book's repository run `make previous-chapters`; elsewhere
+# `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
+# このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
+# 中身: この章のパッケージ版のコード（ノートブックの照合用）。ノートブックがこのフォルダだけで動くようにするためのものです。
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from previous_chapters import _check_generation_args, generate_text_simple
+
+
+# ============================================================================
+# llms_from_scratch.ch05: Chapter 5: pretraining on unlabelled data.
+# ============================================================================
+
+def text_to_token_ids(text, tokenizer):
+    """Encode ``text`` into a (1, tokens) tensor of token IDs.
+
+    ``<|endoftext|>`` written in the text is allowed and becomes GPT-2's one
+    end-of-text token (ID 50256), as in the book; any other text is encoded
+    as ordinary characters. An empty text gives a (1, 0) tensor, which
+    ``generate`` refuses as a prompt.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    encoded = tokenizer.encode(text, allowed_special={"<|endoftext|>"})
+    return torch.tensor(encoded, dtype=torch.long).unsqueeze(0)  # add the batch dimension
+
+
+def _check_one_sequence(token_ids):
+    if not torch.is_tensor(token_ids):
+        raise TypeError(f"token_ids must be a tensor, got {type(token_ids).__name__}; "
+                        "decode a list with tokenizer.decode(ids)")
+    if not (token_ids.dim() == 1 or (token_ids.dim() == 2 and token_ids.shape[0] == 1)):
+        raise ValueError(f"token_ids must be one sequence, shape (1, tokens) or (tokens,), "
+                         f"got {tuple(token_ids.shape)}; decode each row of a batch separately")
+
+
+def token_ids_to_text(token_ids, tokenizer):
+    """Decode a (1, tokens) or (tokens,) tensor back into text."""
+    _check_one_sequence(token_ids)
+    flat = token_ids.flatten()  # drop the batch dimension
+    return tokenizer.decode(flat.tolist())
+
+
+def calc_loss_batch(input_batch, target_batch, model, device):
+    """Mean cross-entropy of the model's next-token predictions on one batch."""
+    input_batch = input_batch.to(device)
+    target_batch = target_batch.to(device)
+    logits = model(input_batch)  # (B, T, vocab)
+    return torch.nn.functional.cross_entropy(logits.flatten(0, 1), target_batch.flatten())
+
+
+def calc_loss_loader(data_loader, model, device, num_batches=None):
+    """Average ``calc_loss_batch`` over the first ``num_batches`` batches.
+
+    Returns ``nan`` for an empty loader; ``num_batches=None`` means all.
+    """
+    if len(data_loader) == 0:
+        return float("nan")
+    n = len(data_loader)
+    num_batches = n if num_batches is None else min(num_batches, n)
+    total = 0.0
+    for i, (input_batch, target_batch) in enumerate(data_loader):
+        if i >= num_batches:
+            break
+        total += calc_loss_batch(input_batch, target_batch, model, device).item()
+    return total / num_batches
+
+
+def evaluate_model(model, train_loader, val_loader, device, eval_iter):
+    """Training and validation loss over ``eval_iter`` batches each, in eval mode."""
+    model.eval()
+    with torch.no_grad():
+        train_loss = calc_loss_loader(train_loader, model, device, num_batches=eval_iter)
+        val_loss = calc_loss_loader(val_loader, model, device, num_batches=eval_iter)
+    model.train()
+    return train_loss, val_loss
+
+
+def generate_and_print_sample(model, tokenizer, device, start_context):
+    """Print a 50-token greedy continuation of ``start_context`` on one line."""
+    model.eval()
+    context_size = model.pos_emb.weight.shape[0]
+    encoded = text_to_token_ids(start_context, tokenizer).to(device)
+    with torch.no_grad():
+        token_ids = generate_text_simple(model=model, idx=encoded,
+                                         max_new_tokens=50, context_size=context_size)
+    print(token_ids_to_text(token_ids, tokenizer).replace("\n", " "))
+    model.train()
+
+
+def train_model_simple(model, train_loader, val_loader, optimizer, device, num_epochs,
+                       eval_freq, eval_iter, start_context, tokenizer):
+    """The chapter's training loop.
+
+    Every ``eval_freq`` steps it records the training and validation loss
+    (over ``eval_iter`` batches) and the tokens seen so far; after each epoch
+    it prints a sample. Returns ``(train_losses, val_losses, tokens_seen)``.
+    """
+    train_losses, val_losses, track_tokens_seen = [], [], []
+    tokens_seen, global_step = 0, -1
+
+    for epoch in range(num_epochs):
+        model.train()
+        for input_batch, target_batch in train_loader:
+            optimizer.zero_grad()
+            loss = calc_loss_batch(input_batch, target_batch, model, device)
+            loss.backward()
+            optimizer.step()
+            tokens_seen += input_batch.numel()
+            global_step += 1
+
+            if global_step % eval_freq == 0:
+                train_loss, val_loss = evaluate_model(
+                    model, train_loader, val_loader, device, eval_iter)
+                train_losses.append(train_loss)
+                val_losses.append(val_loss)
+                track_tokens_seen.append(tokens_seen)
+                print(f"Ep {epoch + 1} (Step {global_step:06d}): "
+                      f"Train loss {train_loss:.3f}, Val loss {val_loss:.3f}")
+
+        generate_and_print_sample(model, tokenizer, device, start_context)
+
+    return train_losses, val_losses, track_tokens_seen
+
+
+def plot_losses(epochs_seen, tokens_seen, train_losses, val_losses):
+    """Plot training and validation loss against epochs, with tokens seen on top.
+
+    Returns the matplotlib ``Figure``.
+    """
+    fig, ax1 = plt.subplots(figsize=(5, 3))
+    ax1.plot(epochs_seen, train_losses, label="Training loss")
+    ax1.plot(epochs_seen, val_losses, linestyle="-.", label="Validation loss")
+    ax1.set_xlabel("Epochs")
+    ax1.set_ylabel("Loss")
+    ax1.legend(loc="upper right")
+    # A second x-axis that shares the curves but counts tokens instead.
+    ax2 = ax1.twiny()
+    ax2.plot(tokens_seen, train_losses, alpha=0)
+    ax2.set_xlabel("Tokens seen")
+    fig.tight_layout()
+    return fig
+
+
+def _check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size):
+    if temperature is None or not isinstance(temperature, (int, float)) \
+            or isinstance(temperature, bool) or not math.isfinite(temperature) \
+            or temperature < 0:
+        raise ValueError(f"temperature must be a finite number >= 0 (0 = greedy), "
+                         f"got {temperature!r}")
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)
+                              or not 1 <= top_k <= vocab_size):
+        raise ValueError(f"top_k must be an int in 1..{vocab_size} (the vocabulary size) "
+                         f"or None, got {top_k!r}")
+    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float))
+                              or not 0.0 < top_p <= 1.0):
+        raise ValueError(f"top_p must be a number in (0, 1] or None, got {top_p!r}")
+    if eos_id is not None and (isinstance(eos_id, bool) or not isinstance(eos_id, int)
+                               or not 0 <= eos_id < vocab_size):
+        raise ValueError(f"eos_id must be a token ID in 0..{vocab_size - 1} or None, "
+                         f"got {eos_id!r}")
+
+
+def _top_p_filter(logits, top_p):
+    """Keep the smallest set of tokens whose probabilities add up to ``top_p``."""
+    sorted_logits, sorted_idx = torch.sort(logits, descending=True, dim=-1)
+    probs = torch.softmax(sorted_logits, dim=-1)
+    # Mass of the tokens strictly before each position: a token stays if the
+    # tokens ranked above it have not yet reached top_p (so the top one always stays).
+    mass_before = torch.cumsum(probs, dim=-1) - probs
+    sorted_logits = sorted_logits.masked_fill(mass_before >= top_p, float("-inf"))
+    return torch.full_like(logits, float("-inf")).scatter(-1, sorted_idx, sorted_logits)
+
+
+def sample_next_token(logits, temperature=0.0, top_k=None, top_p=None):
+    """Pick the next token IDs (B, 1) from last-position logits (B, vocab).
+
+    ``top_k`` first keeps the k largest logits; a positive ``temperature``
+    then divides the logits, ``top_p`` keeps the nucleus, and a token is
+    sampled; ``temperature=0.0`` takes the argmax instead.
+    """
+    if top_k is not None:
+        kth_largest = torch.topk(logits, top_k, dim=-1).values[:, -1:]
+        logits = logits.masked_fill(logits < kth_largest, float("-inf"))
+    if temperature > 0.0:
+        logits = logits / temperature
+        if top_p is not None and top_p < 1.0:
+            logits = _top_p_filter(logits, top_p)
+        probs = torch.softmax(logits, dim=-1)
+        return torch.multinomial(probs, num_samples=1)
+    return torch.argmax(logits, dim=-1, keepdim=True)
+
+
+def generate(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=None,
+             eos_id=None, top_p=None):
+    """Generate up to ``max_new_tokens`` tokens after the prompt ``idx``.
+
+    - ``temperature=0.0`` picks the most likely token (greedy); a positive
+      temperature divides the logits and samples (below 1 sharper, above 1 flatter).
+    - ``top_k`` keeps only the k most likely tokens before sampling.
+    - ``top_p`` (nucleus sampling, off by default) keeps the smallest set of
+      tokens whose probability adds up to ``top_p``.
+    - ``eos_id`` stops early once every sequence in the batch produced it.
+
+    Prompts longer than ``context_size`` are cropped to their last
+    ``context_size`` tokens before each step, as in ``generate_text_simple``.
+    """
+    _check_generation_args(model, idx, max_new_tokens, context_size)
+    vocab_size = model.out_head.out_features if hasattr(model, "out_head") else None
+    _check_sampling_args(temperature, top_k, top_p, eos_id,
+                         vocab_size if vocab_size is not None else float("inf"))
+
+    for _ in range(max_new_tokens):
+        idx_cond = idx[:, -context_size:]
+        with torch.no_grad():
+            logits = model(idx_cond)
+        next_id = sample_next_token(logits[:, -1, :], temperature, top_k, top_p)  # (B, 1)
+        if eos_id is not None and bool((next_id == eos_id).all()):
+            break
+        idx = torch.cat((idx, next_id), dim=1)
+    return idx
+
+
+def assign(left, right, name=None):
+    """Return ``right`` as a Parameter shaped like ``left``, or raise on a mismatch.
+
+    ``name`` (e.g. ``"trf_blocks.0.att.W_query.weight"``) makes the error say
+    which parameter did not fit.
+    """
+    right = torch.as_tensor(np.asarray(right) if not torch.is_tensor(right) else right)
+    if tuple(left.shape) != tuple(right.shape):
+        where = f" for {name}" if name else ""
+        raise ValueError(
+            f"shape mismatch{where}: the model expects {tuple(left.shape)}, "
+            f"the checkpoint has {tuple(right.shape)}; does the model config match "
+            "the checkpoint's size (emb_dim, n_layers, context_length, vocab_size)?"
+        )
+    # contiguous: a transposed NumPy view would otherwise keep column-major strides,
+    # which sends matmuls down a different (numerically not identical) path
+    right = right.detach().clone(memory_format=torch.contiguous_format)
+    return torch.nn.Parameter(right.to(dtype=left.dtype, device=left.device))
+
+
+def load_weights_into_gpt(gpt, params):
+    """Copy OpenAI GPT-2 weights (the nested NumPy dict) into a ``GPTModel``.
+
+    OpenAI's checkpoint stores Conv1D weights as (in, out) while ``nn.Linear``
+    keeps (out, in), so matrices are transposed; the fused ``c_attn`` holds
+    query, key and value side by side and is split in three. The output head
+    is tied to the token embedding, as in GPT-2.
+    """
+    n_blocks = len(gpt.trf_blocks)
+    if len(params["blocks"]) != n_blocks:
+        raise ValueError(f"the checkpoint has {len(params['blocks'])} blocks, the model "
+                         f"{n_blocks}; use the config of the checkpoint's size")
+
+    gpt.pos_emb.weight = assign(gpt.pos_emb.weight, params["wpe"], "pos_emb.weight")
+    gpt.tok_emb.weight = assign(gpt.tok_emb.weight, params["wte"], "tok_emb.weight")
+
+    for b, (block, p) in enumerate(zip(gpt.trf_blocks, params["blocks"], strict=True)):
+        prefix = f"trf_blocks.{b}"
+        att = block.att
+        if att.W_query.bias is None:
+            raise ValueError("GPT-2 checkpoints have query/key/value biases; build the "
+                             "model with cfg['qkv_bias'] = True")
+        q_w, k_w, v_w = np.split(np.asarray(p["attn"]["c_attn"]["w"]), 3, axis=-1)
+        q_b, k_b, v_b = np.split(np.asarray(p["attn"]["c_attn"]["b"]), 3, axis=-1)
+        for lin, w, bias, nm in ((att.W_query, q_w, q_b, "W_query"),
+                                 (att.W_key, k_w, k_b, "W_key"),
+                                 (att.W_value, v_w, v_b, "W_value")):
+            lin.weight = assign(lin.weight, w.T, f"{prefix}.att.{nm}.weight")
+            lin.bias = assign(lin.bias, bias, f"{prefix}.att.{nm}.bias")
+
+        linears = ((att.out_proj, p["attn"]["c_proj"], "att.out_proj"),
+                   (block.ff.layers[0], p["mlp"]["c_fc"], "ff.layers.0"),
+                   (block.ff.layers[2], p["mlp"]["c_proj"], "ff.layers.2"))
+        for lin, src, nm in linears:
+            lin.weight = assign(lin.weight, np.asarray(src["w"]).T, f"{prefix}.{nm}.weight")
+            lin.bias = assign(lin.bias, src["b"], f"{prefix}.{nm}.bias")
+
+        for norm, src, nm in ((block.norm1, p["ln_1"], "norm1"),
+                              (block.norm2, p["ln_2"], "norm2")):
+            norm.scale = assign(norm.scale, src["g"], f"{prefix}.{nm}.scale")
+            norm.shift = assign(norm.shift, src["b"], f"{prefix}.{nm}.shift")
+
+    gpt.final_norm.scale = assign(gpt.final_norm.scale, params["g"], "final_norm.scale")
+    gpt.final_norm.shift = assign(gpt.final_norm.shift, params["b"], "final_norm.shift")
+    # Weight tying: GPT-2 reuses the token embedding as the output projection,
+    # so both names now refer to one Parameter.
+    gpt.out_head.weight = gpt.tok_emb.weight
