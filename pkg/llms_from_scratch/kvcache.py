@@ -141,7 +141,8 @@ def forward_cached(model, idx, cache, last_only=False, head_weight_t=None):
     start, t = cache.length, idx.shape[1]
     if start + t > model.pos_emb.num_embeddings:
         raise ValueError(f"positions up to {start + t} exceed the model's context_length "
-                         f"({model.pos_emb.num_embeddings})")
+                         f"({model.pos_emb.num_embeddings}); reset the cache and run the last "
+                         "context_length tokens again")
     positions = torch.arange(start, start + t, device=idx.device)
     x = model.tok_emb(idx) + model.pos_emb(positions)  # (B, T, emb_dim)
     for layer, block in enumerate(model.trf_blocks):
