@@ -243,7 +243,10 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
         result["transformers"] = transformers.__version__
         result["transformers_attn_implementation"] = "sdpa"
 
-    for label, dtype in (("float32", torch.float32), ("bf16", torch.bfloat16)):
+    # The matmul peaks serve the training rows' MFU only.
+    peak_dtypes = (("float32", torch.float32), ("bf16", torch.bfloat16)) \
+        if "train" in parts else ()
+    for label, dtype in peak_dtypes:
         log(f"matmul peak {label} ...")
         result["peak_gflops"][label] = matmul_peak(device, dtype, n=matmul_n)
         log(f"  {result['peak_gflops'][label]:.1f} GFLOP/s")
@@ -390,8 +393,9 @@ def format_table(result):
                  f"{result['repetitions']['generate']} (generate) runs after a warm-up")
     peaks = result["peak_gflops"]
     n = result["matmul_n"]
-    lines.append(f"matmul peak ({n}x{n}x{n}): float32 {peaks['float32']:.1f} GFLOP/s, "
-                 f"bf16 {peaks['bf16']:.1f} GFLOP/s")
+    if peaks:
+        lines.append(f"matmul peak ({n}x{n}x{n}): float32 {peaks['float32']:.1f} GFLOP/s, "
+                     f"bf16 {peaks['bf16']:.1f} GFLOP/s")
     lines.append(f"FLOPs: {result['flops_formula']} "
                  f"= {result['train_flops_per_token'] / 1e6:.1f} MFLOP/token")
     lines.append("")

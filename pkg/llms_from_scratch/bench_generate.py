@@ -216,7 +216,7 @@ def generation_rows(cfg, device, new_tokens, reps, build, hf_build=None, log=Non
 def gen_rate(result, model, method, precision="float32"):
     """tokens/s of one generation row, or None."""
     for row in result["generate"]:
-        if row["model"] == model and row["method"] == method \
+        if row["model"] == model and row.get("method") == method \
                 and row.get("precision", "float32") == precision:
             return row["tokens_per_s"]
     return None
