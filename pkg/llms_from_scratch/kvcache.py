@@ -17,6 +17,10 @@ window, cropping shifts every position and the cached keys no longer fit;
 ``generate_cached`` then rebuilds the cache from the last ``context_size``
 tokens each step, which gives exactly the outputs of uncached generation
 with cropping (``ch05.generate``).
+
+``stream_cached`` yields the new tokens one step at a time (the generate
+command streams from it); ``generate_cached`` collects them.
+``decoding_head`` picks the layout of the output head for decoding.
 """
 
 import torch
