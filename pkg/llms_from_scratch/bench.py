@@ -195,6 +195,45 @@ time_generation = bench_generate.time_generation
 
 # --- the whole benchmark ----------------------------------------------------------------
 
+def _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log):
+    """The matmul peaks (for the MFU) and every training row, into ``result``."""
+    for label, dtype in (("float32", torch.float32), ("bf16", torch.bfloat16)):
+        log(f"matmul peak {label} ...")
+        result["peak_gflops"][label] = matmul_peak(device, dtype, n=result["matmul_n"])
+        log(f"  {result['peak_gflops'][label]:.1f} GFLOP/s")
+
+    # The book's own step (default AdamW) once, then every model with fused AdamW.
+    rows = [("GPTModel", _book_model, "float32", False, False)]
+    for tied in (False, True):
+        rows += [("GPTModel", _book_model, "float32", tied, True),
+                 ("GPTModelFast", _fast_model, "float32", tied, True),
+                 ("GPTModelFast", _fast_model, "bf16", tied, True)]
+        if use_hf:
+            rows.append(("transformers GPT2LMHeadModel", _hf_model, "float32", tied, True))
+    tokens_per_step = batch_size * cfg["context_length"]
+    for name, build, precision, tied, fused in rows:
+        log(f"train {name} {precision} {'tied' if tied else 'untied'} "
+            f"{'fused' if fused else 'foreach'} AdamW ...")
+        torch.manual_seed(0)
+        model = build(cfg, tied)
+        if build is _hf_model:
+            model = _HFLogits(model)
+        seconds = time_train_step(model, cfg, device, precision, batch_size, train_reps,
+                                  fused_adamw=fused)
+        tok_s = tokens_per_step / seconds
+        peak = result["peak_gflops"]["bf16" if precision == "bf16" else "float32"]
+        result["train"].append({
+            "model": name, "precision": precision, "tied": tied,
+            "adamw": "fused" if fused else "foreach", "seconds_per_step": seconds,
+            "tokens_per_s": tok_s,
+            "mfu": tok_s * result["train_flops_per_token"] / (peak * 1e9),
+        })
+        log(f"  {seconds:.3f} s/step, {tok_s:.1f} tokens/s, "
+            f"MFU {result['train'][-1]['mfu'] * 100:.1f}%")
+        del model
+        gc.collect()
+
+
 def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=True,
                   log=None, parts=("train", "generate")):
     """Run every measurement; return a JSON-ready dict (see ``format_table``).
@@ -243,46 +282,8 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
         result["transformers"] = transformers.__version__
         result["transformers_attn_implementation"] = "sdpa"
 
-    # The matmul peaks serve the training rows' MFU only.
-    peak_dtypes = (("float32", torch.float32), ("bf16", torch.bfloat16)) \
-        if "train" in parts else ()
-    for label, dtype in peak_dtypes:
-        log(f"matmul peak {label} ...")
-        result["peak_gflops"][label] = matmul_peak(device, dtype, n=matmul_n)
-        log(f"  {result['peak_gflops'][label]:.1f} GFLOP/s")
-
-    # The book's own step (default AdamW) once, then every model with fused AdamW.
-    rows = [("GPTModel", _book_model, "float32", False, False)]
-    for tied in (False, True):
-        rows += [("GPTModel", _book_model, "float32", tied, True),
-                 ("GPTModelFast", _fast_model, "float32", tied, True),
-                 ("GPTModelFast", _fast_model, "bf16", tied, True)]
-        if use_hf:
-            rows.append(("transformers GPT2LMHeadModel", _hf_model, "float32", tied, True))
-    if "train" not in parts:
-        rows = []
-    tokens_per_step = batch_size * cfg["context_length"]
-    for name, build, precision, tied, fused in rows:
-        log(f"train {name} {precision} {'tied' if tied else 'untied'} "
-            f"{'fused' if fused else 'foreach'} AdamW ...")
-        torch.manual_seed(0)
-        model = build(cfg, tied)
-        if build is _hf_model:
-            model = _HFLogits(model)
-        seconds = time_train_step(model, cfg, device, precision, batch_size, train_reps,
-                                  fused_adamw=fused)
-        tok_s = tokens_per_step / seconds
-        peak = result["peak_gflops"]["bf16" if precision == "bf16" else "float32"]
-        result["train"].append({
-            "model": name, "precision": precision, "tied": tied,
-            "adamw": "fused" if fused else "foreach", "seconds_per_step": seconds,
-            "tokens_per_s": tok_s,
-            "mfu": tok_s * result["train_flops_per_token"] / (peak * 1e9),
-        })
-        log(f"  {seconds:.3f} s/step, {tok_s:.1f} tokens/s, "
-            f"MFU {result['train'][-1]['mfu'] * 100:.1f}%")
-        del model
-        gc.collect()
+    if "train" in parts:
+        _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log)
 
     if "generate" in parts:
         result.update(bench_generate.generation_rows(
