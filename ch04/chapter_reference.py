@@ -4,6 +4,8 @@
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
 # 中身: この章のパッケージ版のコード（ノートブックの照合用）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
+import importlib
+
 import torch
 import torch.nn as nn
 
@@ -183,3 +185,11 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
         next_id = torch.argmax(logits[:, -1, :], dim=-1, keepdim=True)  # (B, 1)
         idx = torch.cat((idx, next_id), dim=1)
     return idx
+
+
+def __getattr__(name):
+    # fast.py imports this module, so GPTModelFast is looked up only when asked
+    # for. In a stand-alone copy of this file (no package) the name is absent.
+    if name == "GPTModelFast" and __package__:
+        return importlib.import_module(".fast", __package__).GPTModelFast
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

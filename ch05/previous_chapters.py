@@ -7,6 +7,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 import hashlib
+import importlib
 import os
 import re
 import shutil
@@ -586,3 +587,11 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
         next_id = torch.argmax(logits[:, -1, :], dim=-1, keepdim=True)  # (B, 1)
         idx = torch.cat((idx, next_id), dim=1)
     return idx
+
+
+def __getattr__(name):
+    # fast.py imports this module, so GPTModelFast is looked up only when asked
+    # for. In a stand-alone copy of this file (no package) the name is absent.
+    if name == "GPTModelFast" and __package__:
+        return importlib.import_module(".fast", __package__).GPTModelFast
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,8 +7,10 @@ Measures, for the GPT-2 124M configuration with a 256-token context:
   when installed, Hugging Face ``transformers``' ``GPT2LMHeadModel``, each
   with an untied and a tied output head;
 - greedy generation of 200 tokens (batch 1, short prompt) in tokens/s:
-  ``generate_text_simple`` without a cache, ``kvcache.generate_cached`` and
-  ``transformers``' cached ``generate``;
+  ``generate_text_simple`` without a cache, ``kvcache.generate_cached``, and
+  the generate command's own path side by side with ``transformers``' cached
+  ``generate`` at float32 and bfloat16, each row with its share of the
+  memory-bandwidth bound (see ``bench_generate``);
 - the device's matmul peak (2048^3 matmuls, float32 and bfloat16) and each
   training row's model-FLOPs utilisation (MFU).
 
@@ -37,7 +39,9 @@ from pathlib import Path
 
 import torch
 
+from . import bench_generate
 from .amp import check_precision, make_grad_scaler, train_step
+from .bench_generate import gen_rate
 from .errors import UserError
 
 GPT2_124M_BENCH = {"vocab_size": 50257, "context_length": 256, "emb_dim": 768, "n_heads": 12,
@@ -181,52 +185,59 @@ def time_train_step(model, cfg, device, precision, batch_size, reps, warmup=1,
     return _median_time(step, device, reps, warmup)
 
 
-# --- generation -------------------------------------------------------------------------
+# --- generation: see bench_generate -----------------------------------------------------
 
-def time_generation(kind, model, cfg, device, new_tokens, reps, prompt_len=4):
-    """Median seconds to generate ``new_tokens`` tokens greedily (batch 1)."""
-    from .ch04 import generate_text_simple
-    from .kvcache import generate_cached
-
-    gen = torch.Generator().manual_seed(7)
-    prompt = torch.randint(0, cfg["vocab_size"] - 1, (1, prompt_len), generator=gen).to(device)
-    context = cfg["context_length"]
-    model.to(device).eval()
-    if kind == "uncached":
-        def run(n):
-            return generate_text_simple(model, prompt, n, context)
-    elif kind == "cached":
-        def run(n):
-            return generate_cached(model, prompt, n, context)
-    elif kind == "transformers":
-        mask = torch.ones_like(prompt)
-
-        def run(n):
-            with torch.inference_mode():
-                return model.generate(prompt, attention_mask=mask, max_new_tokens=n,
-                                      min_new_tokens=n, do_sample=False, use_cache=True,
-                                      pad_token_id=cfg["vocab_size"] - 1)
-    else:
-        raise ValueError(f"unknown generation kind {kind!r}")
-
-    def full():
-        out = run(new_tokens)
-        if out.shape[1] != prompt_len + new_tokens:
-            raise RuntimeError(f"{kind} generation returned {out.shape[1] - prompt_len} tokens, "
-                               f"expected {new_tokens}")
-
-    run(min(8, new_tokens))  # warm-up: allocations, kernels, caches
-    return _median_time(full, device, reps, warmup=0)
+time_generation = bench_generate.time_generation
 
 
 # --- the whole benchmark ----------------------------------------------------------------
 
+def _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log):
+    """The matmul peaks (for the MFU) and every training row, into ``result``."""
+    for label, dtype in (("float32", torch.float32), ("bf16", torch.bfloat16)):
+        log(f"matmul peak {label} ...")
+        result["peak_gflops"][label] = matmul_peak(device, dtype, n=result["matmul_n"])
+        log(f"  {result['peak_gflops'][label]:.1f} GFLOP/s")
+
+    # The book's own step (default AdamW) once, then every model with fused AdamW.
+    rows = [("GPTModel", _book_model, "float32", False, False)]
+    for tied in (False, True):
+        rows += [("GPTModel", _book_model, "float32", tied, True),
+                 ("GPTModelFast", _fast_model, "float32", tied, True),
+                 ("GPTModelFast", _fast_model, "bf16", tied, True)]
+        if use_hf:
+            rows.append(("transformers GPT2LMHeadModel", _hf_model, "float32", tied, True))
+    tokens_per_step = batch_size * cfg["context_length"]
+    for name, build, precision, tied, fused in rows:
+        log(f"train {name} {precision} {'tied' if tied else 'untied'} "
+            f"{'fused' if fused else 'foreach'} AdamW ...")
+        torch.manual_seed(0)
+        model = build(cfg, tied)
+        if build is _hf_model:
+            model = _HFLogits(model)
+        seconds = time_train_step(model, cfg, device, precision, batch_size, train_reps,
+                                  fused_adamw=fused)
+        tok_s = tokens_per_step / seconds
+        peak = result["peak_gflops"]["bf16" if precision == "bf16" else "float32"]
+        result["train"].append({
+            "model": name, "precision": precision, "tied": tied,
+            "adamw": "fused" if fused else "foreach", "seconds_per_step": seconds,
+            "tokens_per_s": tok_s,
+            "mfu": tok_s * result["train_flops_per_token"] / (peak * 1e9),
+        })
+        log(f"  {seconds:.3f} s/step, {tok_s:.1f} tokens/s, "
+            f"MFU {result['train'][-1]['mfu'] * 100:.1f}%")
+        del model
+        gc.collect()
+
+
 def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=True,
-                  log=None):
+                  log=None, parts=("train", "generate")):
     """Run every measurement; return a JSON-ready dict (see ``format_table``).
 
     ``quick=True`` uses a tiny config, 1 repetition and 16 new tokens (for
     tests); otherwise the 124M config, context 256, batch 2, 200 new tokens.
+    ``parts`` names the tables to measure ("train", "generate").
     """
     device = torch.device(device)
     if reps is not None and (isinstance(reps, bool) or not isinstance(reps, int) or reps < 1):
@@ -268,63 +279,13 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
         result["transformers"] = transformers.__version__
         result["transformers_attn_implementation"] = "sdpa"
 
-    for label, dtype in (("float32", torch.float32), ("bf16", torch.bfloat16)):
-        log(f"matmul peak {label} ...")
-        result["peak_gflops"][label] = matmul_peak(device, dtype, n=matmul_n)
-        log(f"  {result['peak_gflops'][label]:.1f} GFLOP/s")
+    if "train" in parts:
+        _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log)
 
-    # The book's own step (default AdamW) once, then every model with fused AdamW.
-    rows = [("GPTModel", _book_model, "float32", False, False)]
-    for tied in (False, True):
-        rows += [("GPTModel", _book_model, "float32", tied, True),
-                 ("GPTModelFast", _fast_model, "float32", tied, True),
-                 ("GPTModelFast", _fast_model, "bf16", tied, True)]
-        if use_hf:
-            rows.append(("transformers GPT2LMHeadModel", _hf_model, "float32", tied, True))
-    tokens_per_step = batch_size * cfg["context_length"]
-    for name, build, precision, tied, fused in rows:
-        log(f"train {name} {precision} {'tied' if tied else 'untied'} "
-            f"{'fused' if fused else 'foreach'} AdamW ...")
-        torch.manual_seed(0)
-        model = build(cfg, tied)
-        if build is _hf_model:
-            model = _HFLogits(model)
-        seconds = time_train_step(model, cfg, device, precision, batch_size, train_reps,
-                                  fused_adamw=fused)
-        tok_s = tokens_per_step / seconds
-        peak = result["peak_gflops"]["bf16" if precision == "bf16" else "float32"]
-        result["train"].append({
-            "model": name, "precision": precision, "tied": tied,
-            "adamw": "fused" if fused else "foreach", "seconds_per_step": seconds,
-            "tokens_per_s": tok_s,
-            "mfu": tok_s * result["train_flops_per_token"] / (peak * 1e9),
-        })
-        log(f"  {seconds:.3f} s/step, {tok_s:.1f} tokens/s, "
-            f"MFU {result['train'][-1]['mfu'] * 100:.1f}%")
-        del model
-        gc.collect()
-
-    # GPTModelFast without a cache is left out: uncached generation is the slowest
-    # row by far and the book's model is the baseline the cache is judged against.
-    gen_rows = [("GPTModel", _book_model, "uncached"), ("GPTModel", _book_model, "cached"),
-                ("GPTModelFast", _fast_model, "cached")]
-    if use_hf:
-        gen_rows.append(("transformers GPT2LMHeadModel", _hf_model, "transformers"))
-    for name, build, kind in gen_rows:
-        log(f"generate {name} {kind} ...")
-        torch.manual_seed(0)
-        model = build(cfg, True)
-        seconds = time_generation(kind, model, cfg, device, new_tokens, gen_reps)
-        result["generate"].append({
-            "model": name, "method": {"uncached": "generate_text_simple",
-                                      "cached": "generate_cached",
-                                      "transformers": "generate (KV cache)"}[kind],
-            "cached": kind != "uncached", "seconds": seconds,
-            "tokens_per_s": new_tokens / seconds,
-        })
-        log(f"  {seconds:.2f} s, {new_tokens / seconds:.1f} tokens/s")
-        del model
-        gc.collect()
+    if "generate" in parts:
+        result.update(bench_generate.generation_rows(
+            cfg, device, new_tokens, gen_reps, _book_model,
+            hf_build=_hf_model if use_hf else None, log=log))
 
     result["targets"] = check_targets(result)
     return result
@@ -358,8 +319,11 @@ def _train_rate(result, model, precision, tied, adamw="fused"):
 
 
 def _gen_rate(result, model, cached):
+    """float32 tokens/s of a library row (not the command's), by cached or not."""
     for row in result["generate"]:
-        if row["model"] == model and row["cached"] == cached:
+        if row["model"] == model and row["cached"] == cached \
+                and row.get("precision", "float32") == "float32" \
+                and row.get("method") != bench_generate.COMMAND:
             return row["tokens_per_s"]
     return None
 
@@ -398,6 +362,16 @@ def check_targets(result):
         ratio(_gen_rate(result, "GPTModel", True), _gen_rate(result, "GPTModel", False)), 4.0)
     add("generate cached GPTModelFast / transformers generate",
         ratio(cached, _gen_rate(result, hf, True)), 1.2)
+    command = {p: gen_rate(result, "GPTModelFast", bench_generate.COMMAND, p)
+               for p in ("float32", "bfloat16")}
+    hf_gen = {p: gen_rate(result, hf, bench_generate.HF_GENERATE, p)
+              for p in ("float32", "bfloat16")}
+    add("generate command / transformers generate (float32, side by side)",
+        ratio(command["float32"], hf_gen["float32"]), 1.3)
+    add("generate command / transformers generate (bfloat16, side by side)",
+        ratio(command["bfloat16"], hf_gen["bfloat16"]), 1.2)
+    add("generate command bfloat16 / transformers generate float32",
+        ratio(command["bfloat16"], hf_gen["float32"]), 2.0)
     return targets
 
 
@@ -417,8 +391,9 @@ def format_table(result):
                  f"{result['repetitions']['generate']} (generate) runs after a warm-up")
     peaks = result["peak_gflops"]
     n = result["matmul_n"]
-    lines.append(f"matmul peak ({n}x{n}x{n}): float32 {peaks['float32']:.1f} GFLOP/s, "
-                 f"bf16 {peaks['bf16']:.1f} GFLOP/s")
+    if peaks:
+        lines.append(f"matmul peak ({n}x{n}x{n}): float32 {peaks['float32']:.1f} GFLOP/s, "
+                     f"bf16 {peaks['bf16']:.1f} GFLOP/s")
     lines.append(f"FLOPs: {result['flops_formula']} "
                  f"= {result['train_flops_per_token'] / 1e6:.1f} MFLOP/token")
     lines.append("")
@@ -431,11 +406,7 @@ def format_table(result):
                      f"{row['seconds_per_step']:>8.3f} "
                      f"{row['tokens_per_s']:>9.1f} {row['mfu'] * 100:>5.1f}%")
     lines.append("")
-    header = f"{'generation (greedy, batch 1)':<30} {'method':<22} {'seconds':>8} {'tokens/s':>9}"
-    lines += [header, "-" * len(header)]
-    for row in result["generate"]:
-        lines.append(f"{row['model']:<30} {row['method']:<22} {row['seconds']:>8.2f} "
-                     f"{row['tokens_per_s']:>9.1f}")
+    lines += bench_generate.format_rows(result)
     lines.append("")
     header = f"{'target':<70} {'value':>7} {'goal':>6}  met"
     lines += [header, "-" * len(header)]
@@ -449,7 +420,7 @@ def format_table(result):
 
 
 def main(device="cpu", quick=False, json_path=None, reps=None, include_transformers=True,
-         out=None):
+         out=None, parts=("train", "generate")):
     """Run the benchmark, print the table to ``out`` and write JSON if asked."""
     out = out if out is not None else sys.stdout
 
@@ -458,7 +429,7 @@ def main(device="cpu", quick=False, json_path=None, reps=None, include_transform
 
     start = time.perf_counter()
     result = run_benchmark(device, quick=quick, reps=reps,
-                           include_transformers=include_transformers, log=log)
+                           include_transformers=include_transformers, log=log, parts=parts)
     result["wall_seconds"] = time.perf_counter() - start
     print(format_table(result), file=out)
     print(f"\n(total {result['wall_seconds']:.0f} s)", file=out)
@@ -491,6 +462,9 @@ def add_arguments(parser):
                              "or $LLMS_FROM_SCRATCH_DEVICE)")
     parser.add_argument("--no-transformers", action="store_true",
                         help="skip the Hugging Face transformers rows")
+    parser.add_argument("--only", choices=["train", "generate"], default=None,
+                        help="measure only the training or only the generation table "
+                             "(default: both)")
 
 
 def run_cli(args):
@@ -515,5 +489,6 @@ def run_cli(args):
     except (RuntimeError, ValueError) as err:
         raise UserError(str(err)) from None
     main(device, quick=args.quick, json_path=args.json, reps=args.reps,
-         include_transformers=not args.no_transformers)
+         include_transformers=not args.no_transformers,
+         parts=(args.only,) if args.only else ("train", "generate"))
     return 0

@@ -1,12 +1,14 @@
 """Chapter 3: attention mechanisms.
 
 From a weightless self-attention up to the multi-head causal attention that
-the GPT model of chapter 4 uses. Shapes are written as
-(batch, tokens, features) = (B, T, D).
+the GPT model of chapter 4 uses, and ``PyTorchMultiHeadAttention``, the same
+attention through PyTorch's fused kernel (a name the English book's package
+also has). Shapes are written as (batch, tokens, features) = (B, T, D).
 """
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 
 class SelfAttention_v1(nn.Module):
@@ -145,3 +147,39 @@ class MultiHeadAttention(nn.Module):
         context = (weights @ values).transpose(1, 2)  # (B, T, n_heads, head_dim)
         context = context.reshape(b, num_tokens, self.d_out)
         return self.out_proj(context)
+
+
+class PyTorchMultiHeadAttention(nn.Module):
+    """``MultiHeadAttention`` through ``F.scaled_dot_product_attention``.
+
+    The same maths with one fused projection ``qkv`` (query, key and value
+    weights stacked in that order, ``3 * d_out`` outputs) and PyTorch's
+    attention kernel, which applies the causal mask itself (``is_causal``),
+    so no mask buffer and no ``context_length`` are needed. ``dropout``
+    drops attention weights in training mode only; ``proj`` merges the heads.
+    """
+
+    def __init__(self, d_in, d_out, num_heads, dropout=0.0, qkv_bias=False):
+        super().__init__()
+        if num_heads <= 0 or d_out % num_heads != 0:
+            raise ValueError(
+                f"d_out ({d_out}) must be divisible by num_heads ({num_heads}); "
+                "choose a head count that divides the embedding size"
+            )
+        self.d_out = d_out
+        self.num_heads = num_heads
+        self.head_dim = d_out // num_heads
+        self.qkv = nn.Linear(d_in, 3 * d_out, bias=qkv_bias)
+        self.proj = nn.Linear(d_out, d_out)
+        self.dropout = dropout
+
+    def forward(self, x):  # x: (B, T, d_in)
+        b, num_tokens, _ = x.shape
+        qkv = self.qkv(x).view(b, num_tokens, 3, self.num_heads, self.head_dim)
+        queries, keys, values = qkv.permute(2, 0, 3, 1, 4)  # each (B, n_heads, T, head_dim)
+        context = F.scaled_dot_product_attention(
+            queries, keys, values, is_causal=True,
+            dropout_p=self.dropout if self.training else 0.0,
+        )  # (B, n_heads, T, head_dim)
+        context = context.transpose(1, 2).reshape(b, num_tokens, self.d_out)
+        return self.proj(context)

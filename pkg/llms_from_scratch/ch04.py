@@ -2,7 +2,12 @@
 
 ``GPTModel`` follows GPT-2: token and absolute position embeddings, a stack
 of pre-LayerNorm transformer blocks, a final LayerNorm and a linear head.
+
+``GPTModelFast`` can also be imported from here, as from the English book's
+package; it lives in ``fast`` (which builds on this module).
 """
+
+import importlib
 
 import torch
 import torch.nn as nn
@@ -178,3 +183,11 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
         next_id = torch.argmax(logits[:, -1, :], dim=-1, keepdim=True)  # (B, 1)
         idx = torch.cat((idx, next_id), dim=1)
     return idx
+
+
+def __getattr__(name):
+    # fast.py imports this module, so GPTModelFast is looked up only when asked
+    # for. In a stand-alone copy of this file (no package) the name is absent.
+    if name == "GPTModelFast" and __package__:
+        return importlib.import_module(".fast", __package__).GPTModelFast
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

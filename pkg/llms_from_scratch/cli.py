@@ -28,13 +28,10 @@ happens. Every other exception, a plain ``ValueError``, ``OSError`` or
 """
 
 import argparse
-import codecs
-import math
 import os
 import sys
 
 from . import __version__
-from .checkpoint import load_model_and_tokenizer
 from .errors import UserError, one_line
 
 PROG = "llms-from-scratch"
@@ -114,7 +111,9 @@ models:
   - a folder with an OpenAI-layout TensorFlow checkpoint (hparams.json,
     model.ckpt.*).
 
-The continuation streams to stdout as it is generated and stops at
+The weights are copied into GPTModelFast (--dtype float32 or bfloat16) and the
+continuation is generated with a KV cache: the prompt runs once, then each step
+runs one new token. It streams to stdout as it is generated and stops at
 <|endoftext|>; a newline is added at the end. Progress and errors go to stderr.
 """
 
@@ -151,132 +150,25 @@ def _add_generate(subparsers):
     p.add_argument("--device", default=None,
                    help="auto, cpu, cuda, cuda:N or mps (default: auto, or "
                         "$LLMS_FROM_SCRATCH_DEVICE)")
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
+                   help="the precision of the weights while generating; bfloat16 halves the "
+                        "bytes read per token and is faster on GPUs and on CPUs with "
+                        "bfloat16 instructions (default: float32)")
     p.add_argument("--models-dir", default=None, metavar="DIR",
                    help="where GPT-2 weights are stored (default: the gpt2 folder of the "
                         "cache, see `llms-from-scratch download`)")
     p.set_defaults(func=_run_generate)
 
 
-DEFAULT_TOP_K = 50
-
-
-def _check_generate_args(args):
-    if args.max_new_tokens < 0:
-        raise CommandError(f"--max-new-tokens must be >= 0, got {args.max_new_tokens}")
-    if not math.isfinite(args.temperature) or args.temperature < 0:
-        raise CommandError(f"--temperature must be a number >= 0 (0 = greedy), "
-                           f"got {args.temperature}")
-    if args.top_k is not None and args.top_k < 1:
-        raise CommandError(f"--top-k must be at least 1, got {args.top_k}")
-    if args.top_p is not None and not 0.0 < args.top_p <= 1.0:
-        raise CommandError(f"--top-p must be in (0, 1], got {args.top_p}")
-
-
-def _read_prompt(args):
-    if args.prompt is not None:
-        prompt = args.prompt
-    else:
-        if sys.stdin.isatty():
-            print("reading the prompt from stdin; end it with Ctrl-D (Ctrl-Z Enter on "
-                  "Windows), or give --prompt", file=sys.stderr)
-        try:
-            prompt = sys.stdin.read()
-        except UnicodeDecodeError as err:
-            raise CommandError(f"the prompt on stdin is not UTF-8 text ({err.reason} at byte "
-                               f"{err.start}); convert it first, e.g. iconv -f SHIFT_JIS -t "
-                               "UTF-8") from None
-        if prompt.endswith("\n"):  # the newline that ends a line typed or echoed
-            prompt = prompt[:-1]
-    try:  # undecodable bytes in argv (or a stdin read leniently) arrive as surrogates
-        prompt.encode("utf-8")
-    except UnicodeEncodeError as err:
-        where = "given with --prompt" if args.prompt is not None else "on stdin"
-        raise CommandError(f"the prompt {where} is not UTF-8 text (an undecodable byte at "
-                           f"character {err.start}); convert it first, e.g. iconv -f SHIFT_JIS "
-                           "-t UTF-8") from None
-    if not prompt.strip():
-        raise CommandError("the prompt is empty; give --prompt TEXT or pipe text to stdin")
-    return prompt
-
-
-def _stream(model, tokenizer, ids, args, device, out):
-    """Generate token by token, writing each piece of text as soon as it is whole."""
-    import torch
-
-    from .ch05 import generate
-
-    vocab_size = model.tok_emb.num_embeddings
-    context = model.pos_emb.num_embeddings
-    top_k = args.top_k if args.top_k is not None else min(DEFAULT_TOP_K, vocab_size)
-    if top_k > vocab_size:
-        raise CommandError(f"--top-k must be in 1..{vocab_size} (the model's vocabulary), "
-                           f"got {top_k}")
-    eot = tokenizer.eot_token  # None for a char-level tokenizer
-    eos_id = eot if eot is not None and eot < vocab_size else None
-    if args.seed is not None:
-        torch.manual_seed(args.seed)
-    idx = torch.tensor([ids], device=device)
-    # A token may end in the middle of a UTF-8 character (common for Japanese);
-    # the incremental decoder holds such bytes back until the character is complete.
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    for _ in range(args.max_new_tokens):
-        new = generate(model, idx, 1, context, temperature=args.temperature, top_k=top_k,
-                       eos_id=eos_id, top_p=args.top_p)
-        if new.shape[1] == idx.shape[1]:  # the model chose <|endoftext|>
-            break
-        idx = new
-        token = int(idx[0, -1])
-        try:
-            piece = tokenizer.decode_single_token_bytes(token)
-        except KeyError:
-            raise CommandError(f"the model produced token ID {token}, which its "
-                               "tokenizer does not know") from None
-        text = decoder.decode(piece)
-        if text:
-            out.write(text)
-            out.flush()
-    out.write(decoder.decode(b"", final=True) + "\n")
-    out.flush()
-
-
 def _run_generate(args):
-    from . import assets
-    from .device import get_device
+    from . import generate
 
-    _check_generate_args(args)
-    prompt = _read_prompt(args)
     try:
-        device = get_device(args.device)
-    except (RuntimeError, ValueError) as err:
-        raise CommandError(one_line(err)) from None
-    try:
-        model, spec = load_model_and_tokenizer(args.model, args.config, args.models_dir)
-        if spec is None:
-            tokenizer = assets.gpt2_tokenizer()
-        else:
-            from .data import tokenizer_from_spec
-
-            tokenizer = tokenizer_from_spec(spec)
-    except (assets.DownloadError, ImportError, OSError) as err:
-        raise CommandError(one_line(err)) from None
-    model.to(device).eval()
-
-    ids = tokenizer.encode(prompt, allowed_special={"<|endoftext|>"})
-    vocab_size = model.tok_emb.num_embeddings
-    context = model.pos_emb.num_embeddings
-    if len(ids) > context:
-        raise CommandError(f"the prompt is {len(ids)} tokens long but the model's context "
-                           f"holds {context}; shorten the prompt")
-    if max(ids) >= vocab_size:
-        raise CommandError(f"the prompt has token ID {max(ids)} but the model's vocabulary "
-                           f"has only {vocab_size} tokens; it was not trained with the "
-                           "GPT-2 tokenizer")
-    try:
-        _stream(model, tokenizer, ids, args, device, sys.stdout)
+        return generate.run(args, sys.stdout)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly.
         _silence_stdout()
-    return 0
+        return 0
 
 
 def _silence_stdout():

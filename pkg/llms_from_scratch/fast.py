@@ -14,7 +14,9 @@ kernels where the book spells the maths out step by step:
   elementwise operations.
 
 ``tie_weights=True`` shares the output head with the token embedding, as
-GPT-2 does. Generation with a KV cache lives in ``kvcache``.
+GPT-2 does. Generation with a KV cache lives in ``kvcache``; the generate
+command copies a loaded ``GPTModel``'s weights into this class
+(``generate.fast_copy``). ``ch04.GPTModelFast`` is this class too.
 """
 
 import torch

@@ -17,6 +17,10 @@ window, cropping shifts every position and the cached keys no longer fit;
 ``generate_cached`` then rebuilds the cache from the last ``context_size``
 tokens each step, which gives exactly the outputs of uncached generation
 with cropping (``ch05.generate``).
+
+``stream_cached`` yields the new tokens one step at a time (the generate
+command streams from it); ``generate_cached`` collects them.
+``decoding_head`` picks the layout of the output head for decoding.
 """
 
 import torch
@@ -141,7 +145,8 @@ def forward_cached(model, idx, cache, last_only=False, head_weight_t=None):
     start, t = cache.length, idx.shape[1]
     if start + t > model.pos_emb.num_embeddings:
         raise ValueError(f"positions up to {start + t} exceed the model's context_length "
-                         f"({model.pos_emb.num_embeddings})")
+                         f"({model.pos_emb.num_embeddings}); reset the cache and run the last "
+                         "context_length tokens again")
     positions = torch.arange(start, start + t, device=idx.device)
     x = model.tok_emb(idx) + model.pos_emb(positions)  # (B, T, emb_dim)
     for layer, block in enumerate(model.trf_blocks):
@@ -160,6 +165,69 @@ def forward_cached(model, idx, cache, last_only=False, head_weight_t=None):
     return logits if model.out_head.bias is None else logits + model.out_head.bias
 
 
+def decoding_head(model):
+    """The output head to pass as ``head_weight_t`` when decoding, or None.
+
+    The transposed copy pays off for float32 on CPUs (see ``forward_cached``);
+    for bfloat16 on CPUs PyTorch's ``nn.Linear`` kernel was measured faster
+    than the transposed product, and on GPUs the plain head is already fast,
+    so those get None (no copy). ``GPTModelFast`` keeps its copy across calls;
+    for the book's model it lives as long as the caller holds it.
+    """
+    weight = model.out_head.weight
+    if weight.device.type != "cpu" or weight.dtype != torch.float32:
+        return None
+    if hasattr(model, "head_weight_t"):
+        return model.head_weight_t()  # (emb_dim, vocab_size)
+    with torch.no_grad():
+        return weight.detach().t().contiguous()
+
+
+def stream_cached(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=None,
+                  top_p=None, eos_id=None):
+    """Yield the new token IDs (B, 1) one step at a time, through a KV cache.
+
+    The same arguments and the same tokens as ``generate_cached`` (which
+    collects them); the generator stops early at ``eos_id`` (not yielded).
+    Each step runs under ``torch.inference_mode``, but the caller's code
+    between steps does not; the yielded tensors are ordinary tensors.
+    Logits of a low-precision model are sampled in float32.
+    """
+    _check_generation_args(model, idx, max_new_tokens, context_size)
+    vocab_size = model.out_head.out_features
+    _check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size)
+    context_length = model.pos_emb.num_embeddings
+    if context_size > context_length:
+        raise ValueError(f"context_size ({context_size}) exceeds the model's context_length "
+                         f"({context_length})")
+    if max_new_tokens == 0:
+        return
+    cache = KVCache(len(model.trf_blocks), context_size)
+    head_t = decoding_head(model)
+    window = idx[:, -context_size:]  # the tokens the cache must hold after a rebuild
+
+    @torch.inference_mode()
+    def step(tokens):
+        logits = forward_cached(model, tokens, cache, last_only=True, head_weight_t=head_t)
+        return sample_next_token(logits[:, -1].float(), temperature, top_k, top_p)  # (B, 1)
+
+    next_id = step(window)
+    for produced in range(1, max_new_tokens + 1):
+        if eos_id is not None and bool((next_id == eos_id).all()):
+            return
+        next_id = next_id.clone()  # an ordinary tensor, usable by autograd later
+        yield next_id
+        if produced == max_new_tokens:
+            return
+        window = torch.cat([window, next_id], dim=1)[:, -context_size:]
+        if cache.free == 0:
+            # The window slides: every position shifts, so rebuild the cache.
+            cache.reset()
+            next_id = step(window)
+        else:
+            next_id = step(next_id)
+
+
 def generate_cached(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=None,
                     top_p=None, eos_id=None):
     """``ch05.generate`` with a KV cache: the same arguments and the same results.
@@ -173,51 +241,11 @@ def generate_cached(model, idx, max_new_tokens, context_size, temperature=0.0, t
     full; after that each step runs one token. When the sequence outgrows
     ``context_size``, the window slides and the cache is rebuilt from the
     last ``context_size`` tokens, exactly as uncached generation crops.
+    ``stream_cached`` yields the same tokens one at a time.
     """
-    _check_generation_args(model, idx, max_new_tokens, context_size)
-    vocab_size = model.out_head.out_features
-    _check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size)
-    context_length = model.pos_emb.num_embeddings
-    if context_size > context_length:
-        raise ValueError(f"context_size ({context_size}) exceeds the model's context_length "
-                         f"({context_length})")
-    if max_new_tokens == 0:
-        return idx
-
-    cache = KVCache(len(model.trf_blocks), context_size)
-    with torch.inference_mode():
-        # A transposed copy of the head (see forward_cached): GPTModelFast keeps
-        # one across calls; for the book's model it lives for this call and
-        # costs vocab_size * emb_dim numbers of memory while generating.
-        if hasattr(model, "head_weight_t"):
-            head_t = model.head_weight_t()  # (emb_dim, vocab_size)
-        else:
-            head_t = model.out_head.weight.t().contiguous()
-
-        def run(tokens):
-            return forward_cached(model, tokens, cache, last_only=True,
-                                  head_weight_t=head_t)[:, -1]  # (B, vocab_size)
-
-        logits = run(idx[:, -context_size:])
-        new_ids = []
-        for step in range(max_new_tokens):
-            next_id = sample_next_token(logits, temperature, top_k, top_p)  # (B, 1)
-            if eos_id is not None and bool((next_id == eos_id).all()):
-                break
-            new_ids.append(next_id)
-            if step == max_new_tokens - 1:
-                break
-            if cache.free == 0:
-                # The window slides: every position shifts, so rebuild the cache.
-                window = torch.cat([idx] + new_ids, dim=1)[:, -context_size:]
-                cache.reset()
-                logits = run(window)
-            else:
-                logits = run(next_id)
-    if not new_ids:
-        return idx
-    # inference_mode tensors cannot be used by autograd later; clone them out.
-    return torch.cat([idx] + [t.clone() for t in new_ids], dim=1)
+    new_ids = list(stream_cached(model, idx, max_new_tokens, context_size, temperature,
+                                 top_k, top_p, eos_id))
+    return torch.cat([idx] + new_ids, dim=1) if new_ids else idx
 
 
-__all__ = ["KVCache", "forward_cached", "generate_cached"]
+__all__ = ["KVCache", "decoding_head", "forward_cached", "generate_cached", "stream_cached"]

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from llms_from_scratch import cli, gpt2
+from llms_from_scratch import generate as generate_cmd
 from llms_from_scratch.ch04 import GPTModel
 from llms_from_scratch.ch05 import generate, text_to_token_ids
 
@@ -114,26 +115,6 @@ def test_stops_at_endoftext(capsys, tmp_path, tokenizer):
     assert (code, out) == (0, "\n")
 
 
-class _ScriptedModel(torch.nn.Module):
-    """Emits a fixed sequence of tokens, one per step, whatever the input."""
-
-    def __init__(self, script, vocab_size=50257, context=64):
-        super().__init__()
-        self.script = list(script)
-        self.tok_emb = torch.nn.Embedding(vocab_size, 1)
-        self.pos_emb = torch.nn.Embedding(context, 1)
-        self.out_head = torch.nn.Linear(1, vocab_size, bias=False)
-        self.prompt_len = None
-
-    def forward(self, idx):
-        if self.prompt_len is None:
-            self.prompt_len = idx.shape[1]
-        step = idx.shape[1] - self.prompt_len
-        logits = torch.zeros(idx.shape[0], idx.shape[1], self.out_head.out_features)
-        logits[:, -1, self.script[step]] = 10.0
-        return logits
-
-
 class _Recorder:
     def __init__(self):
         self.writes = []
@@ -151,11 +132,8 @@ def test_streaming_never_splits_a_character(tokenizer):
     pieces = [tokenizer.decode_single_token_bytes(t) for t in script]
     # The test is meaningful only if some tokens end inside a character.
     assert any(not _is_utf8(p) for p in pieces)
-    model = _ScriptedModel(script + [tokenizer.eot_token])
-    args = cli.build_parser().parse_args(["generate", "--temperature", "0",
-                                          "--max-new-tokens", "100"])
     out = _Recorder()
-    cli._stream(model, tokenizer, [11], args, torch.device("cpu"), out)
+    assert generate_cmd.write_stream(tokenizer, iter(script), out) == len(script)
     assert "".join(out.writes) == text + "\n"
     assert len(out.writes) > 3  # streamed in pieces, not at the end
     assert all("\ufffd" not in w for w in out.writes)
