@@ -17,9 +17,9 @@ Four groups of checks, each line marked OK, WARN, FAIL or INFO:
 
 Requirement lines and versions are read with ``packaging`` (PEP 508 and
 PEP 440: markers, extras, pre-releases, local versions such as ``+cpu``).
-The exit code is 0 when nothing FAILed. Only the standard library and
-``packaging`` are imported at module level; torch is imported when the checks
-run.
+The exit code is 0 when nothing FAILed. Only the standard library is
+imported at module level (the command line starts fast); ``packaging`` and
+torch are imported when the checks run.
 """
 
 import argparse
@@ -33,10 +33,6 @@ import urllib.request
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-
-import packaging.requirements
-import packaging.specifiers
-import packaging.version
 
 from .errors import UserError
 
@@ -76,6 +72,9 @@ def parse_requirement(line):
     """One requirement line -> ``Requirement``, or None for blanks, comments, options,
     lines whose environment marker does not apply here (extras never do) and lines
     that are not PEP 508 requirements."""
+    import packaging.requirements
+    import packaging.version
+
     line = line.split("#", 1)[0].strip()
     if not line or line.startswith("-"):
         return None
@@ -116,6 +115,8 @@ def find_requirements_file():
 
 def version_at_least(installed, lower):
     """Whether version string ``installed`` >= ``lower`` (PEP 440: 1.26rc1 < 1.26)."""
+    import packaging.version
+
     try:
         return packaging.version.Version(installed) >= packaging.version.Version(lower)
     except packaging.version.InvalidVersion:
@@ -124,6 +125,9 @@ def version_at_least(installed, lower):
 
 def satisfies(installed, spec):
     """Whether version string ``installed`` meets the specifier ``spec`` (pre-releases count)."""
+    import packaging.specifiers
+    import packaging.version
+
     try:
         return packaging.specifiers.SpecifierSet(spec).contains(installed, prereleases=True)
     except (packaging.specifiers.InvalidSpecifier, packaging.version.InvalidVersion):
