@@ -157,7 +157,10 @@ def fig_3_1():
         arrow(ax, (x, 2.62), (x, 2.28), color=MUTED)
         arrow(ax, (x, 1.82), (x, 1.48), color=MUTED)
         arrow(ax, (x, 1.02), (x0 + 2.5 * step, 0.55), color=PALETTE["op"][1], lw=0.6 + 4 * weights[i])
-    box(ax, x0 + 2.5 * step, 0.35, 2.6, 0.4, "コンテキストベクトル z(2) = Σ α·x(j)", "data", size=9)
+    z = [sum(w * x[k] for w, x in zip(weights, inputs)) for k in range(3)]
+    z_text = ", ".join(f"{v:.2f}" for v in z)
+    box(ax, x0 + 2.5 * step, 0.35, 4.0, 0.4, f"コンテキストベクトル z(2) = Σ α·x(j) = ({z_text})",
+        "data", size=9)
     box(ax, x0 + step, 3.3, 1.5, 0.28, "クエリ q = x(2)", "loss", size=8.5)
     label(ax, 1.1, 0.45, "重みの合計は 1", size=9)
     return fig
@@ -422,13 +425,15 @@ def fig_d_1():
     ax.axvspan(0, warmup, color=PALETTE["op"][0], alpha=0.6, lw=0)
     ax.axhline(peak, color=MUTED, ls=":", lw=1)
     ax.axhline(low, color=MUTED, ls=":", lw=1)
-    ax.annotate("peak_lr（ピーク）", (warmup, peak), (warmup + 8, peak * 0.88), fontsize=9,
+    ax.set_ylim(-0.00005, 0.00122)
+    ax.annotate("peak_lr（ピーク）", (warmup, peak), (warmup + 6, peak * 1.12), fontsize=9,
                 arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 1})
-    ax.annotate("initial_lr（開始値）", (0, initial), (4, peak * 0.3), fontsize=9,
+    ax.annotate("initial_lr（開始値）", (0, initial), (21, peak * 0.2), fontsize=9,
                 arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 1})
-    ax.annotate("min_lr（終点）", (total - 1, low), (total - 28, peak * 0.15), fontsize=9,
+    ax.annotate("min_lr（終点）", (total - 1, low), (total - 45, peak * 0.12), fontsize=9,
                 arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 1})
-    ax.text(warmup / 2, peak * 0.55, "ウォームアップ\nwarmup_steps", ha="center", fontsize=9)
+    ax.annotate("ウォームアップ（warmup_steps）", (warmup - 3, peak * 0.5), (21, peak * 0.5),
+                fontsize=9, va="center", arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 1})
     ax.text(55, peak * 0.7, "コサイン減衰", ha="center", fontsize=9)
     ax.set_xlabel("ステップ（total_steps = 90、warmup_steps = 18）")
     ax.set_ylabel("学習率")
