@@ -132,18 +132,22 @@ def train_model_simple(model, train_loader, val_loader, optimizer, device, num_e
 def plot_losses(epochs_seen, tokens_seen, train_losses, val_losses):
     """Plot training and validation loss against epochs, with tokens seen on top.
 
-    Returns the matplotlib ``Figure``.
+    The labels are Japanese, as in the book; importing ``matplotlib_fontja``
+    registers the IPAex Gothic font that draws them. Returns the matplotlib
+    ``Figure``.
     """
+    import matplotlib_fontja  # noqa: F401  (registers IPAex Gothic for the labels)
+
     fig, ax1 = plt.subplots(figsize=(5, 3))
-    ax1.plot(epochs_seen, train_losses, label="Training loss")
-    ax1.plot(epochs_seen, val_losses, linestyle="-.", label="Validation loss")
-    ax1.set_xlabel("Epochs")
-    ax1.set_ylabel("Loss")
+    ax1.plot(epochs_seen, train_losses, label="学習損失")
+    ax1.plot(epochs_seen, val_losses, linestyle="-.", label="検証損失")
+    ax1.set_xlabel("エポック")
+    ax1.set_ylabel("損失")
     ax1.legend(loc="upper right")
     # A second x-axis that shares the curves but counts tokens instead.
     ax2 = ax1.twiny()
     ax2.plot(tokens_seen, train_losses, alpha=0)
-    ax2.set_xlabel("Tokens seen")
+    ax2.set_xlabel("読んだトークン数")
     fig.tight_layout()
     return fig
 
