@@ -21,8 +21,12 @@ Only those cells and blocks change; cell ids and outputs stay as they are.
 import argparse
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the test extra brings tomli
+    import tomli as tomllib
 
 import nbformat
 

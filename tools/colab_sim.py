@@ -33,9 +33,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 import venv
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the test extra brings tomli
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / ".colab-sim"
@@ -241,6 +245,14 @@ def run_all(rels, sim_dir, work=None):
                          "(it needs the package index once)")
     project = pyproject()
     url = project["project"]["urls"]["Repository"].rstrip("/")
+    from nbclient.exceptions import (
+        CellExecutionError,
+        CellTimeoutError,
+        DeadKernelError,
+    )
+
+    failures = (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError,
+                subprocess.CalledProcessError)
     own = work is None
     work = Path(tempfile.mkdtemp(prefix="colab-sim-")) if own else Path(work)
     results = {}
@@ -251,7 +263,7 @@ def run_all(rels, sim_dir, work=None):
                 seconds, _ = run_notebook(rel, sim_dir, work, remote, url)
                 results[rel] = seconds
                 print(f"ok    {seconds:7.1f} s  {rel}", flush=True)
-            except Exception as err:  # report every notebook, then fail
+            except failures as err:  # report every notebook, then fail
                 results[rel] = err
                 print(f"FAIL  {rel}: {str(err).strip().splitlines()[-1:]}", flush=True)
     finally:

@@ -2,8 +2,12 @@
 
 import importlib.util
 import re
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the test extra brings tomli
+    import tomli as tomllib
 
 import nbformat
 
