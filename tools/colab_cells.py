@@ -134,7 +134,9 @@ def notebook_text(path, conf):
 
 def readme_block(paths, conf):
     rows = [f"- {badge(p.relative_to(ROOT), conf)} [`{p.name}`]({p.name})" for p in paths]
-    return "\n".join([BLOCK_START, *rows, BLOCK_END])
+    intro = ("Google Colab で開くときは次のリンクからどうぞ（最初のコードセルが、この本の"
+             "パッケージをリポジトリから入れます。[README](../README.md#google-colab-で開く) を参照）。")
+    return "\n".join([BLOCK_START, intro, "", *rows, BLOCK_END])
 
 
 def root_readme_block(conf):

@@ -55,7 +55,7 @@ def test_every_notebook_and_readme_uses_the_one_url_and_ref():
             assert (url, ref) == (conf["url"], conf["ref"]), path
         for url in CLONE.findall(text):
             assert url == conf["url"], f"{path}: clones {url}"
-    assert seen["git"] == len(colab_cells.notebooks())
+    assert seen["git"] >= len(colab_cells.notebooks())  # every Colab cell, and pkg/README.md
     assert seen["colab"] >= 2 * len(colab_cells.notebooks())  # badge + chapter README
 
 
