@@ -26,6 +26,8 @@ come from the offline copies (``LLMS_FROM_SCRATCH_OFFLINE_DIR``, default
 """
 
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -116,6 +118,14 @@ def reset_venv(sim_dir):
 def is_prepared(sim_dir):
     return all((Path(sim_dir) / name).is_file() for name in ("ready", "stack.txt")) \
         and python_of(sim_dir).exists()
+
+
+@contextlib.contextmanager
+def exclusive(sim_dir):
+    """One simulation at a time: every notebook installs into the same venv."""
+    with open(Path(sim_dir) / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def make_remote(work, tag):
@@ -245,30 +255,32 @@ def run_all(rels, sim_dir, work=None):
                          "(it needs the package index once)")
     project = pyproject()
     url = project["project"]["urls"]["Repository"].rstrip("/")
-    from nbclient.exceptions import (
-        CellExecutionError,
-        CellTimeoutError,
-        DeadKernelError,
-    )
-
-    failures = (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError,
-                subprocess.CalledProcessError)
     own = work is None
     work = Path(tempfile.mkdtemp(prefix="colab-sim-")) if own else Path(work)
-    results = {}
     try:
-        remote = make_remote(work, f"v{project['project']['version']}")
-        for rel in rels:
-            try:
-                seconds, _ = run_notebook(rel, sim_dir, work, remote, url)
-                results[rel] = seconds
-                print(f"ok    {seconds:7.1f} s  {rel}", flush=True)
-            except failures as err:  # report every notebook, then fail
-                results[rel] = err
-                print(f"FAIL  {rel}: {str(err).strip().splitlines()[-1:]}", flush=True)
+        with exclusive(sim_dir):
+            results = _run_each(rels, sim_dir, work, url,
+                                make_remote(work, f"v{project['project']['version']}"))
     finally:
         if own:
             shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def _run_each(rels, sim_dir, work, url, remote):
+    from nbclient import exceptions as nbx
+
+    failures = (nbx.CellExecutionError, nbx.CellTimeoutError, nbx.DeadKernelError,
+                RuntimeError, subprocess.CalledProcessError)
+    results = {}
+    for rel in rels:
+        try:
+            seconds, _ = run_notebook(rel, sim_dir, work, remote, url)
+            results[rel] = seconds
+            print(f"ok    {seconds:7.1f} s  {rel}", flush=True)
+        except failures as err:  # report every notebook, then fail
+            results[rel] = err
+            print(f"FAIL  {rel}: {str(err).strip().splitlines()[-1:]}", flush=True)
     return results
 
 

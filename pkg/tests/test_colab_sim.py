@@ -94,11 +94,12 @@ def test_colab_cell_stops_with_a_japanese_message_when_another_package_comes(tmp
     path.parent.mkdir()
     nbformat.write(nb, path)
     remote = _impostor_remote(tmp_path, conf["ref"])
-    with pytest.raises(Exception) as err:
-        colab_sim.reset_venv(SIM_DIR)
-        colab_sim.run_notebook(path, SIM_DIR, tmp_path, remote, conf["url"])
+    with colab_sim.exclusive(SIM_DIR), pytest.raises(Exception) as err:
+        try:
+            colab_sim.run_notebook(path, SIM_DIR, tmp_path, remote, conf["url"])
+        finally:
+            colab_sim.reset_venv(SIM_DIR)
     text = str(err.value)
     assert "SystemExit" in text
     assert f"この本のパッケージ llms-from-scratch {conf['version']} が入っていません" in text
     assert "previous_chapters" not in text.split("SystemExit")[-1]  # it stopped at the cell
-    colab_sim.reset_venv(SIM_DIR)
