@@ -86,7 +86,7 @@ def prepare(sim_dir):
     py = python_of(sim_dir)
     if not py.exists():
         venv.create(sim_dir / "venv", with_pip=True)
-    run(py, "-m", "pip", "install", "-q", *COLAB_STACK)
+    run(py, "-m", "pip", "install", "-q", "--no-compile", *COLAB_STACK)  # .pyc on first import
     site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True).stdout.strip()
     fake = Path(site) / "google" / "colab"
