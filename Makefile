@@ -4,20 +4,40 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+UNAME  := $(shell uname -s)
 
-.PHONY: lab test lint previous-chapters dist-check clean
+# torch is installed first, on its own, so that the right build comes in:
+# Linux without an NVIDIA GPU (no nvidia-smi) gets the CPU build from PyTorch's
+# CPU index (a few hundred MB instead of several GB of CUDA wheels); Linux with
+# nvidia-smi, Windows and macOS (MPS) get the default wheel from the package index.
+# Override either, e.g. `make lab TORCH_INDEX=https://download.pytorch.org/whl/cu126`
+# or `make lab TORCH_INDEX= TORCH_SPEC=torch==2.13.0` (a wheel pip finds locally).
+TORCH_SPEC  ?= torch>=2.3
+TORCH_INDEX ?= $(if $(and $(filter Linux,$(UNAME)),$(if $(shell command -v nvidia-smi),,none)),https://download.pytorch.org/whl/cpu)
+
+# JupyterLab refuses to start as root without --allow-root (containers, cloud VMs);
+# with no display on Linux there is no browser to open, so it only prints the URL.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root) \
+            $(if $(and $(filter Linux,$(UNAME)),$(if $(DISPLAY)$(WAYLAND_DISPLAY),,none)),--no-browser)
+
+COLAB_SIM := .colab-sim
+
+.PHONY: lab test lint previous-chapters colab-cells dist-check colab-sim colab-sim-prepare clean
 
 $(STAMP): requirements.txt pkg/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH_SPEC)"
 	$(BIN)/python -m pip install -r requirements.txt -e "./pkg[test]"
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab
+	@echo "Starting JupyterLab: open the URL with ?token= that it prints (Ctrl-C stops it)."
+	$(BIN)/jupyter lab $(strip $(LAB_ARGS))
 
 test: $(STAMP)
 	$(BIN)/python tools/gen_previous_chapters.py --check
+	$(BIN)/python tools/colab_cells.py --check
 	$(BIN)/ruff check pkg tools
 	$(BIN)/python -m pytest --nbval
 
@@ -27,8 +47,20 @@ lint: $(STAMP)
 previous-chapters: $(STAMP)
 	$(BIN)/python tools/gen_previous_chapters.py
 
+# Rewrites the Colab cell and the "Open in Colab" links from pkg/pyproject.toml.
+colab-cells: $(STAMP)
+	$(BIN)/python tools/colab_cells.py
+
 dist-check: $(STAMP)
 	$(BIN)/python tools/check_dist.py
 
+# The Colab simulation (tools/colab_sim.py). `prepare` needs the package index
+# once; the run itself is offline and executes every notebook alone in an empty folder.
+colab-sim-prepare: $(STAMP)
+	$(BIN)/python tools/colab_sim.py prepare --dir $(COLAB_SIM)
+
+colab-sim: colab-sim-prepare
+	$(BIN)/python tools/colab_sim.py run --dir $(COLAB_SIM) --all
+
 clean:
-	rm -rf $(VENV) pkg/build pkg/dist pkg/*.egg-info
+	rm -rf $(VENV) $(COLAB_SIM) pkg/build pkg/dist pkg/*.egg-info

@@ -5,8 +5,8 @@ Four groups of checks, each line marked OK, WARN, FAIL or INFO:
 1. Python and every requirement's installed version against its lower bound
    (the repository's ``requirements.txt`` when run from a checkout, else the
    package's own dependencies).
-2. The devices: CUDA (name, memory), Apple MPS, the CPU (threads,
-   instruction set, bfloat16).
+2. The devices: the torch build (CPU, CUDA x.y, MPS) and how to switch it,
+   CUDA (name, memory), Apple MPS, the CPU (threads, instruction set, bfloat16).
 3. A numerical self-test: a tiny ``GPTModel``'s forward and backward pass in
    float32 on every available device, compared with a float64 reference
    computed on the CPU. Wrong kernels (as some MPS releases had) show up as a
@@ -215,12 +215,33 @@ def accelerators():
     return devices
 
 
+TORCH_INDEX = "https://download.pytorch.org/whl"
+
+
+def torch_build(torch=None):
+    """``(build, how to switch)`` of the installed torch: CPU, CUDA x.y, ROCm x.y or MPS."""
+    if torch is None:
+        import torch
+    switch = "pip uninstall -y torch && pip install torch --index-url " + TORCH_INDEX
+    if torch.version.cuda:
+        return (f"CUDA {torch.version.cuda}",
+                f"for the smaller CPU build: {switch}/cpu (setup/README.md)")
+    if getattr(torch.version, "hip", None):
+        return f"ROCm {torch.version.hip}", f"for the CPU build: {switch}/cpu (setup/README.md)"
+    mps = getattr(torch.backends, "mps", None)
+    if sys.platform == "darwin" and mps is not None and mps.is_built():
+        return "MPS (the default macOS wheel)", "nothing to switch: macOS has no CUDA build"
+    return "CPU", (f"for an NVIDIA GPU: {switch}/cu126 (pick the CUDA version that "
+                   "nvidia-smi allows, setup/README.md)")
+
+
 def check_devices():
     import torch
 
     from .device import DEVICE_ENV_VAR, get_device
 
-    results = []
+    build, switch = torch_build(torch)
+    results = [Result(INFO, "torch build", f"{build}, torch {torch.__version__}; {switch}")]
     getcap = getattr(torch.backends.cpu, "get_cpu_capability", None)
     capability = getcap() if getcap is not None else "unknown"
     bf16 = "works" if _bf16_matmul_works(torch) else "does not work"
