@@ -12,7 +12,9 @@ A small API for a training loop that wants to go faster:
   is unavailable.
 - ``train_step(model, optimizer, micro_batches, ...)``: one optimizer step
   over one or more micro-batches (gradient accumulation), with autocast,
-  the scaler and optional gradient clipping. Returns the mean loss.
+  the scaler and optional gradient clipping. Returns the mean loss. It is
+  the package's one training step: ``llms-from-scratch train`` and
+  ``bench`` both run it.
 
 Example::
 
@@ -102,24 +104,7 @@ def _default_loss(model, input_batch, target_batch):
     return F.cross_entropy(logits.flatten(0, 1).float(), target_batch.flatten())
 
 
-def train_step(model, optimizer, micro_batches, device, precision="float32", scaler=None,
-               max_grad_norm=None, loss_fn=None):
-    """One optimizer step over ``micro_batches``; returns the mean loss (a float).
-
-    - ``micro_batches``: a list of ``(input_batch, target_batch)`` pairs.
-      With more than one, gradients are accumulated: each micro-batch's loss
-      is divided by their number, so the step equals one on the combined
-      batch (for equally sized micro-batches) at the memory of one.
-    - ``precision``: ``"float32"``, ``"bf16"`` or ``"fp16"`` (CUDA only,
-      and then ``scaler`` from ``make_grad_scaler`` is required).
-    - ``max_grad_norm``: clip the global gradient norm before the step.
-    - ``loss_fn(model, input_batch, target_batch)``: defaults to the
-      next-token cross-entropy of the book's GPT.
-
-    Moves the batches to ``device``; the model must already be there.
-    """
-    device = torch.device(device)
-    name = check_precision(precision, device)
+def _check_step_args(micro_batches, name, scaler, max_grad_norm):
     if isinstance(micro_batches, tuple) and len(micro_batches) == 2 \
             and torch.is_tensor(micro_batches[0]):
         raise TypeError("micro_batches must be a list of (input, target) pairs; "
@@ -132,6 +117,36 @@ def train_step(model, optimizer, micro_batches, device, precision="float32", sca
                          "scaler = make_grad_scaler(device, 'fp16')")
     if max_grad_norm is not None and not max_grad_norm > 0:
         raise ValueError(f"max_grad_norm must be positive or None, got {max_grad_norm!r}")
+    return micro_batches
+
+
+def train_step(model, optimizer, micro_batches, device, precision="float32", scaler=None,
+               max_grad_norm=None, loss_fn=None, forward_context=None):
+    """One optimizer step over ``micro_batches``; returns the mean loss (a float).
+
+    - ``micro_batches``: a list of ``(input_batch, target_batch)`` pairs.
+      With more than one, gradients are accumulated: each micro-batch's loss
+      is divided by their number, so the step equals one on the combined
+      batch (for equally sized micro-batches) at the memory of one.
+    - ``precision``: ``"float32"``, ``"bf16"`` or ``"fp16"`` (CUDA only,
+      and then ``scaler`` from ``make_grad_scaler`` is required).
+    - ``max_grad_norm``: clip the global gradient norm before the step.
+    - ``loss_fn(model, input_batch, target_batch)``: defaults to the
+      next-token cross-entropy of the book's GPT.
+    - ``forward_context()``: a context manager for each forward pass, in
+      place of ``autocast(device, precision)`` (e.g. autocast plus a choice of
+      attention kernel).
+
+    Moves the batches to ``device``; the model must already be there. For a
+    ``DistributedDataParallel`` model the gradients are averaged over the
+    processes in the last micro-batch only (``no_sync`` before it).
+    """
+    device = torch.device(device)
+    name = check_precision(precision, device)
+    micro_batches = _check_step_args(micro_batches, name, scaler, max_grad_norm)
+    if forward_context is None:
+        def forward_context():
+            return autocast(device, name)
     if scaler is None:
         scaler = make_grad_scaler(device, name)
     loss_fn = _default_loss if loss_fn is None else loss_fn
@@ -139,13 +154,16 @@ def train_step(model, optimizer, micro_batches, device, precision="float32", sca
     optimizer.zero_grad(set_to_none=True)
     total = torch.zeros((), device=device)
     n = len(micro_batches)
-    for input_batch, target_batch in micro_batches:
+    for i, (input_batch, target_batch) in enumerate(micro_batches):
         input_batch = input_batch.to(device, non_blocking=True)
         target_batch = target_batch.to(device, non_blocking=True)
-        with autocast(device, name):
-            loss = loss_fn(model, input_batch, target_batch)
-        # backward outside autocast: gradients take the dtype of the forward ops.
-        scaler.scale(loss / n).backward()
+        last = i == n - 1
+        with contextlib.nullcontext() if last or not hasattr(model, "no_sync") \
+                else model.no_sync():
+            with forward_context():
+                loss = loss_fn(model, input_batch, target_batch)
+            # backward outside autocast: gradients take the dtype of the forward ops.
+            scaler.scale(loss / n).backward()
         total += loss.detach().float()  # no .item() here: it would wait for the device
     if max_grad_norm is not None:
         scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones

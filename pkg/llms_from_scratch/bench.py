@@ -36,9 +36,9 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
-from .amp import autocast, check_precision
+from .amp import check_precision, make_grad_scaler, train_step
+from .errors import UserError
 
 GPT2_124M_BENCH = {"vocab_size": 50257, "context_length": 256, "emb_dim": 768, "n_heads": 12,
                    "n_layers": 12, "drop_rate": 0.0, "qkv_bias": True}
@@ -173,13 +173,10 @@ def time_train_step(model, cfg, device, precision, batch_size, reps, warmup=1,
     model.to(device).train()
     optimizer = make_adamw(model, device, fused=fused_adamw)
 
-    def step():
-        optimizer.zero_grad(set_to_none=True)
-        with autocast(device, name):
-            logits = model(inputs)  # (B, T, vocab)
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten())
-        loss.backward()
-        optimizer.step()
+    scaler = make_grad_scaler(device, name)
+
+    def step():  # the training step of `llms-from-scratch train` (no clipping here)
+        train_step(model, optimizer, [(inputs, targets)], device, name, scaler)
 
     return _median_time(step, device, reps, warmup)
 
@@ -501,22 +498,22 @@ def run_cli(args):
     from .device import get_device
 
     if args.reps is not None and args.reps < 1:
-        raise ValueError(f"--reps must be at least 1, got {args.reps}")
+        raise UserError(f"--reps must be at least 1, got {args.reps}")
     if args.json is not None:  # found out now, not after minutes of measuring
         path = Path(args.json).expanduser()
         if path.is_dir():
-            raise ValueError(f"--json {path} is a folder; give a file name, e.g. "
+            raise UserError(f"--json {path} is a folder; give a file name, e.g. "
                              f"{path / 'bench.json'}")
         parent = path.parent
         while not parent.exists() and parent != parent.parent:
             parent = parent.parent
         if not parent.is_dir() or not os.access(parent, os.W_OK):
-            raise ValueError(f"--json {path}: cannot write into {parent}; give a path in a "
+            raise UserError(f"--json {path}: cannot write into {parent}; give a path in a "
                              "folder you can write to")
     try:
         device = get_device(args.device)
-    except RuntimeError as err:
-        raise ValueError(str(err)) from None
+    except (RuntimeError, ValueError) as err:
+        raise UserError(str(err)) from None
     main(device, quick=args.quick, json_path=args.json, reps=args.reps,
          include_transformers=not args.no_transformers)
     return 0

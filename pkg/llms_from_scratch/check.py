@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .errors import UserError
+
 OK, WARN, FAIL, INFO = "OK", "WARN", "FAIL", "INFO"
 PYTHON_RANGE = ((3, 10), (3, 13))  # the versions the book is tested with
 DEFAULT_TOLERANCE = 1e-3
@@ -457,20 +459,20 @@ def _print_section(title, results, out):
 
 
 def check_arguments(args):
-    """Raise ``ValueError`` naming the flag if a flag's value cannot work."""
+    """Raise ``UserError`` (a ``ValueError``) naming the flag if a flag's value cannot work."""
     if not math.isfinite(args.tolerance) or args.tolerance <= 0:
-        raise ValueError(f"--tolerance must be a positive number, got {args.tolerance}")
+        raise UserError(f"--tolerance must be a positive number, got {args.tolerance}")
     if not math.isfinite(args.timeout) or args.timeout <= 0:
-        raise ValueError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+        raise UserError(f"--timeout must be a positive number of seconds, got {args.timeout}")
     if args.requirements:
         path = Path(args.requirements).expanduser()
         if not path.is_file():
-            raise ValueError(f"no requirements file at {path}; give an existing file, or "
+            raise UserError(f"no requirements file at {path}; give an existing file, or "
                              "leave out --requirements")
         try:
             path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
-            raise ValueError(f"cannot read the requirements file {path} ({err}); give a "
+            raise UserError(f"cannot read the requirements file {path} ({err}); give a "
                              "readable UTF-8 file") from None
 
 

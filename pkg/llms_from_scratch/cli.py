@@ -19,7 +19,12 @@ traceback:
   ``generate``, whose output is a stream meant to be cut, else 141 (as for a
   process ended by SIGPIPE).
 
-Unexpected exceptions (bugs) keep their traceback.
+A failure meant for the user is an ``errors.UserError`` (``CommandError``,
+``config.TrainError``, ``checkpoint.CheckpointError``, ...), or
+``assets.DownloadError``; where an ``OSError`` is expected (a file the user
+named, a folder to write into) it is turned into one of those where it
+happens. Every other exception, a plain ``ValueError``, ``OSError`` or
+``ImportError`` included, is a bug and keeps its traceback.
 """
 
 import argparse
@@ -29,12 +34,13 @@ import os
 import sys
 
 from . import __version__
-from .checkpoints import load_model, one_line
+from .checkpoint import load_model_and_tokenizer
+from .errors import UserError, one_line
 
 PROG = "llms-from-scratch"
 
 
-class CommandError(Exception):
+class CommandError(UserError):
     """A failure to report as one line, without a traceback."""
 
 
@@ -243,8 +249,7 @@ def _run_generate(args):
     except (RuntimeError, ValueError) as err:
         raise CommandError(one_line(err)) from None
     try:
-        model = load_model(args.model, args.config, args.models_dir)
-        spec = getattr(model, "tokenizer_spec", None)
+        model, spec = load_model_and_tokenizer(args.model, args.config, args.models_dir)
         if spec is None:
             tokenizer = assets.gpt2_tokenizer()
         else:
@@ -399,14 +404,10 @@ _AFTER_INTERRUPT = {
 
 def _is_expected(err):
     """Whether ``err`` is a failure to report in one line (not a bug)."""
-    if isinstance(err, (CommandError, ValueError, OSError, ImportError)):
+    if isinstance(err, UserError):
         return True
     assets = sys.modules.get(f"{__package__}.assets")  # loaded if it raised DownloadError
     return assets is not None and isinstance(err, assets.DownloadError)
-
-
-def _single_line(err):
-    return " ".join(str(err).split()) or type(err).__name__
 
 
 def main(argv=None):
@@ -425,5 +426,5 @@ def main(argv=None):
     except Exception as err:
         if not _is_expected(err):
             raise
-        print(f"{name}: error: {_single_line(err)}", file=sys.stderr)
+        print(f"{name}: error: {one_line(err)}", file=sys.stderr)
         return 1

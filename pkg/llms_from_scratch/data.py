@@ -14,19 +14,31 @@ Two tokenizers are supported:
 - ``"char"``: one token per Unicode character, the vocabulary being the
   sorted set of characters of the text (``CharTokenizer``);
 - ``"gpt2"``: OpenAI's GPT-2 byte-pair encoding through tiktoken.
+
+For the ``train`` command, ``prepare_data(cfg, dist)`` reads the configured
+text, prepares its token files (rank 0 only in a distributed run), checks
+``meta.json``, and ``load_splits`` maps both splits and checks their IDs;
+``get_batch`` draws random training windows from a split.
 """
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import numpy as np
+import torch
+
+from . import fileio
+from .config import TOKENIZERS, TrainError
+from .errors import UserError
 
 FORMAT_VERSION = 1
-TOKENIZERS = ("char", "gpt2")
 META_NAME = "meta.json"
 SPLIT_FILES = {"train": "train.bin", "val": "val.bin"}
+
+
+class UnknownCharacterError(UserError):
+    """A text holds a character outside a char-level vocabulary (a ``ValueError``)."""
 
 
 class CharTokenizer:
@@ -57,7 +69,7 @@ class CharTokenizer:
         return cls("".join(sorted(set(text))))
 
     def encode(self, text, allowed_special=None):  # noqa: ARG002 (tiktoken's signature)
-        """One ID per character; ``ValueError`` names a character outside the vocabulary.
+        """One ID per character; ``UnknownCharacterError`` names one outside the vocabulary.
 
         ``allowed_special`` is accepted for tiktoken's signature and ignored:
         there are no special tokens, so ``<|endoftext|>`` is 13 characters.
@@ -67,9 +79,10 @@ class CharTokenizer:
         try:
             return [self._ids[ch] for ch in text]
         except KeyError as err:
-            raise ValueError(f"the character {err.args[0]!r} is not in the model's "
-                             f"vocabulary of {self.n_vocab} characters; remove or replace "
-                             "it, or train on a text that contains it") from None
+            raise UnknownCharacterError(f"the character {err.args[0]!r} is not in the model's "
+                                        f"vocabulary of {self.n_vocab} characters; remove or "
+                                        "replace it, or train on a text that contains it"
+                                        ) from None
 
     def decode(self, ids):
         """The text of token IDs in ``0..n_vocab - 1``; ``ValueError`` for any other ID."""
@@ -128,12 +141,6 @@ def text_digest(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _write_atomic(path, data):
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def read_meta(data_dir):
     """``meta.json`` of a prepared folder, or None if it is missing or unreadable."""
     try:
@@ -187,8 +194,8 @@ def prepare_tokens(text, tokenizer, data_dir, val_fraction=0.1, source=""):
     n_train = int(len(ids) * (1.0 - val_fraction))
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(data_dir / SPLIT_FILES["train"], ids[:n_train].tobytes())
-    _write_atomic(data_dir / SPLIT_FILES["val"], ids[n_train:].tobytes())
+    fileio.write_bytes(data_dir / SPLIT_FILES["train"], ids[:n_train].tobytes())
+    fileio.write_bytes(data_dir / SPLIT_FILES["val"], ids[n_train:].tobytes())
     meta = {
         "format": FORMAT_VERSION,
         "source": source,
@@ -203,8 +210,7 @@ def prepare_tokens(text, tokenizer, data_dir, val_fraction=0.1, source=""):
     }
     if tokenizer == "char":
         meta["chars"] = tok.chars
-    _write_atomic(data_dir / META_NAME,
-                  (json.dumps(meta, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    fileio.write_text(data_dir / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
     return meta
 
 
@@ -225,6 +231,159 @@ def tokenizer_from_meta(meta):
     return tokenizer_from_spec({"kind": "gpt2"})
 
 
-__all__ = ["CharTokenizer", "FORMAT_VERSION", "TOKENIZERS", "load_split", "prepare_tokens",
-           "read_meta", "read_text_file", "text_digest", "token_dtype", "tokenizer_from_meta",
-           "tokenizer_from_spec"]
+def get_batch(tokens, batch_size, context_length, generator):
+    """``batch_size`` random windows of ``tokens`` and the same shifted by one token."""
+    starts = torch.randint(len(tokens) - context_length, (batch_size,), generator=generator)
+    rows = [np.asarray(tokens[i:i + context_length + 1], dtype=np.int64)
+            for i in starts.tolist()]
+    block = torch.from_numpy(np.stack(rows))
+    return block[:, :-1], block[:, 1:]
+
+
+# -- the train command's data --------------------------------------------------------------
+
+
+def _default_data_dir(cfg, digest):
+    from .assets import cache_dir
+
+    if cfg["text"] is not None:
+        stem = Path(cfg["text"]).stem or "text"
+        name = f"{stem}-{digest[:12]}"
+    else:
+        name = cfg["dataset"]
+    return cache_dir() / "tokens" / f"{name}-{cfg['tokenizer']}"
+
+
+def _read_source(cfg):
+    """(text, source label) of ``--text`` or ``--dataset``."""
+    if cfg["text"] is not None:
+        try:
+            return read_text_file(cfg["text"]), str(cfg["text"])
+        except FileNotFoundError as err:
+            raise TrainError(f"{err}; check the path given to --text") from None
+        except OSError as err:
+            raise TrainError(f"cannot read --text {cfg['text']} ({err.strerror or err}); "
+                             "check the path and its permissions") from None
+        except ValueError as err:  # not UTF-8, or empty
+            raise TrainError(str(err)) from None
+    from . import assets
+
+    try:
+        return assets.read_text(cfg["dataset"]), cfg["dataset"]
+    except assets.DownloadError as err:
+        raise TrainError(str(err)) from None
+
+
+def _prepare_on_main(text, source, cfg, data_dir):
+    from .assets import DownloadError
+
+    try:
+        return prepare_tokens(text, cfg["tokenizer"], data_dir, cfg["val_fraction"],
+                              source=source)
+    except DownloadError as err:  # GPT-2's tokenizer files
+        raise TrainError(str(err)) from None
+    except OSError as err:
+        raise TrainError(f"cannot write the token files to {data_dir} "
+                         f"({err.strerror or err}); choose another --data-dir") from None
+
+
+def prepare_data(cfg, dist=None):
+    """Tokenise the configured text once; return ``(data_dir, meta)``.
+
+    In a distributed run (``dist``, a ``distributed.Dist``) rank 0 prepares
+    the files while the others wait.
+    """
+    text, source = _read_source(cfg)
+    digest = text_digest(text)
+    data_dir = Path(cfg["data_dir"]).expanduser() if cfg["data_dir"] else \
+        _default_data_dir(cfg, digest)
+    is_main = dist is None or dist.is_main
+    if is_main:
+        meta = _prepare_on_main(text, source, cfg, data_dir)
+    if dist is not None:
+        dist.barrier()
+    if not is_main:
+        meta = read_meta(data_dir)
+        if meta is None or meta.get("sha256") != digest:
+            raise TrainError(f"rank 0 did not prepare {data_dir}; is the folder shared?")
+    check_meta(meta, data_dir)
+    for split in ("train", "val"):
+        if meta[f"{split}_tokens"] <= cfg["context_length"]:
+            raise TrainError(
+                f"the {split} split has only {meta[f'{split}_tokens']} tokens, not more than "
+                f"the context length {cfg['context_length']}; use a longer text or a "
+                "shorter --context-length")
+    return data_dir, meta
+
+
+_META_TYPES = {"tokenizer": str, "vocab_size": int, "dtype": str, "train_tokens": int,
+               "val_tokens": int}
+
+
+def check_meta(meta, data_dir):
+    """``meta.json`` must describe the token files fully, or training would crash later."""
+    redo = f"delete the folder {data_dir} to prepare the data again"
+    wrong = [key for key, kind in _META_TYPES.items()
+             if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool)]
+    if meta.get("tokenizer") == "char" and not isinstance(meta.get("chars"), str):
+        wrong.append("chars")
+    if wrong:
+        raise TrainError(f"{data_dir / META_NAME} lacks or garbles {', '.join(wrong)}; {redo}")
+    if meta["tokenizer"] not in TOKENIZERS or meta["vocab_size"] < 1 or (
+            meta["tokenizer"] == "char" and len(meta["chars"]) != meta["vocab_size"]):
+        raise TrainError(f"{data_dir / META_NAME} is inconsistent (tokenizer "
+                         f"{meta['tokenizer']!r}, vocabulary {meta['vocab_size']}); {redo}")
+    try:
+        np.dtype(meta["dtype"])
+    except TypeError:
+        raise TrainError(f"{data_dir / META_NAME} names an unknown dtype "
+                         f"{meta['dtype']!r}; {redo}") from None
+
+
+def _check_token_ids(data_dir, meta, split, tokens, chunk=1 << 22):
+    """Every token ID must be in the vocabulary: catches token files damaged in place."""
+    vocab_size = meta["vocab_size"]
+    for start in range(0, len(tokens), chunk):
+        block = tokens[start:start + chunk]
+        if len(block) and int(block.max()) >= vocab_size:
+            raise TrainError(
+                f"{data_dir / SPLIT_FILES[split]} holds token ID {int(block.max())} "
+                f"but the vocabulary has {vocab_size} tokens; the file is corrupt: "
+                f"delete the folder {data_dir} to prepare the data again")
+
+
+def load_splits(data_dir, meta):
+    """``(train_tokens, val_tokens)``, memory-mapped and checked against the vocabulary."""
+    splits = []
+    for split in ("train", "val"):
+        try:
+            tokens = load_split(data_dir, meta, split)
+        except ValueError as err:
+            raise TrainError(str(err)) from None
+        _check_token_ids(data_dir, meta, split, tokens)
+        splits.append(tokens)
+    return tuple(splits)
+
+
+def tokenizer_for_training(meta):
+    """The tokenizer of prepared data (``TrainError`` if GPT-2's files cannot be had)."""
+    from .assets import DownloadError
+
+    try:
+        return tokenizer_from_meta(meta)
+    except DownloadError as err:
+        raise TrainError(str(err)) from None
+
+
+def tokenizer_spec(tokenizer):
+    """What a checkpoint stores to rebuild ``tokenizer``."""
+    if isinstance(tokenizer, CharTokenizer):
+        return tokenizer.spec()
+    return {"kind": "gpt2"}
+
+
+__all__ = ["CharTokenizer", "FORMAT_VERSION", "TOKENIZERS", "UnknownCharacterError",
+           "check_meta", "get_batch",
+           "load_split", "load_splits", "prepare_data", "prepare_tokens", "read_meta",
+           "read_text_file", "text_digest", "token_dtype", "tokenizer_for_training",
+           "tokenizer_from_meta", "tokenizer_from_spec", "tokenizer_spec"]

@@ -1,0 +1,309 @@
+"""The settings of ``llms-from-scratch train``: one table, read by everything else.
+
+Each ``Setting`` in ``SETTINGS`` holds a training setting's name, default,
+type, range, help text and whether it may change on ``--resume``. From that
+one table come
+
+- the ``train`` command's flags and their help, defaults included
+  (``add_arguments``);
+- the checks of a configuration, from flags or a JSON file (``check_config``);
+- the reading of a ``--config`` JSON file (``read_config_file``) and the
+  merging of defaults, file and flags (``resolve_config``);
+- the rules of ``--resume`` (``resumed_config``): how long a run goes, how it
+  reports and where it computes may change; data, model, optimizer and seed
+  come from the checkpoint.
+
+The defaults are the small CPU recipe for Tiny Shakespeare (char-level,
+4 layers, 4 heads, 128 wide, context 64, batch 12, 2,000 steps, no dropout).
+"""
+
+import argparse
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UserError
+
+DATASETS = ("tinyshakespeare", "wagahaiwa-nekodearu")
+TOKENIZERS = ("char", "gpt2")
+DTYPES = ("float32", "bfloat16", "float16")
+GPT2_SIZES_TEXT = "gpt2-124M, gpt2-355M, gpt2-774M, gpt2-1558M"
+
+
+class TrainError(UserError):
+    """A training failure to report in one line (bad configuration, data or checkpoint)."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One training setting.
+
+    ``minimum``: the smallest allowed number; ``below``: an exclusive upper
+    bound; ``nullable``: None is allowed (and then means ``default_text``);
+    ``resumable``: it may change when a run is resumed.
+    """
+
+    name: str
+    default: object
+    type: type
+    help: str
+    group: str
+    minimum: float = None
+    below: float = None
+    choices: tuple = None
+    nullable: bool = False
+    resumable: bool = False
+    metavar: str = None
+    default_text: str = None
+
+    @property
+    def flag(self):
+        return flag(self.name)
+
+    def shown_default(self):
+        if self.default_text is not None:
+            return self.default_text
+        if self.type is bool:
+            return "on" if self.default else "off"
+        return str(self.default)
+
+
+def _s(name, default, kind, group, help_text, **extra):
+    return Setting(name, default, kind, help_text, group, **extra)
+
+
+_DATA, _MODEL, _OPT, _EVAL = "data", "model", "optimisation", "evaluation, samples and files"
+
+SETTINGS = (
+    _s("dataset", "tinyshakespeare", str, _DATA, "a built-in text", choices=DATASETS),
+    _s("text", None, str, _DATA, "train on this UTF-8 text file", nullable=True,
+       metavar="PATH", default_text=""),
+    _s("tokenizer", None, str, _DATA, "char: one token per character; gpt2: GPT-2's BPE",
+       choices=TOKENIZERS, nullable=True, default_text="char, gpt2 with --init-from"),
+    _s("val_fraction", 0.1, float, _DATA, "the last F of the text is the validation split",
+       minimum=0, metavar="F"),
+    _s("data_dir", None, str, _DATA, "where the token files go", nullable=True,
+       resumable=True, metavar="DIR", default_text="the cache's tokens folder"),
+    _s("init_from", "scratch", str, _MODEL,
+       f"scratch, or a GPT-2 size to fine-tune OpenAI's weights: {GPT2_SIZES_TEXT}",
+       metavar="FROM"),
+    _s("models_dir", None, str, _MODEL, "where GPT-2 weights are stored", nullable=True,
+       resumable=True, metavar="DIR", default_text="the cache's gpt2 folder"),
+    _s("n_layer", 4, int, _MODEL, "transformer blocks", minimum=1),
+    _s("n_head", 4, int, _MODEL, "attention heads", minimum=1),
+    _s("n_embd", 128, int, _MODEL, "embedding width", minimum=1),
+    _s("context_length", 64, int, _MODEL, "tokens per training window", minimum=1),
+    _s("dropout", 0.0, float, _MODEL, "dropout rate", minimum=0, below=1),
+    _s("qkv_bias", False, bool, _MODEL, "biases in the query/key/value projections"),
+    _s("fast", False, bool, _MODEL, "use GPTModelFast (fused kernels, the same weights) "
+       "instead of GPTModel", resumable=True),
+    _s("batch_size", 12, int, _OPT, "windows per micro-batch and process", minimum=1),
+    _s("grad_accum", 1, int, _OPT, "micro-batches per optimizer step", minimum=1,
+       metavar="N"),
+    _s("max_iters", 2000, int, _OPT, "optimizer steps", minimum=0, resumable=True),
+    _s("lr", 1e-3, float, _OPT, "peak learning rate", minimum=0),
+    _s("min_lr", 1e-4, float, _OPT, "learning rate at the end of the decay", minimum=0),
+    _s("warmup_iters", 100, int, _OPT, "steps of linear warm-up", minimum=0),
+    _s("lr_decay_iters", None, int, _OPT, "step where the cosine decay reaches --min-lr",
+       minimum=1, nullable=True, default_text="--max-iters"),
+    _s("weight_decay", 0.1, float, _OPT, "AdamW weight decay of the weight matrices",
+       minimum=0),
+    _s("beta1", 0.9, float, _OPT, "AdamW beta1", minimum=0, below=1),
+    _s("beta2", 0.95, float, _OPT, "AdamW beta2", minimum=0, below=1),
+    _s("grad_clip", 1.0, float, _OPT, "clip the gradient norm to this value, 0 = off",
+       minimum=0),
+    _s("dtype", "float32", str, _OPT, "autocast precision: bfloat16 on recent CPUs and "
+       "GPUs, float16 on CUDA only", choices=DTYPES, resumable=True),
+    _s("compile", False, bool, _OPT, "torch.compile the model", resumable=True),
+    _s("device", None, str, _OPT, "auto, cpu, cuda, cuda:N or mps", nullable=True,
+       resumable=True, default_text="auto, or $LLMS_FROM_SCRATCH_DEVICE"),
+    _s("seed", 1337, int, _OPT, "random seed", minimum=0),
+    _s("eval_interval", 250, int, _EVAL, "evaluate, sample and save every N steps",
+       minimum=1, resumable=True),
+    _s("eval_iters", 20, int, _EVAL, "batches per split in an evaluation", minimum=1,
+       resumable=True),
+    _s("sample_tokens", 200, int, _EVAL, "tokens in each sample, 0 = no samples",
+       minimum=0, resumable=True),
+    _s("sample_prompt", None, str, _EVAL, "the samples' prompt", nullable=True,
+       resumable=True, default_text="a newline, or <|endoftext|>"),
+    _s("temperature", 0.8, float, _EVAL, "sampling temperature, 0 = greedy", minimum=0,
+       resumable=True),
+    _s("top_k", None, int, _EVAL, "sample among the top K tokens", minimum=1, nullable=True,
+       resumable=True, default_text="all"),
+    _s("progress", True, bool, _EVAL, "show a progress bar on stderr", resumable=True),
+    _s("out_dir", "out", str, _EVAL, "where ckpt.pt, config.json, log.jsonl and "
+       "summary.json go", resumable=True, metavar="DIR"),
+)
+
+BY_NAME = {s.name: s for s in SETTINGS}
+DEFAULTS = {s.name: s.default for s in SETTINGS}
+RESUMABLE_CHANGES = frozenset(s.name for s in SETTINGS if s.resumable)
+
+
+def flag(name):
+    """``n_layer`` -> ``--n-layer``."""
+    return "--" + name.replace("_", "-")
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def _help(setting):
+    shown = setting.shown_default()
+    return f"{setting.help} (default: {shown})" if shown else setting.help
+
+
+def add_arguments(parser):
+    """The ``train`` flags, one per setting, plus ``--resume`` and ``--config``.
+
+    A flag that is not given stays unset (``argparse.SUPPRESS``), so that a
+    config file can fill it; the defaults are applied by ``resolve_config``.
+    """
+    groups = {}
+    for setting in SETTINGS:
+        if setting.group not in groups:
+            groups[setting.group] = parser.add_argument_group(setting.group)
+        kwargs = {"default": argparse.SUPPRESS, "help": _help(setting)}
+        if setting.type is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        else:
+            kwargs["type"] = setting.type
+            if setting.choices:
+                kwargs["choices"] = setting.choices
+            if setting.metavar:
+                kwargs["metavar"] = setting.metavar
+        groups[setting.group].add_argument(setting.flag, **kwargs)
+    groups[_EVAL].add_argument("--resume", action="store_true", default=argparse.SUPPRESS,
+                               help="continue the run whose ckpt.pt is in --out-dir")
+    parser.add_argument("--config", metavar="JSON", default=None,
+                        help="a JSON file of settings (keys as the flags' names); flags win")
+
+
+# -- checks --------------------------------------------------------------------------------
+
+
+def _check_setting(setting, value):
+    name = setting.flag
+    if value is None and setting.nullable:
+        return
+    if setting.type is bool:
+        if not isinstance(value, bool):
+            raise TrainError(f"{setting.name} must be true or false, got {value!r}")
+        return
+    if setting.type is str:
+        if not setting.choices and not isinstance(value, str):  # choices: _check_choices
+            raise TrainError(f"{name} must be a string, got {value!r}")
+        return
+    if setting.type is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TrainError(f"{name} must be an integer, got {value!r}")
+    if setting.type is float and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value) or value < 0):
+        raise TrainError(f"{name} must be a number >= 0, got {value!r}")
+    if value < setting.minimum:
+        raise TrainError(f"{name} must be {'positive' if setting.minimum else '>= 0'}, "
+                         f"got {value}")
+    if setting.below is not None and not value < setting.below:
+        raise TrainError(f"{name} must be below {setting.below:g}, got {value}")
+
+
+def _check_choices(cfg):
+    if cfg["dataset"] not in DATASETS:
+        raise TrainError(f"unknown --dataset {cfg['dataset']!r}; use {', '.join(DATASETS)} "
+                         "or --text PATH")
+    if cfg["tokenizer"] not in (None, *TOKENIZERS):
+        raise TrainError(f"unknown --tokenizer {cfg['tokenizer']!r}; use "
+                         f"{' or '.join(TOKENIZERS)}")
+    if cfg["dtype"] not in DTYPES:
+        raise TrainError(f"unknown --dtype {cfg['dtype']!r}; use {', '.join(DTYPES)}")
+    if cfg["init_from"] != "scratch":
+        from . import gpt2
+
+        try:
+            gpt2.normalize_gpt2_size(cfg["init_from"])
+        except ValueError:
+            raise TrainError(f"--init-from must be scratch or a GPT-2 size ({GPT2_SIZES_TEXT}), "
+                             f"got {cfg['init_from']!r}") from None
+
+
+def check_config(cfg):
+    """Raise ``TrainError`` naming the flag if a setting has the wrong type or range."""
+    for setting in SETTINGS:
+        _check_setting(setting, cfg[setting.name])
+    if cfg["lr"] == 0:
+        raise TrainError("--lr must be positive")
+    if cfg["min_lr"] > cfg["lr"]:
+        raise TrainError(f"--min-lr ({cfg['min_lr']}) must not exceed --lr ({cfg['lr']})")
+    if not 0 < cfg["val_fraction"] < 1:
+        raise TrainError(f"--val-fraction must be in (0, 1), got {cfg['val_fraction']}")
+    if cfg["n_embd"] % cfg["n_head"]:
+        raise TrainError(f"--n-embd ({cfg['n_embd']}) must be divisible by --n-head "
+                         f"({cfg['n_head']})")
+    _check_choices(cfg)
+
+
+# -- merging defaults, file and flags ------------------------------------------------------
+
+
+def read_config_file(path):
+    """The settings of a JSON config file (keys as flag names, - or _ alike)."""
+    path = Path(path).expanduser()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TrainError(f"no config file at {path}; check the path given to --config") from None
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise TrainError(f"cannot read the config file {path}: {err}") from None
+    if not isinstance(raw, dict):
+        raise TrainError(f"the config file {path} must hold a JSON object of settings")
+    settings = {}
+    for key, value in raw.items():
+        name = str(key).lstrip("-").replace("-", "_")
+        if name not in BY_NAME:
+            raise TrainError(f"the config file {path} has an unknown setting {key!r}; "
+                             f"known: {', '.join(BY_NAME)}")
+        settings[name] = value
+    return settings
+
+
+def resolve_config(overrides=None, config_file=None):
+    """Defaults, then the config file, then ``overrides`` (the flags given)."""
+    cfg = dict(DEFAULTS)
+    if config_file is not None:
+        cfg.update(read_config_file(config_file))
+    cfg.update(overrides or {})
+    unknown = sorted(set(cfg) - set(DEFAULTS))
+    if unknown:
+        raise TrainError(f"unknown settings {', '.join(unknown)}")
+    check_config(cfg)
+    return cfg
+
+
+def resumed_config(saved, cfg, explicit):
+    """The checkpoint's settings ``saved``, with the changes allowed on resume applied.
+
+    ``explicit`` names the settings given by flag or config file; changing
+    one that is not resumable is refused.
+    """
+    clash = [k for k in explicit
+             if k not in RESUMABLE_CHANGES and k in saved and cfg[k] != saved[k]]
+    if clash:
+        details = ", ".join(f"{flag(k)} {cfg[k]!r} (checkpoint: {saved[k]!r})" for k in clash)
+        raise TrainError(f"cannot change {details} when resuming; start a new run in "
+                         "another --out-dir instead")
+    merged = dict(saved)
+    for key in RESUMABLE_CHANGES:
+        if key in explicit or key not in merged:
+            merged[key] = cfg[key]
+    check_config({**DEFAULTS, **{k: v for k, v in merged.items() if k in DEFAULTS}})
+    return merged
+
+
+def saved_settings(cfg):
+    """The settings a checkpoint keeps (those of the table, ``lr_decay_iters`` resolved)."""
+    return {k: cfg[k] for k in DEFAULTS if k in cfg}
+
+
+__all__ = ["DATASETS", "DEFAULTS", "DTYPES", "RESUMABLE_CHANGES", "SETTINGS", "Setting",
+           "TOKENIZERS", "TrainError", "add_arguments", "check_config", "flag",
+           "read_config_file", "resolve_config", "resumed_config"]
