@@ -162,19 +162,40 @@ def _split_point(n_documents, val_fraction):
     return n_documents - n_val
 
 
+def documents_digest(documents):
+    """SHA-256 of the documents as a list (a boundary moved changes it)."""
+    _check_documents(documents)
+    return data.text_digest(json.dumps(list(documents), ensure_ascii=False))
+
+
+def _already_prepared(data_dir, digest, tokenizer, val_fraction):
+    meta = data.read_meta(data_dir)
+    if (meta is not None and meta.get("format") == data.FORMAT_VERSION
+            and meta.get("sha256") == digest and meta.get("tokenizer") == tokenizer
+            and meta.get("val_fraction") == val_fraction and "separator_id" in meta
+            and data._is_complete(data_dir, meta)):
+        return meta
+    return None
+
+
 def prepare_documents(documents, tokenizer, data_dir, val_fraction=0.1, source=""):
     """Write ``train.bin``, ``val.bin`` and ``meta.json`` for documents; return the metadata.
 
     The format is that of ``data.prepare_tokens`` (so ``data.load_split``
     and ``data.tokenizer_from_meta`` read it), with ``"documents"``,
     ``"val_documents"`` and ``"separator_id"`` added. Validation holds the
-    last ``val_fraction`` of the documents, whole.
+    last ``val_fraction`` of the documents, whole. A folder that already
+    holds the same documents, tokenizer and split is reused as it is.
     """
     if tokenizer not in data.TOKENIZERS:
         raise DocumentsError(f"unknown tokenizer {tokenizer!r}; use {' or '.join(data.TOKENIZERS)}")
     if not 0.0 < val_fraction < 1.0:
         raise DocumentsError(f"the validation fraction must be in (0, 1), got {val_fraction!r}")
-    _check_documents(documents)
+    digest = documents_digest(documents)
+    data_dir = Path(data_dir)
+    meta = _already_prepared(data_dir, digest, tokenizer, val_fraction)
+    if meta is not None:
+        return meta
     tok, separator_id = document_tokenizer(tokenizer, documents)
     ids, lengths = encode_documents(documents, tok, separator_id)
     n_train_docs = _split_point(len(documents), val_fraction)
@@ -182,13 +203,12 @@ def prepare_documents(documents, tokenizer, data_dir, val_fraction=0.1, source="
     dtype = data.token_dtype(tok.n_vocab)
     ids = np.asarray(ids, dtype=dtype)
 
-    data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     write_bytes(data_dir / data.SPLIT_FILES["train"], ids[:n_train].tobytes())
     write_bytes(data_dir / data.SPLIT_FILES["val"], ids[n_train:].tobytes())
     joined = "\n".join(documents)
     meta = {
-        "format": data.FORMAT_VERSION, "source": source, "sha256": data.text_digest(joined),
+        "format": data.FORMAT_VERSION, "source": source, "sha256": digest,
         "tokenizer": tokenizer, "vocab_size": int(tok.n_vocab), "dtype": dtype.name,
         "val_fraction": val_fraction, "characters": len(joined),
         "train_tokens": int(n_train), "val_tokens": int(len(ids) - n_train),
@@ -263,6 +283,6 @@ def write_jsonl(documents, path):
 
 __all__ = ["DocumentsError", "GOEMOTIONS_FILES", "GOEMOTIONS_URL", "SEPARATOR_CANDIDATES",
            "char_tokenizer_for_documents", "document_tokenizer", "encode_document",
-           "encode_documents",
+           "documents_digest", "encode_documents",
            "format_emotion_document", "goemotions_documents", "prepare_documents",
            "read_documents", "read_emotions", "write_jsonl"]

@@ -133,3 +133,64 @@ def test_goemotions_bad_rows_name_file_and_line(tmp_path, row, words):
     (tmp_path / "bad.tsv").write_text("fine\t0\tx\n" + row + "\n", encoding="utf-8")
     with pytest.raises(DocumentsError, match=f"line 2: {words}"):
         documents.goemotions_documents(tmp_path / "bad.tsv", tmp_path / "emotions.txt")
+
+
+# -- llms-from-scratch train --documents ---------------------------------------------------
+
+TINY_TRAIN = ["--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--context-length", "8",
+              "--batch-size", "2", "--eval-iters", "1", "--sample-tokens", "0", "--no-progress",
+              "--warmup-iters", "1", "--max-iters", "2", "--device", "cpu"]
+
+
+def _train(capsys, *argv):
+    from llms_from_scratch import cli
+
+    code = cli.main(["train", *map(str, argv)])
+    captured = capsys.readouterr()
+    return code, captured.err
+
+
+@pytest.mark.parametrize("kind", ["char", "gpt2"])
+def test_train_accepts_documents_and_places_the_separator(capsys, tmp_path, kind):
+    import torch
+
+    jsonl = tmp_path / "docs.jsonl"
+    docs = [d + " <|endoftext|> stays text" for d in DOCS] * 3
+    documents.write_jsonl(docs, jsonl)
+    code, err = _train(capsys, "--documents", jsonl, "--tokenizer", kind, "--data-dir",
+                       tmp_path / "tokens", "--out-dir", tmp_path / "out", *TINY_TRAIN)
+    assert code == 0, err
+    meta = data.read_meta(tmp_path / "tokens")
+    assert meta["documents"] == 12 and meta["val_documents"] == 1
+    sep = meta["separator_id"]
+    assert sep == (50256 if kind == "gpt2" else meta["vocab_size"] - 1)
+    ids = _read_split(tmp_path / "tokens", meta, "train") \
+        + _read_split(tmp_path / "tokens", meta, "val")
+    assert ids.count(sep) == 12  # one per document, none from the literal text
+    ckpt = torch.load(tmp_path / "out" / "ckpt.pt", weights_only=True)
+    assert ckpt["config"]["vocab_size"] == meta["vocab_size"]
+
+
+def test_train_refuses_text_and_documents_together(capsys, tmp_path):
+    jsonl = tmp_path / "docs.jsonl"
+    documents.write_jsonl(DOCS, jsonl)
+    code, err = _train(capsys, "--documents", jsonl, "--text", jsonl, "--out-dir",
+                       tmp_path / "out", *TINY_TRAIN)
+    assert code == 1 and "either --text or --documents" in err and err.count("\n") == 1
+
+
+def test_train_says_which_documents_line_is_bad(capsys, tmp_path):
+    jsonl = tmp_path / "docs.jsonl"
+    jsonl.write_text('{"text": "ok"}\n{"body": 1}\n', encoding="utf-8")
+    code, err = _train(capsys, "--documents", jsonl, "--out-dir", tmp_path / "out",
+                       *TINY_TRAIN)
+    assert code == 1 and "line 2" in err and "Traceback" not in err
+
+
+def test_prepared_documents_are_reused(tmp_path):
+    meta = documents.prepare_documents(DOCS, "char", tmp_path, val_fraction=0.25)
+    before = (tmp_path / "train.bin").stat().st_mtime_ns
+    assert documents.prepare_documents(DOCS, "char", tmp_path, val_fraction=0.25) == meta
+    assert (tmp_path / "train.bin").stat().st_mtime_ns == before
+    moved = [DOCS[0] + DOCS[1]] + DOCS[2:]  # same text, one boundary fewer
+    assert documents.prepare_documents(moved, "char", tmp_path, 0.5)["documents"] == 3
