@@ -246,10 +246,12 @@ def get_batch(tokens, batch_size, context_length, generator):
 def _default_data_dir(cfg, digest):
     from .assets import cache_dir
 
-    if cfg["text"] is not None or cfg["documents"] is not None:
-        path = Path(cfg["text"] if cfg["text"] is not None else cfg["documents"])
-        kind = "text" if cfg["text"] is not None else "docs"
-        name = f"{path.stem or kind}-{kind}-{digest[:12]}"
+    if cfg["text"] is not None:
+        stem = Path(cfg["text"]).stem or "text"
+        name = f"{stem}-{digest[:12]}"
+    elif cfg["documents"] is not None:
+        stem = Path(cfg["documents"]).stem or "documents"
+        name = f"{stem}-docs-{digest[:12]}"
     else:
         name = cfg["dataset"]
     return cache_dir() / "tokens" / f"{name}-{cfg['tokenizer']}"
