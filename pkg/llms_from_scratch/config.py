@@ -79,6 +79,9 @@ SETTINGS = (
     _s("dataset", "tinyshakespeare", str, _DATA, "a built-in text", choices=DATASETS),
     _s("text", None, str, _DATA, "train on this UTF-8 text file", nullable=True,
        metavar="PATH", default_text=""),
+    _s("documents", None, str, _DATA, "train on separate documents: FILE.jsonl with one "
+       '{"text": ...} per line, or a folder of .txt files; the separator token is placed '
+       "between them by the code", nullable=True, metavar="PATH", default_text=""),
     _s("tokenizer", None, str, _DATA, "char: one token per character; gpt2: GPT-2's BPE",
        choices=TOKENIZERS, nullable=True, default_text="char, gpt2 with --init-from"),
     _s("val_fraction", 0.1, float, _DATA, "the last F of the text is the validation split",
@@ -208,6 +211,8 @@ def _check_setting(setting, value):
 
 
 def _check_choices(cfg):
+    if cfg["text"] is not None and cfg["documents"] is not None:
+        raise TrainError("give either --text or --documents, not both")
     if cfg["dataset"] not in DATASETS:
         raise TrainError(f"unknown --dataset {cfg['dataset']!r}; use {', '.join(DATASETS)} "
                          "or --text PATH")

@@ -249,6 +249,9 @@ def _default_data_dir(cfg, digest):
     if cfg["text"] is not None:
         stem = Path(cfg["text"]).stem or "text"
         name = f"{stem}-{digest[:12]}"
+    elif cfg["documents"] is not None:
+        stem = Path(cfg["documents"]).stem or "documents"
+        name = f"{stem}-docs-{digest[:12]}"
     else:
         name = cfg["dataset"]
     return cache_dir() / "tokens" / f"{name}-{cfg['tokenizer']}"
@@ -274,10 +277,30 @@ def _read_source(cfg):
         raise TrainError(str(err)) from None
 
 
-def _prepare_on_main(text, source, cfg, data_dir):
-    from .assets import DownloadError
+def _read_documents(cfg):
+    """The documents of ``--documents`` (``TrainError`` naming the flag if unreadable)."""
+    from .documents import read_documents
 
     try:
+        return read_documents(cfg["documents"])
+    except FileNotFoundError as err:
+        raise TrainError(f"{err}; check the path given to --documents") from None
+    except OSError as err:
+        raise TrainError(f"cannot read --documents {cfg['documents']} "
+                         f"({err.strerror or err}); check the path and its permissions") from None
+    except ValueError as err:  # DocumentsError, a file that is not UTF-8 or empty
+        raise TrainError(str(err)) from None
+
+
+def _prepare_on_main(text, source, cfg, data_dir):
+    """Token files of a text, or of a list of documents (separator placed by code)."""
+    from .assets import DownloadError
+    from .documents import prepare_documents
+
+    try:
+        if isinstance(text, list):
+            return prepare_documents(text, cfg["tokenizer"], data_dir, cfg["val_fraction"],
+                                     source=source)
         return prepare_tokens(text, cfg["tokenizer"], data_dir, cfg["val_fraction"],
                               source=source)
     except DownloadError as err:  # GPT-2's tokenizer files
@@ -293,8 +316,14 @@ def prepare_data(cfg, dist=None):
     In a distributed run (``dist``, a ``distributed.Dist``) rank 0 prepares
     the files while the others wait.
     """
-    text, source = _read_source(cfg)
-    digest = text_digest(text)
+    if cfg["documents"] is not None:
+        from .documents import documents_digest
+
+        text, source = _read_documents(cfg), str(cfg["documents"])
+        digest = documents_digest(text)
+    else:
+        text, source = _read_source(cfg)
+        digest = text_digest(text)
     data_dir = Path(cfg["data_dir"]).expanduser() if cfg["data_dir"] else \
         _default_data_dir(cfg, digest)
     is_main = dist is None or dist.is_main
