@@ -46,7 +46,8 @@ except ModuleNotFoundError:  # Python 3.10: the test extra brings tomli
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / ".colab-sim"
 # What a Colab runtime has before the notebook's first cell (the parts the book touches).
-COLAB_STACK = ["torch==2.13.0", "numpy", "matplotlib", "tiktoken", "ipykernel"]
+# Colab preinstalls these (TensorFlow too: chapter 5 writes and reads its checkpoints).
+COLAB_STACK = ["torch==2.13.0", "numpy", "matplotlib", "tiktoken", "ipykernel", "tensorflow-cpu"]
 FAKE_COLAB = '"""Stand-in for Colab\'s module: its presence is what the notebooks test."""\n'
 KERNEL = "colab-sim"
 CELL_TIMEOUT = 1800  # seconds; chapter 5's training cell is the longest
