@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from llms_from_scratch import checkpoint, cli, fileio
-from llms_from_scratch.runlog import RunLog, read_log
+from llms_from_scratch.train import read_log
 
 TINY = ["--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--context-length", "16",
         "--batch-size", "4", "--eval-iters", "2", "--sample-tokens", "0", "--no-progress",
@@ -104,6 +104,8 @@ def test_full_disk_while_saving_a_checkpoint_is_one_line_and_resume_finishes_the
 
 
 def test_log_append_cut_short_by_a_full_disk_leaves_no_broken_line(tmp_path, monkeypatch):
+    from llms_from_scratch.runlog import RunLog
+
     log = RunLog(tmp_path / "log.jsonl")
     log.write({"kind": "train", "step": 0, "loss": 1.0, "lr": 0.1})
     real_write = os.write
