@@ -143,6 +143,8 @@ def _place(dest, write, sha256=None):
         write(tmp)
         if sha256 is not None and sha256_of(tmp) != sha256:
             raise OSError(f"{dest.name} arrived with another SHA-256 than {sha256}")
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())  # the bytes are on disk before the final name is
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
@@ -207,11 +209,9 @@ def clean_aozora(text):
 def text_of(remote, path, write_text=None):
     """The text of ``remote`` stored at ``path``; Aozora files are decoded and cleaned once.
 
-    The cleaned copy is kept next to the download with ``write_text(path,
-    text)`` when given (the package passes its locked, atomic writer), else
-    written and renamed here. A folder that will not take it (read-only, full)
-    is no error: the text is then cleaned in memory on every call.
-    """
+    The cleaned copy is kept with ``write_text(path, text)`` (the package's
+    locked writer) or ``_place``; a folder that refuses it (read-only, full)
+    is no error: the text is then cleaned in memory on every call."""
     if "aozora.gr.jp" not in remote.url:
         return Path(path).read_text(encoding="utf-8")
     cleaned = Path(path).with_name(Path(path).stem + ".utf8.txt")
