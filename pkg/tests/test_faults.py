@@ -149,6 +149,7 @@ def test_full_disk_while_downloading_is_one_line_and_the_next_call_resumes(
         how = "tmpfs"
     else:
         how = "patched"
+        print("full disk: patched ENOSPC (mounting is not allowed here)", file=sys.stderr)
         real_write = assets._write_all
         written = []
 
