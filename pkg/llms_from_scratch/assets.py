@@ -202,13 +202,16 @@ def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=T
     that says what to do; the final name never holds a partial or unverified
     file. Several processes may call this at once for the same ``dest``: one
     downloads while holding ``dest + '.lock'``, the others wait for it and then
-    keep the file it made when that matches ``sha256``.
+    keep the file it made (when it matches ``sha256``, or, without a digest,
+    when ``dest`` appeared while they waited).
     """
     dest = Path(dest)
     hint = _by_hand_hint(url, dest, sha256)
     _check_target(url, dest)
+    there_before = dest.exists()
     with _locked(url, dest):
-        if sha256 is not None and _verified(dest, sha256):
+        if (sha256 is not None and _verified(dest, sha256)
+                or sha256 is None and not there_before and dest.exists()):
             return dest  # another process has just finished it
         return _download_unlocked(url, dest, sha256, timeout, retries, progress, desc, hint)
 

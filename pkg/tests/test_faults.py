@@ -24,7 +24,7 @@ from llms_from_scratch.catalog import ASSETS, local_path
 DOWNLOAD = """
 import sys
 from llms_from_scratch.assets import download_file
-download_file(sys.argv[1], sys.argv[2], sys.argv[3], progress=False)
+download_file(sys.argv[1], sys.argv[2], sys.argv[3] or None, progress=False)
 print("ok")
 """
 
@@ -36,10 +36,11 @@ def server():
     srv.close()
 
 
+@pytest.mark.parametrize("digest", [DIGEST, ""], ids=["with-sha256", "no-digest-like-gpt2-tf"])
 def test_processes_downloading_one_file_at_once_all_end_with_it_downloaded_once(
-        server, tmp_path):
+        server, tmp_path, digest):
     dest = tmp_path / "cache" / "body.bin"
-    children = [faultkit.python(DOWNLOAD, f"{server.base}/body.bin", dest, DIGEST)
+    children = [faultkit.python(DOWNLOAD, f"{server.base}/body.bin", dest, digest)
                 for _ in range(4)]
     results = [child.communicate(timeout=120) for child in children]
     for child, (out, err) in zip(children, results, strict=True):
