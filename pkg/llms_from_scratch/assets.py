@@ -9,7 +9,10 @@ complete, verified (SHA-256) file, so a final name never holds a partial
 download; an interrupted ``.part`` is resumed with an HTTP Range request when
 the server allows it; transient failures are retried; and every failure is
 one line that says what to do, offline naming the URL and the exact path
-where the file can be placed by hand. Hugging Face's files are fetched with
+where the file can be placed by hand. Several processes can share one
+cache: a file's download holds ``<name>.lock`` (``fileio.file_lock``) and a
+process that waited keeps what the other one finished; a complete cache is
+only read, so it may be read-only. Hugging Face's files are fetched with
 ``huggingface_hub`` instead (see ``gpt2``).
 """
 
