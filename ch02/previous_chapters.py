@@ -6,6 +6,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+import errno
 import hashlib
 import os
 import re
@@ -140,6 +141,8 @@ def _place(dest, write, sha256=None):
         write(tmp)
         if sha256 is not None and sha256_of(tmp) != sha256:
             raise OSError(f"{dest.name} arrived with another SHA-256 than {sha256}")
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())  # the bytes are on disk before the final name is
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
@@ -204,19 +207,28 @@ def clean_aozora(text):
 def text_of(remote, path, write_text=None):
     """The text of ``remote`` stored at ``path``; Aozora files are decoded and cleaned once.
 
-    The cleaned copy is written with ``write_text(path, text)`` when given
-    (the package passes its atomic writer), else written and renamed here.
-    """
+    The cleaned copy is kept with ``write_text(path, text)`` (the package's
+    locked writer) or ``_place``; a folder that refuses it (read-only, full)
+    is no error: the text is then cleaned in memory on every call."""
     if "aozora.gr.jp" not in remote.url:
         return Path(path).read_text(encoding="utf-8")
     cleaned = Path(path).with_name(Path(path).stem + ".utf8.txt")
-    if not cleaned.exists():
-        text = clean_aozora(Path(path).read_bytes().decode("cp932"))
-        if write_text is None:
-            _place(cleaned, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        else:
-            write_text(cleaned, text)
-    return cleaned.read_text(encoding="utf-8")
+    if cleaned.exists():
+        return cleaned.read_text(encoding="utf-8")
+    text = clean_aozora(Path(path).read_bytes().decode("cp932"))
+    (write_text or _keep_text)(cleaned, text)
+    return text
+
+
+def _keep_text(path, text):
+    try:
+        _place(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except OSError as err:
+        if err.errno not in _REFUSALS:
+            raise
+
+
+_REFUSALS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, getattr(errno, "EDQUOT", -1)}
 
 
 def read_text(name):

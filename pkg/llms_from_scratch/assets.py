@@ -9,10 +9,14 @@ complete, verified (SHA-256) file, so a final name never holds a partial
 download; an interrupted ``.part`` is resumed with an HTTP Range request when
 the server allows it; transient failures are retried; and every failure is
 one line that says what to do, offline naming the URL and the exact path
-where the file can be placed by hand. Hugging Face's files are fetched with
+where the file can be placed by hand. Several processes can share one
+cache: a file's download holds ``<name>.lock`` (``fileio.file_lock``) and a
+process that waited keeps what the other one finished; a complete cache is
+only read, so it may be read-only. Hugging Face's files are fetched with
 ``huggingface_hub`` instead (see ``gpt2``).
 """
 
+import contextlib
 import hashlib
 import http.client
 import os
@@ -58,8 +62,10 @@ def _by_hand_hint(url, dest, sha256, zip_member=None):
 class _WriteError(Exception):
     """Writing the local file failed (disk full, permissions): not worth a retry."""
 
-    def __init__(self, path, err):
-        super().__init__(f"cannot write {path}: {err.strerror or err}")
+    def __init__(self, path, err, needed=None):
+        advice = (f"free some space or choose a writable folder (${CACHE_ENV_VAR}), then run "
+                  "again (the download resumes from the bytes kept)")
+        super().__init__(str(fileio.refused(err, path, needed, advice)))
         self.path = path
 
 
@@ -77,6 +83,13 @@ def _content_length(response):
     except (TypeError, ValueError):  # absent or garbled: read until the server closes
         return None
     return length if length >= 0 else None
+
+
+def _write_all(f, chunk):
+    """Write all of ``chunk`` to the unbuffered ``f`` (a raw write may take only part)."""
+    view = memoryview(chunk)
+    while view:
+        view = view[f.write(view):]
 
 
 def _fetch_to_part(url, part, timeout, progress, desc):
@@ -99,9 +112,10 @@ def _fetch_to_part(url, part, timeout, progress, desc):
         mode = "ab" if offset else "wb"
         received = offset
         try:
-            f = open(part, mode)  # noqa: SIM115 (closed below)
+            f = open(part, mode, buffering=0)  # noqa: SIM115 (closed below); unbuffered:
+            # a refused write fails in f.write, not later when the file is closed
         except OSError as err:
-            raise _WriteError(part, err) from err
+            raise _WriteError(part, err, total) from err
         with f, tqdm(total=total, initial=offset, unit="B", unit_scale=True,
                      unit_divisor=1024, desc=desc, disable=not progress, leave=False) as bar:
             while True:
@@ -109,9 +123,9 @@ def _fetch_to_part(url, part, timeout, progress, desc):
                 if not chunk:
                     break
                 try:
-                    f.write(chunk)
+                    _write_all(f, chunk)
                 except OSError as err:
-                    raise _WriteError(part, err) from err
+                    raise _WriteError(part, err, total) from err
                 received += len(chunk)
                 bar.update(len(chunk))
         if total is not None and received < total:
@@ -156,8 +170,7 @@ def _fetch_with_retries(url, part, timeout, retries, progress, desc, hint):
             return
         except _WriteError as err:
             raise DownloadError(
-                f"could not save {url}: {err}; free some disk space or choose a writable "
-                f"folder (${CACHE_ENV_VAR}), then run again", url=url, reason=str(err),
+                f"could not save {url}: {err}", url=url, reason=str(err),
                 advice="Free some disk space or choose a writable folder, then run again."
             ) from err.__cause__
         except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
@@ -185,15 +198,33 @@ def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=T
 
     The body goes to ``dest + '.part'``; after a transient failure (connection
     refused or cut, timeout, name lookup, 5xx) the next attempt resumes it, and
-    so does the next call after an interruption (Ctrl-C). With ``sha256`` the
-    finished file must match or it is deleted. A 4xx answer, a redirect loop,
-    an invalid URL or a local write error is not retried. Every failure raises
-    ``DownloadError`` with a one-line message that says what to do; the final
-    name never holds a partial or unverified file.
+    so does the next call after an interruption (Ctrl-C, a killed process).
+    With ``sha256`` the finished file must match or it is deleted. A 4xx
+    answer, a redirect loop, an invalid URL or a local write error is not
+    retried. Every failure raises ``DownloadError`` with a one-line message
+    that says what to do; the final name never holds a partial or unverified
+    file. Several processes may call this at once for the same ``dest``: one
+    downloads while holding ``dest + '.lock'``, the others wait for it and then
+    keep the file it made (when it matches ``sha256``, or, without a digest,
+    when ``dest`` appeared while they waited).
     """
     dest = Path(dest)
-    part = dest.with_name(dest.name + ".part")
     hint = _by_hand_hint(url, dest, sha256)
+    _check_target(url, dest)
+    there_before = dest.exists()
+    with _locked(url, dest):
+        if (sha256 is not None and _verified(dest, sha256)
+                or sha256 is None and not there_before and dest.exists()):
+            return dest  # another process has just finished it
+        return _download_unlocked(url, dest, sha256, timeout, retries, progress, desc, hint)
+
+
+def _verified(dest, sha256):
+    """Whether ``dest`` is there and (when ``sha256`` is known) holds those bytes."""
+    return dest.is_file() and (sha256 is None or sha256_of(dest) == sha256)
+
+
+def _check_target(url, dest):
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -207,6 +238,30 @@ def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=T
     except ValueError as err:
         raise DownloadError(f"{url!r} is not a valid http(s) URL ({one_line(err)}); check "
                             "the address", url=url, reason="not a valid URL") from None
+
+
+@contextlib.contextmanager
+def _locked(url, dest):
+    """Hold ``dest``'s lock file; a folder that refuses it is a one-line ``DownloadError``."""
+    lock = fileio.file_lock(dest)
+    try:
+        lock.__enter__()
+    except OSError as err:
+        reason = fileio.refusal_reason(err, dest.parent) or one_line(err)
+        raise DownloadError(
+            f"cannot download {url} into {dest.parent}: {reason}; choose a writable folder "
+            f"(${CACHE_ENV_VAR}) or place the file there by hand", url=url,
+            reason=f"the folder {dest.parent} cannot be written ({reason})",
+            advice=f"Choose a writable folder (${CACHE_ENV_VAR}).") from None
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _download_unlocked(url, dest, sha256, timeout, retries, progress, desc, hint):
+    """The download itself; the caller holds ``dest``'s lock."""
+    part = dest.with_name(dest.name + ".part")
     _fetch_with_retries(url, part, timeout, retries, progress, desc or dest.name, hint)
     if sha256 is not None:
         actual = sha256_of(part)
@@ -251,16 +306,37 @@ def _extract_member(archive, member, dest, sha256):
 
 
 def _ensure_file(remote, progress=True):
+    """``remote``'s path in the cache, downloaded first unless a verified copy is there.
+
+    A complete cache is only read (no lock file is made), so a read-only
+    cache serves it. Otherwise the file's lock is taken and the check is
+    repeated, so a process that waited for another one keeps its download.
+    """
     dest = local_path(remote)
     if dest.exists():
-        if remote.sha256 is not None and sha256_of(dest) != remote.sha256:
-            raise DownloadError(
-                f"{dest} exists but its SHA-256 is not {remote.sha256}; delete it and "
-                "run again to download a fresh copy"
-            )
-        return dest
+        return _checked(remote, dest)
+    _check_target(remote.url, dest)
+    with _locked(remote.url, dest):
+        if dest.exists():  # another process has just finished it
+            return _checked(remote, dest)
+        return _make_file(remote, dest, progress)
+
+
+def _checked(remote, dest):
+    if remote.sha256 is not None and sha256_of(dest) != remote.sha256:
+        raise DownloadError(
+            f"{dest} exists but its SHA-256 is not {remote.sha256}; delete it and "
+            "run again to download a fresh copy"
+        )
+    return dest
+
+
+def _make_file(remote, dest, progress):
+    """Download (and for a zip member, extract) ``remote`` to ``dest``; the lock is held."""
     if remote.zip_member is None:
-        return download_file(remote.url, dest, remote.sha256, progress=progress)
+        hint = _by_hand_hint(remote.url, dest, remote.sha256)
+        return _download_unlocked(remote.url, dest, remote.sha256, 30.0, 3, progress, None,
+                                  hint)
     archive = dest.with_name(remote.url.rsplit("/", 1)[-1])
     # Errors name the extracted member's path: that is what a reader places by hand.
     hint = _by_hand_hint(remote.url, dest, remote.sha256, remote.zip_member)
@@ -301,7 +377,20 @@ def is_cached(name):
 
 def read_text(name):
     """The text of a data asset as ``str`` (Aozora texts decoded and cleaned)."""
-    return text_of(_asset(name).files[0], fetch(name), fileio.write_text)
+    return text_of(_asset(name).files[0], fetch(name), _keep_cleaned_text)
+
+
+def _keep_cleaned_text(path, text):
+    """Store a cleaned text once (one process writes it); a refusing folder keeps none."""
+    try:
+        with fileio.file_lock(path):
+            if not path.exists():
+                fileio.write_text(path, text)
+    except fileio.WriteError:
+        pass  # full or read-only: read_text cleans the text in memory each time
+    except OSError as err:  # the lock file itself was refused
+        if fileio.refusal_reason(err, path.parent) is None:
+            raise
 
 
 def gpt2_tokenizer():

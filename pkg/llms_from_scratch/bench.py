@@ -39,7 +39,7 @@ from pathlib import Path
 
 import torch
 
-from . import bench_generate
+from . import bench_generate, fileio
 from .amp import check_precision, make_grad_scaler, train_step
 from .bench_report import check_targets, format_table
 from .errors import UserError
@@ -322,7 +322,7 @@ def main(device="cpu", quick=False, json_path=None, reps=None, include_transform
     if json_path is not None:
         path = Path(json_path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        fileio.write_text(path, json.dumps(result, indent=2) + "\n")
     return result
 
 

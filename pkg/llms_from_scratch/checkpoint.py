@@ -28,6 +28,7 @@ import torch
 from . import fileio
 from .config import TrainError, saved_settings
 from .errors import UserError, one_line
+from .runlog import RESUME_ADVICE
 
 CHECKPOINT_NAME = "ckpt.pt"
 CHECKPOINT_FORMAT = "llms-from-scratch-train/1"
@@ -90,10 +91,27 @@ def checkpoint_payload(run, step, best_val, rngs):
     }
 
 
-def save_checkpoint(path, payload):
-    """``torch.save`` through ``fileio.atomic_write``; a ``TrainError`` if it cannot be written."""
+def _tensor_bytes(obj):
+    """About how many bytes ``torch.save(obj)`` writes: the sum of its tensors' sizes."""
+    if isinstance(obj, torch.Tensor):
+        return obj.nelement() * obj.element_size()
+    if isinstance(obj, dict):
+        return sum(_tensor_bytes(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return sum(_tensor_bytes(v) for v in obj)
+    return 0
+
+
+def save_checkpoint(path, payload, durable=True):
+    """``torch.save`` through ``fileio.atomic_write``; a ``TrainError`` if it cannot be written.
+
+    A folder that refuses it (full, quota, read-only) is a one-line
+    ``fileio.WriteError`` naming the space needed; the previous checkpoint
+    stays intact, so the run can continue with ``--resume`` once there is room.
+    """
     try:
-        fileio.atomic_write(path, lambda tmp: torch.save(payload, tmp))
+        fileio.atomic_write(path, lambda tmp: torch.save(payload, tmp), durable,
+                            needed=_tensor_bytes(payload), what_to_do=RESUME_ADVICE)
     except OSError as err:
         raise TrainError(f"cannot write the checkpoint {path} ({err.strerror or err}); free "
                          "some disk space or choose another --out-dir") from None

@@ -165,8 +165,10 @@ def prepare_tokens(text, tokenizer, data_dir, val_fraction=0.1, source=""):
 
     If ``data_dir`` already holds the tokens of the same text, tokenizer and
     split, nothing is done. Each file is written to a temporary name and
-    renamed, ``meta.json`` last, so an interrupted run leaves no half-written
-    data that looks complete.
+    renamed, ``meta.json`` last, so an interrupted (even killed) run leaves no
+    half-written data that looks complete. Prepared tokens are only read (a
+    read-only folder serves them); otherwise one process tokenises while
+    holding ``meta.json.lock`` and the others wait for it and keep its files.
     """
     if tokenizer not in TOKENIZERS:
         raise ValueError(f"unknown tokenizer {tokenizer!r}; use {' or '.join(TOKENIZERS)}")
@@ -174,12 +176,28 @@ def prepare_tokens(text, tokenizer, data_dir, val_fraction=0.1, source=""):
         raise ValueError(f"the validation fraction must be in (0, 1), got {val_fraction!r}")
     data_dir = Path(data_dir)
     digest = text_digest(text)
+    meta = _prepared(data_dir, digest, tokenizer, val_fraction)
+    if meta is not None:  # only read: a read-only folder of prepared tokens serves
+        return meta
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with fileio.file_lock(data_dir / META_NAME):  # one process tokenises, the others wait
+        meta = _prepared(data_dir, digest, tokenizer, val_fraction)
+        if meta is None:
+            meta = _write_tokens(text, tokenizer, data_dir, val_fraction, source, digest)
+    return meta
+
+
+def _prepared(data_dir, digest, tokenizer, val_fraction):
+    """The metadata of ``data_dir`` if it holds these tokens completely, else None."""
     meta = read_meta(data_dir)
     if (meta is not None and meta.get("format") == FORMAT_VERSION
             and meta.get("sha256") == digest and meta.get("tokenizer") == tokenizer
             and meta.get("val_fraction") == val_fraction and _is_complete(data_dir, meta)):
         return meta
+    return None
 
+
+def _write_tokens(text, tokenizer, data_dir, val_fraction, source, digest):
     if tokenizer == "char":
         tok = CharTokenizer.from_text(text)
         ids = tok.encode(text)
@@ -192,8 +210,7 @@ def prepare_tokens(text, tokenizer, data_dir, val_fraction=0.1, source=""):
     dtype = token_dtype(vocab_size)
     ids = np.asarray(ids, dtype=dtype)
     n_train = int(len(ids) * (1.0 - val_fraction))
-
-    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / META_NAME).unlink(missing_ok=True)  # no old meta.json over new token files
     fileio.write_bytes(data_dir / SPLIT_FILES["train"], ids[:n_train].tobytes())
     fileio.write_bytes(data_dir / SPLIT_FILES["val"], ids[n_train:].tobytes())
     meta = {

@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -145,17 +146,81 @@ def refused(err, path, needed=None, what_to_do=None):
                         path=path, needed=needed)
 
 
+class LockHeldError(UserError):
+    """Another process holds the lock that ``file_lock(..., blocking=False)`` asked for."""
+
+
+def lock_path(path):
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
+
+
 @contextlib.contextmanager
-def file_lock(path, timeout=None):
+def file_lock(path, timeout=None, blocking=True):
     """Hold ``<path>.lock`` while making ``path``, so that one process makes it and the rest wait.
 
     A process that finds the lock held waits for it (for ever, or ``timeout``
-    seconds), then should look whether ``path`` is already there. The lock
-    file itself is left behind; it is empty and harmless.
+    seconds, then ``TimeoutError``), then should look whether ``path`` is
+    already there; with ``blocking=False`` it raises ``LockHeldError`` at once.
+    The operating system releases the lock when its process dies, even by
+    SIGKILL. The lock file is removed while still held, and a process that
+    then gets the lock of a removed file tries again, so no lock file is left
+    behind and no two processes ever hold the lock together. A folder that
+    refuses the lock file raises the ``OSError`` (check ``refusal_reason``).
     """
-    from filelock import FileLock
-
-    path = Path(path)
-    with FileLock(str(path.with_name(path.name + ".lock")),
-                  timeout=-1 if timeout is None else timeout):
+    try:
+        import fcntl
+    except ImportError:  # Windows: filelock's msvcrt locks (their lock files stay)
+        yield from _filelock(path, timeout, blocking)
+        return
+    lock = lock_path(path)
+    fd = _acquire(fcntl, lock, timeout, blocking)
+    try:
         yield
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(fd)  # releases the flock
+
+
+def _acquire(fcntl, lock, timeout, blocking):
+    """An open descriptor of ``lock`` that holds its flock, the file still being in place."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not blocking:
+                        raise LockHeldError(f"{lock} is held by another process") from None
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise TimeoutError(f"{lock} is still held after {timeout:g} s") from None
+                    time.sleep(0.05)
+            if _same_file(fd, lock):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # the holder removed that file when it let go: lock the new one
+
+
+def _same_file(fd, path):
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _filelock(path, timeout, blocking):
+    from filelock import FileLock, Timeout
+
+    try:
+        with FileLock(str(lock_path(path)), timeout=(0 if not blocking else
+                                                     -1 if timeout is None else timeout)):
+            yield
+    except Timeout:
+        if not blocking:
+            raise LockHeldError(f"{lock_path(path)} is held by another process") from None
+        raise TimeoutError(f"{lock_path(path)} is still held after {timeout:g} s") from None

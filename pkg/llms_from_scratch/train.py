@@ -56,6 +56,7 @@ from .data import get_batch, prepare_data
 from .distributed import Dist, exit_worker, run_worker
 from .evaluate import estimate_loss, prompt_ids, sample_text
 from .model import GPT2_SHAPE, build_model, forward_context, gpt2_start, model_config
+from .runlog import RESUME_ADVICE, RunLog, out_dir_lock, read_log, restart_log
 
 PROG = "llms-from-scratch train"
 
@@ -216,27 +217,13 @@ def _start(run, ckpt):
 # -- files ---------------------------------------------------------------------------------
 
 
-def _write_json(path, obj):
+def _write_json(path, obj, what_to_do=None):
     try:
-        fileio.write_text(path, json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
+        fileio.write_text(path, json.dumps(obj, ensure_ascii=False, indent=1) + "\n",
+                          what_to_do=what_to_do)
     except OSError as err:
         raise TrainError(f"cannot write {path} ({err.strerror or err}); free some disk "
                          "space or choose another --out-dir") from None
-
-
-def _restart_log(path, step):
-    """Keep the log's records up to ``step`` (a resumed run rewrites what follows)."""
-    kept = []
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a line cut short when the run was stopped
-            if record.get("kind") == "train" and record.get("step", step) < step \
-                    or record.get("kind") == "eval" and record.get("step", step + 1) <= step:
-                kept.append(line + "\n")
-    fileio.write_text(path, "".join(kept))
 
 
 def _open_files(run, start_step):
@@ -250,23 +237,13 @@ def _open_files(run, start_step):
                          vocab_size=run.model_cfg["vocab_size"], model=run.model_cfg))
         log_path = run.out_dir / "log.jsonl"
         if start_step:
-            _restart_log(log_path, start_step)
+            restart_log(log_path, start_step)
         else:
             log_path.unlink(missing_ok=True)
-        return open(log_path, "a", encoding="utf-8")  # noqa: SIM115 (closed by train)
+        return RunLog(log_path)
     except OSError as err:
         raise TrainError(f"cannot create --out-dir {run.out_dir} ({err.strerror or err}); "
                          "choose a folder you can write to") from None
-
-
-def read_log(out_dir):
-    """The records of ``log.jsonl``: ``(train_records, eval_records)``."""
-    train_records, eval_records = [], []
-    path = Path(out_dir) / "log.jsonl"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        (train_records if record["kind"] == "train" else eval_records).append(record)
-    return train_records, eval_records
 
 
 # -- the loop ------------------------------------------------------------------------------
@@ -302,8 +279,8 @@ def _evaluate(run, step, best_val, batch_gen, log, report, prompt):
                                          run.device, run.dist)
     best_val = min(best_val, val_loss)
     if log is not None:
-        log.write(json.dumps({"kind": "eval", "step": step, "train_loss": train_loss,
-                              "val_loss": val_loss}) + "\n")
+        log.write({"kind": "eval", "step": step, "train_loss": train_loss,
+                   "val_loss": val_loss})
     report(f"step {step}: train loss {train_loss:.4f}, val loss {val_loss:.4f}")
     if prompt is not None and run.dist.is_main:
         report("sample: " + sample_text(run.raw_model, run.tokenizer, prompt, run.cfg,
@@ -312,7 +289,6 @@ def _evaluate(run, step, best_val, batch_gen, log, report, prompt):
     if run.dist.is_main:
         save_checkpoint(run.out_dir / CHECKPOINT_NAME,
                         checkpoint.checkpoint_payload(run, step, best_val, rngs))
-        log.flush()
     return {"train_loss": train_loss, "val_loss": val_loss}, best_val
 
 
@@ -350,7 +326,7 @@ def _loop(run, start_step, best_val, batch_gen, log, report):
         if first_batch is None:
             first_batch = hashlib.sha256(x.numpy().tobytes()).hexdigest()
         if log is not None:
-            log.write(json.dumps({"kind": "train", "step": step, "loss": loss, "lr": lr}) + "\n")
+            log.write({"kind": "train", "step": step, "loss": loss, "lr": lr})
         step += 1
         report.step(loss, run.tokens_per_step / (time.perf_counter() - t0))
     elapsed = time.perf_counter() - t_start
@@ -384,6 +360,14 @@ def train(overrides=None, config_file=None, out=None):
     Progress goes to stderr, evaluations and samples to ``out`` (stdout).
     """
     cfg, explicit, ckpt = _settings(overrides, config_file)
+    out_dir = Path(cfg["out_dir"]).expanduser()
+    with out_dir_lock(out_dir, Dist().is_main):
+        if not cfg["resume"]:  # again, now that no other run can write there
+            _new_run_settings(dict(cfg), explicit, out_dir / CHECKPOINT_NAME)
+        return _train(cfg, explicit, ckpt, out)
+
+
+def _train(cfg, explicit, ckpt, out):
     run = _setup(cfg, explicit, ckpt)
     batch_gen, start_step, best_val = _start(run, ckpt)
     del ckpt
@@ -401,7 +385,7 @@ def train(overrides=None, config_file=None, out=None):
             summary["param_digests"] = run.dist.gather(_digest_parameters(run.raw_model))
             summary["first_batch_digests"] = run.dist.gather(first_batch)
         if run.dist.is_main:
-            _write_json(run.out_dir / "summary.json", summary)
+            _write_json(run.out_dir / "summary.json", summary, RESUME_ADVICE)
     finally:
         if report is not None:
             report.bar.close()
