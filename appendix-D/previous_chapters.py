@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 import errno
 import hashlib
-import importlib
 import math
 import os
 import re
@@ -430,7 +429,7 @@ class MultiHeadAttention(nn.Module):
 
 
 # ============================================================================
-# llms_from_scratch.ch04: Chapter 4: a GPT model from scratch.
+# llms_from_scratch.ch04: Chapter 4: a GPT model from scratch. (only LayerNorm, GELU, FeedForward, TransformerBlock, GPTModel, generate_text_simple and what it uses)
 # ============================================================================
 
 GPT_CONFIG_KEYS = ("vocab_size", "context_length", "emb_dim", "n_heads",
@@ -602,14 +601,6 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
         next_id = torch.argmax(logits[:, -1, :], dim=-1, keepdim=True)  # (B, 1)
         idx = torch.cat((idx, next_id), dim=1)
     return idx
-
-
-def __getattr__(name):
-    # fast.py imports this module, so GPTModelFast is looked up only when asked
-    # for. In a stand-alone copy of this file (no package) the name is absent.
-    if name == "GPTModelFast" and __package__:
-        return importlib.import_module(".fast", __package__).GPTModelFast
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ============================================================================

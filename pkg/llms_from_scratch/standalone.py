@@ -41,6 +41,9 @@ _BASE = ["catalog", "basic_download", "device"]
 # names and what they use. Chapters 4 and later need only chapter 3's final
 # attention class, not the steps that lead to it.
 _CH03_FINAL = ("ch03", ("MultiHeadAttention",))
+# Chapter 4's public classes and functions (its lazy GPTModelFast alias stays in the package).
+_CH04_FINAL = ("ch04", ("LayerNorm", "GELU", "FeedForward", "TransformerBlock", "GPTModel",
+                        "generate_text_simple"))
 
 OUTPUTS = {
     "ch02/previous_chapters.py": _BASE,
@@ -49,13 +52,13 @@ OUTPUTS = {
     "ch03/chapter_reference.py": ["ch03"],
     "ch04/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL],
     "ch04/chapter_reference.py": ["ch04"],
-    "ch05/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL, "ch04"],
+    "ch05/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL, _CH04_FINAL],
     "ch05/chapter_reference.py": ["ch05"],
     # GPT-2's published weights for chapter 5's notebooks (`from gpt_download import ...`):
     # the download of OpenAI's files; the formats it reads come from gpt2_formats.py.
     "ch05/gpt_download.py": ["gpt2"],
     "ch05/gpt2_formats.py": ["gpt2_layout", "gpt2_tf", "errors", "hub", "gpt2_hf"],
-    "appendix-D/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL, "ch04", "ch05"],
+    "appendix-D/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL, _CH04_FINAL, "ch05"],
     "appendix-D/chapter_reference.py": ["appendix_d"],
 }
 

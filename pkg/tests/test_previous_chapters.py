@@ -68,8 +68,10 @@ def _notebook_uses(path):
     """``{(copy, name)}`` for every name a notebook's code takes from a generated copy."""
     cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
              if c["cell_type"] == "code"]
-    lines = [line for c in cells for line in "".join(c["source"]).splitlines()]
-    code = "\n".join(re.sub(r"^(\s*)[%!].*", r"\1pass", line) for line in lines)  # IPython magics
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    # IPython turns magics and shell lines (continued ones too) into plain Python.
+    code = "\n".join(TransformerManager().transform_cell("".join(c["source"])) for c in cells)
     uses, aliases = set(), {}
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.ImportFrom) and node.module in GENERATED:
