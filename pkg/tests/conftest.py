@@ -39,6 +39,22 @@ def _seed():
 HUB_COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
+def _hub_client_at(monkeypatch, tmp_path):
+    """The Hub client's cache in tmp_path, and no request of its own beyond the test's.
+    huggingface_hub >= 2.4 builds its user-agent header from a registry of agent
+    harnesses that it fetches from huggingface.co (``constants.ENDPOINT``, fixed at
+    import, not ``HF_ENDPOINT`` set later) unless a copy under HF_HOME is under a day
+    old; an empty copy in tmp_path stands in for it."""
+    import json
+
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    registry = tmp_path / "hf-home" / ".agent_harnesses.json"
+    registry.parent.mkdir(parents=True, exist_ok=True)
+    registry.write_text(json.dumps({"standardEnvVars": [], "harnesses": {}}))
+    monkeypatch.setattr("huggingface_hub.constants.AGENT_HARNESSES_PATH", str(registry),
+                        raising=False)
+
+
 @pytest.fixture
 def fake_hub(tmp_path, monkeypatch):
     """A local Hugging Face Hub: yields (folder it serves, list of requests). It answers
@@ -87,8 +103,8 @@ def fake_hub(tmp_path, monkeypatch):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
+    _hub_client_at(monkeypatch, tmp_path)
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hf-cache"))
     monkeypatch.setattr(hub_http.time, "sleep", lambda s: None)
     try:
         yield root, hits
@@ -103,6 +119,6 @@ def unreachable_hub(tmp_path, monkeypatch):
     import huggingface_hub.utils._http as hub_http
 
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    _hub_client_at(monkeypatch, tmp_path)
     monkeypatch.setattr(hub_http.time, "sleep", lambda s: None)
     return "http://127.0.0.1:9"

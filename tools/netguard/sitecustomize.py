@@ -31,7 +31,9 @@ def _is_loopback(host):
 
 def _refuse(what):
     with open(LOG, "a", encoding="utf-8") as log:
-        log.write(f"pid {os.getpid()} {' '.join(sys.argv)[:200]!r}: {what}\n")
+        test = os.environ.get("PYTEST_CURRENT_TEST")
+        where = f" in {test}" if test else ""
+        log.write(f"pid {os.getpid()} {' '.join(sys.argv)[:200]!r}{where}: {what}\n")
     raise OSError(f"network access outside 127.0.0.1 refused in the test run: {what}")
 
 
