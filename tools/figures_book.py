@@ -28,7 +28,7 @@ def fig_1_1():
     for i in range(6):
         x = x0 + i * cell + cell / 2
         box(ax, x, 1.75, cell - 0.1, 0.42, words[i], "data")
-        box(ax, x, 0.55, cell - 0.1, 0.42, words[i + 1], "op")
+        box(ax, x, 0.55, cell - 0.1, 0.42, words[i + 1], "data")
         arrow(ax, (x, 1.5), (x, 0.8), color=MUTED)
     label(ax, x0 + 3 * cell, 2.15, "位置 t の出力は、位置 0..t だけを見て位置 t+1 のトークンを当てる",
           size=9)
