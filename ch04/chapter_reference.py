@@ -53,15 +53,15 @@ class LayerNorm(nn.Module):
 
     def __init__(self, emb_dim, eps=1e-5):
         super().__init__()
+        self.scale = nn.Parameter(torch.ones(emb_dim))  # gamma, starts as the identity
+        self.shift = nn.Parameter(torch.zeros(emb_dim))  # beta
         self.eps = eps
-        self.scale = nn.Parameter(torch.ones(emb_dim))
-        self.shift = nn.Parameter(torch.zeros(emb_dim))
 
     def forward(self, x):
-        mean = x.mean(dim=-1, keepdim=True)
+        centred = x - x.mean(dim=-1, keepdim=True)
         # The biased variance (divide by n), as GPT-2's TensorFlow code used.
-        var = x.var(dim=-1, keepdim=True, unbiased=False)
-        return self.scale * (x - mean) / torch.sqrt(var + self.eps) + self.shift
+        spread = torch.sqrt(x.var(dim=-1, keepdim=True, unbiased=False) + self.eps)
+        return self.scale * centred / spread + self.shift
 
 
 class GELU(nn.Module):
@@ -78,11 +78,8 @@ class FeedForward(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
-        self.layers = nn.Sequential(
-            nn.Linear(cfg["emb_dim"], 4 * cfg["emb_dim"]),
-            GELU(),
-            nn.Linear(4 * cfg["emb_dim"], cfg["emb_dim"]),
-        )
+        d = cfg["emb_dim"]
+        self.layers = nn.Sequential(nn.Linear(d, 4 * d), GELU(), nn.Linear(4 * d, d))
 
     def forward(self, x):
         return self.layers(x)
@@ -93,24 +90,19 @@ class TransformerBlock(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
-        self.att = MultiHeadAttention(
-            d_in=cfg["emb_dim"],
-            d_out=cfg["emb_dim"],
-            context_length=cfg["context_length"],
-            num_heads=cfg["n_heads"],
-            dropout=cfg["drop_rate"],
-            qkv_bias=cfg["qkv_bias"],
-        )
+        d, rate = cfg["emb_dim"], cfg["drop_rate"]
+        # Creation order (att, ff, norms, dropout) fixes the random draws at init.
+        self.att = MultiHeadAttention(d, d, cfg["context_length"], rate, cfg["n_heads"],
+                                      qkv_bias=cfg["qkv_bias"])
         self.ff = FeedForward(cfg)
-        self.norm1 = LayerNorm(cfg["emb_dim"])
-        self.norm2 = LayerNorm(cfg["emb_dim"])
-        self.drop_shortcut = nn.Dropout(cfg["drop_rate"])
+        self.norm1, self.norm2 = LayerNorm(d), LayerNorm(d)
+        self.drop_shortcut = nn.Dropout(rate)
 
     def forward(self, x):  # x: (B, T, emb_dim)
         # The shortcut (x + ...) gives gradients a direct path through deep
         # stacks; the normalisation sits inside the branch (pre-LN).
-        x = x + self.drop_shortcut(self.att(self.norm1(x)))
-        x = x + self.drop_shortcut(self.ff(self.norm2(x)))
+        for norm, branch in ((self.norm1, self.att), (self.norm2, self.ff)):
+            x = x + self.drop_shortcut(branch(norm(x)))
         return x
 
 
@@ -120,14 +112,13 @@ class GPTModel(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         check_gpt_config(cfg)
-        self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
-        self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
+        d, vocab = cfg["emb_dim"], cfg["vocab_size"]
+        self.tok_emb = nn.Embedding(vocab, d)
+        self.pos_emb = nn.Embedding(cfg["context_length"], d)
         self.drop_emb = nn.Dropout(cfg["drop_rate"])
-        self.trf_blocks = nn.Sequential(
-            *[TransformerBlock(cfg) for _ in range(cfg["n_layers"])]
-        )
-        self.final_norm = LayerNorm(cfg["emb_dim"])
-        self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
+        self.trf_blocks = nn.Sequential(*(TransformerBlock(cfg) for _ in range(cfg["n_layers"])))
+        self.final_norm = LayerNorm(d)
+        self.out_head = nn.Linear(d, vocab, bias=False)
 
     def forward(self, in_idx):  # in_idx: (B, T) token IDs
         _, seq_len = in_idx.shape
@@ -138,12 +129,10 @@ class GPTModel(nn.Module):
                 "crop the input to its last context_length tokens (when generating, "
                 "pass a context_size of at most context_length)"
             )
-        tok_embeds = self.tok_emb(in_idx)  # (B, T, emb_dim)
-        pos_embeds = self.pos_emb(torch.arange(seq_len, device=in_idx.device))  # (T, emb_dim)
-        x = self.drop_emb(tok_embeds + pos_embeds)
-        x = self.trf_blocks(x)
-        x = self.final_norm(x)
-        return self.out_head(x)  # (B, T, vocab_size) logits
+        positions = torch.arange(seq_len, device=in_idx.device)
+        # (B, T, emb_dim) token vectors plus (T, emb_dim) position vectors
+        x = self.drop_emb(self.tok_emb(in_idx) + self.pos_emb(positions))
+        return self.out_head(self.final_norm(self.trf_blocks(x)))  # (B, T, vocab_size) logits
 
 
 def _check_generation_args(model, idx, max_new_tokens, context_size):
@@ -179,11 +168,9 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
     """
     _check_generation_args(model, idx, max_new_tokens, context_size)
     for _ in range(max_new_tokens):
-        idx_cond = idx[:, -context_size:]
         with torch.no_grad():
-            logits = model(idx_cond)
-        next_id = torch.argmax(logits[:, -1, :], dim=-1, keepdim=True)  # (B, 1)
-        idx = torch.cat((idx, next_id), dim=1)
+            last = model(idx[:, -context_size:])[:, -1, :]  # (B, vocab_size)
+        idx = torch.cat((idx, last.argmax(dim=-1, keepdim=True)), dim=1)
     return idx
 
 

@@ -31,9 +31,9 @@ class FastLayerNorm(nn.Module):
 
     def __init__(self, emb_dim, eps=1e-5):
         super().__init__()
-        self.eps = eps
         self.scale = nn.Parameter(torch.ones(emb_dim))
         self.shift = nn.Parameter(torch.zeros(emb_dim))
+        self.eps = eps
 
     def forward(self, x):
         return F.layer_norm(x, self.scale.shape, weight=self.scale, bias=self.shift,
@@ -52,11 +52,8 @@ class FastFeedForward(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
-        self.layers = nn.Sequential(
-            nn.Linear(cfg["emb_dim"], 4 * cfg["emb_dim"]),
-            FastGELU(),
-            nn.Linear(4 * cfg["emb_dim"], cfg["emb_dim"]),
-        )
+        d = cfg["emb_dim"]
+        self.layers = nn.Sequential(nn.Linear(d, 4 * d), FastGELU(), nn.Linear(4 * d, d))
 
     def forward(self, x):
         return self.layers(x)
@@ -84,9 +81,9 @@ class FastMultiHeadAttention(nn.Module):
         self.num_heads = num_heads
         self.head_dim = d_out // num_heads
         self.dropout = dropout
-        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
+        # Made in this order (query, key, value), as ch03.MultiHeadAttention makes them.
+        self.W_query, self.W_key, self.W_value = (
+            nn.Linear(d_in, d_out, bias=qkv_bias) for _ in range(3))
         self.out_proj = nn.Linear(d_out, d_out)
         self._fused_cache = None  # (key, weight, bias) of the concatenation, see below
 
@@ -176,14 +173,14 @@ class GPTModelFast(nn.Module):
         check_gpt_config(cfg)
         if not isinstance(tie_weights, bool):
             raise TypeError(f"tie_weights must be True or False, got {tie_weights!r}")
-        self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
-        self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
+        d, vocab = cfg["emb_dim"], cfg["vocab_size"]
+        self.tok_emb = nn.Embedding(vocab, d)
+        self.pos_emb = nn.Embedding(cfg["context_length"], d)
         self.drop_emb = nn.Dropout(cfg["drop_rate"])
         self.trf_blocks = nn.Sequential(
-            *[FastTransformerBlock(cfg) for _ in range(cfg["n_layers"])]
-        )
-        self.final_norm = FastLayerNorm(cfg["emb_dim"])
-        self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
+            *(FastTransformerBlock(cfg) for _ in range(cfg["n_layers"])))
+        self.final_norm = FastLayerNorm(d)
+        self.out_head = nn.Linear(d, vocab, bias=False)
         if tie_weights:
             self.out_head.weight = self.tok_emb.weight
         self._head_t_cache = None  # (key, weight) of head_weight_t, see there
