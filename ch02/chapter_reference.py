@@ -44,20 +44,17 @@ class GPTDatasetV1(Dataset):
                 "use a longer text or a smaller max_length"
             )
 
-        self.input_ids = []
-        self.target_ids = []
-        # A window needs one extra token for its last target, hence the
-        # upper bound len - max_length (exclusive).
-        for start in range(0, len(token_ids) - max_length, stride):
-            chunk = token_ids[start:start + max_length + 1]
-            self.input_ids.append(torch.tensor(chunk[:-1]))
-            self.target_ids.append(torch.tensor(chunk[1:]))
-
-    def __len__(self):
-        return len(self.input_ids)
+        # unfold takes every run of max_length + 1 tokens that starts at 0, stride,
+        # 2 * stride, ...; the extra token is the last target. One window per row.
+        windows = torch.tensor(token_ids).unfold(0, max_length + 1, stride)
+        self.input_ids = windows[:, :-1].contiguous()
+        self.target_ids = windows[:, 1:].contiguous()
 
     def __getitem__(self, idx):
         return self.input_ids[idx], self.target_ids[idx]
+
+    def __len__(self):
+        return self.input_ids.shape[0]
 
 
 def create_dataloader_v1(txt, batch_size=4, max_length=256, stride=128,

@@ -65,13 +65,13 @@ def fig_2_1():
     fig, ax = canvas(9.4, 2.9)
     cols = [1.0, 3.35, 5.6, 8.0]
     heads = ["テキスト", "トークン", "トークン ID", "埋め込みベクトル"]
-    shapes = ["文字列", "4 個の文字列", "(4,)", "(4, 256)"]
+    shapes = ["文字列", "4 個の文字列", "(4,)", "(4, 128)"]
     for x, head, shape in zip(cols, heads, shapes):
         label(ax, x, 2.7, head, size=10.5, color=INK)
         label(ax, x, 0.5, shape, size=9)
-    box(ax, cols[0], 1.6, 1.6, 0.5, '"Every effort\nmoves you"', "plain", size=9)
-    tokens = ["Every", "␣effort", "␣moves", "␣you"]
-    ids = [6109, 3626, 6100, 345]
+    box(ax, cols[0], 1.6, 1.6, 0.5, '"I am a cat"', "plain", size=9)
+    tokens = ["I", "␣am", "␣a", "␣cat"]
+    ids = [40, 716, 257, 3797]
     for i, (tok, tid) in enumerate(zip(tokens, ids)):
         y = 2.25 - i * 0.42
         box(ax, cols[1], y, 1.2, 0.34, tok, "data", size=9)
@@ -83,7 +83,7 @@ def fig_2_1():
                          (cols[2] + 0.5, cols[3] - 0.95, "tok_emb の行")):
         arrow(ax, (x0, 1.6), (x1, 1.6))
         label(ax, (x0 + x1) / 2, 1.78, text, size=8)
-    label(ax, 4.7, 0.15, "バッチでは (8, 4) の ID が (8, 4, 256) になる（GPT-2 124M は 256 ではなく 768 次元）",
+    label(ax, 4.7, 0.15, "バッチでは (4, 6) の ID が (4, 6, 128) になる（GPT-2 124M は 128 ではなく 768 次元）",
           size=8.5)
     return fig
 
@@ -115,12 +115,12 @@ def fig_2_2():
 
 def fig_2_3():
     fig, ax = canvas(8.4, 2.8)
-    box(ax, 1.0, 2.1, 1.5, 0.5, "トークン ID\n(8, 4)", "data", size=9)
-    box(ax, 1.0, 0.7, 1.5, 0.5, "位置 0, 1, 2, 3\n(4,)", "plain", size=9)
-    box(ax, 3.3, 2.1, 2.0, 0.5, "tok_emb\nEmbedding(50,257, 256)", "param", size=9)
-    box(ax, 3.3, 0.7, 2.0, 0.5, "pos_emb\nEmbedding(4, 256)", "param", size=9)
-    box(ax, 5.5, 2.1, 1.3, 0.5, "(8, 4, 256)", "data", size=9)
-    box(ax, 5.5, 0.7, 1.3, 0.5, "(4, 256)", "data", size=9)
+    box(ax, 1.0, 2.1, 1.5, 0.5, "トークン ID\n(4, 6)", "data", size=9)
+    box(ax, 1.0, 0.7, 1.5, 0.5, "位置 0, 1, …, 5\n(6,)", "plain", size=9)
+    box(ax, 3.3, 2.1, 2.0, 0.5, "tok_emb\nEmbedding(50,257, 128)", "param", size=9)
+    box(ax, 3.3, 0.7, 2.0, 0.5, "pos_emb\nEmbedding(6, 128)", "param", size=9)
+    box(ax, 5.5, 2.1, 1.3, 0.5, "(4, 6, 128)", "data", size=9)
+    box(ax, 5.5, 0.7, 1.3, 0.5, "(6, 128)", "data", size=9)
     for y in (2.1, 0.7):
         arrow(ax, (1.75, y), (2.3, y))
         arrow(ax, (4.3, y), (4.85, y))
@@ -128,9 +128,9 @@ def fig_2_3():
     label(ax, 6.6, 1.4, "+", size=14, color=INK)
     arrow(ax, (6.15, 2.0), (6.45, 1.55))
     arrow(ax, (6.15, 0.8), (6.45, 1.25))
-    box(ax, 7.65, 1.4, 1.3, 0.7, "入力埋め込み\n(8, 4, 256)", "data", size=9)
+    box(ax, 7.65, 1.4, 1.3, 0.7, "入力埋め込み\n(4, 6, 128)", "data", size=9)
     arrow(ax, (6.8, 1.4), (7.0, 1.4))
-    label(ax, 6.6, 0.2, "ブロードキャスト：8 個の窓に同じ位置埋め込みを足す", size=8.5)
+    label(ax, 6.6, 0.2, "ブロードキャスト：4 個の窓に同じ位置埋め込みを足す", size=8.5)
     return fig
 
 
