@@ -370,9 +370,30 @@ def create_dataloader_v1(txt, batch_size=4, max_length=256, stride=128,
 # llms_from_scratch.ch03: Chapter 3: attention mechanisms. (only MultiHeadAttention and what it uses)
 # ============================================================================
 
+def _three_linears(d_in, d_out, bias):  # query, key, value: created (drawn) in that order
+    return (nn.Linear(d_in, d_out, bias=bias) for _ in "qkv")
+
+
 def _causal_mask(context_length):
     # True above the diagonal: positions a token must not look at (its future).
-    return torch.triu(torch.ones(context_length, context_length, dtype=torch.bool), diagonal=1)
+    return torch.ones(context_length, context_length, dtype=torch.bool).triu(1)
+
+
+def _head_dim(d_out, num_heads):
+    if num_heads <= 0 or d_out % num_heads != 0:
+        raise ValueError(f"d_out ({d_out}) must be divisible by num_heads ({num_heads}); "
+                         "choose a head count that divides the embedding size")
+    return d_out // num_heads
+
+
+def _attend(queries, keys, values, mask=None, dropout=None):
+    """softmax(Q K^T / sqrt(d_k)) V; -inf where ``mask`` is True gives exactly zero weight."""
+    scores = queries @ keys.transpose(-2, -1)  # (..., T, T)
+    if mask is not None:
+        scores = scores.masked_fill(mask, float("-inf"))
+    # / sqrt(d_k): the scores' spread no longer grows with the key width (no saturated softmax)
+    weights = torch.softmax(scores / keys.shape[-1] ** 0.5, dim=-1)
+    return (weights if dropout is None else dropout(weights)) @ values
 
 
 class MultiHeadAttention(nn.Module):
@@ -385,44 +406,22 @@ class MultiHeadAttention(nn.Module):
 
     def __init__(self, d_in, d_out, context_length, dropout, num_heads, qkv_bias=False):
         super().__init__()
-        if num_heads <= 0 or d_out % num_heads != 0:
-            raise ValueError(
-                f"d_out ({d_out}) must be divisible by num_heads ({num_heads}); "
-                "choose a head count that divides the embedding size"
-            )
-        self.d_out = d_out
-        self.num_heads = num_heads
-        self.head_dim = d_out // num_heads
-        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.out_proj = nn.Linear(d_out, d_out)
+        self.head_dim = _head_dim(d_out, num_heads)
+        self.d_out, self.num_heads = d_out, num_heads
+        self.W_query, self.W_key, self.W_value = _three_linears(d_in, d_out, qkv_bias)
+        self.out_proj = nn.Linear(d_out, d_out)  # created after W_value (RNG order)
         self.dropout = nn.Dropout(dropout)
         self.register_buffer("mask", _causal_mask(context_length), persistent=False)
 
-    def forward(self, x):  # x: (B, T, d_in)
-        b, num_tokens, _ = x.shape
-        if num_tokens > self.mask.shape[0]:
-            raise ValueError(
-                f"got {num_tokens} tokens but the context length is {self.mask.shape[0]}; "
-                "crop the input to the last context_length tokens"
-            )
-
-        def split_heads(t):  # (B, T, d_out) -> (B, n_heads, T, head_dim)
-            return t.view(b, num_tokens, self.num_heads, self.head_dim).transpose(1, 2)
-
-        queries = split_heads(self.W_query(x))
-        keys = split_heads(self.W_key(x))
-        values = split_heads(self.W_value(x))
-
-        scores = queries @ keys.transpose(2, 3)  # (B, n_heads, T, T)
-        scores = scores.masked_fill(self.mask[:num_tokens, :num_tokens], float("-inf"))
-        weights = torch.softmax(scores / self.head_dim ** 0.5, dim=-1)
-        weights = self.dropout(weights)
-
-        context = (weights @ values).transpose(1, 2)  # (B, T, n_heads, head_dim)
-        context = context.reshape(b, num_tokens, self.d_out)
-        return self.out_proj(context)
+    def forward(self, x):  # x: (B, T, d_in) -> (B, T, d_out)
+        b, t, _ = x.shape
+        if t > len(self.mask):
+            raise ValueError(f"got {t} tokens but the context length is {len(self.mask)}; "
+                             "crop the input to the last context_length tokens")
+        q, k, v = (proj(x).view(b, t, self.num_heads, self.head_dim).transpose(1, 2)
+                   for proj in (self.W_query, self.W_key, self.W_value))  # (B, n_heads, T, hd)
+        context = _attend(q, k, v, mask=self.mask[:t, :t], dropout=self.dropout)
+        return self.out_proj(context.transpose(1, 2).reshape(b, t, self.d_out))
 
 
 # ============================================================================

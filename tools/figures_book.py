@@ -136,9 +136,9 @@ def fig_2_3():
 
 # ---------------------------------------------------------------- chapter 3
 def fig_3_1():
-    tokens = ["Cats", "nap", "in", "warm", "sunny", "spots"]
-    inputs = [[0.52, 0.17, 0.81], [0.33, 0.74, 0.46], [0.91, 0.28, 0.12],
-              [0.24, 0.63, 0.57], [0.15, 0.86, 0.39], [0.68, 0.42, 0.95]]
+    tokens = ["白い", "猫", "が", "窓辺", "で", "眠る"]
+    inputs = [[0.21, 0.35, 0.78], [0.88, 0.12, 0.47], [0.14, 0.92, 0.20],
+              [0.73, 0.25, 0.18], [0.09, 0.81, 0.33], [0.46, 0.18, 0.91]]
     q = inputs[1]
     scores = [sum(a * b for a, b in zip(q, x)) for x in inputs]
     exps = [math.exp(s) for s in scores]
@@ -204,7 +204,7 @@ def _matrix(ax, x0, y0, n, cell, upper, tokens=None):
 
 
 def fig_3_3():
-    tokens = ["Cats", "nap", "in", "warm", "sunny", "spots"]
+    tokens = ["白い", "猫", "が", "窓辺", "で", "眠る"]
     fig, ax = canvas(8.8, 3.1)
     cell = 0.36
     _matrix(ax, 1.2, 2.6, 6, cell, "−∞", tokens)
