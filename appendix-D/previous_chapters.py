@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import errno
 import hashlib
+import itertools
 import math
 import os
 import re
@@ -633,73 +634,66 @@ def calc_loss_loader(data_loader, model, device, num_batches=None):
 
     Returns ``nan`` for an empty loader; ``num_batches=None`` means all.
     """
-    if len(data_loader) == 0:
+    available = len(data_loader)
+    if available == 0:
         return float("nan")
-    n = len(data_loader)
-    num_batches = n if num_batches is None else min(num_batches, n)
-    total = 0.0
-    for i, (input_batch, target_batch) in enumerate(data_loader):
-        if i >= num_batches:
-            break
-        total += calc_loss_batch(input_batch, target_batch, model, device).item()
-    return total / num_batches
+    used = available if num_batches is None else min(num_batches, available)
+    per_batch = [calc_loss_batch(inputs, targets, model, device).item()
+                 for inputs, targets in itertools.islice(data_loader, used)]
+    return sum(per_batch) / used
 
 
 def evaluate_model(model, train_loader, val_loader, device, eval_iter):
     """Training and validation loss over ``eval_iter`` batches each, in eval mode."""
     model.eval()
     with torch.no_grad():
-        train_loss = calc_loss_loader(train_loader, model, device, num_batches=eval_iter)
-        val_loss = calc_loss_loader(val_loader, model, device, num_batches=eval_iter)
+        losses = tuple(calc_loss_loader(loader, model, device, num_batches=eval_iter)
+                       for loader in (train_loader, val_loader))
     model.train()
-    return train_loss, val_loss
+    return losses
 
 
 def generate_and_print_sample(model, tokenizer, device, start_context):
     """Print a 50-token greedy continuation of ``start_context`` on one line."""
     model.eval()
-    context_size = model.pos_emb.weight.shape[0]
-    encoded = text_to_token_ids(start_context, tokenizer).to(device)
+    prompt = text_to_token_ids(start_context, tokenizer).to(device)
     with torch.no_grad():
-        token_ids = generate_text_simple(model=model, idx=encoded,
-                                         max_new_tokens=50, context_size=context_size)
-    print(token_ids_to_text(token_ids, tokenizer).replace("\n", " "))
+        out = generate_text_simple(model, prompt, 50, model.pos_emb.num_embeddings)
     model.train()
+    print(" ".join(token_ids_to_text(out, tokenizer).split("\n")))
+
+
+def _update_weights(model, optimizer, input_batch, target_batch, device):
+    """One optimizer step on one batch: clear, loss, backward, step."""
+    optimizer.zero_grad()
+    calc_loss_batch(input_batch, target_batch, model, device).backward()
+    optimizer.step()
 
 
 def train_model_simple(model, train_loader, val_loader, optimizer, device, num_epochs,
                        eval_freq, eval_iter, start_context, tokenizer):
     """The chapter's training loop.
 
-    Every ``eval_freq`` steps it records the training and validation loss
-    (over ``eval_iter`` batches) and the tokens seen so far; after each epoch
-    it prints a sample. Returns ``(train_losses, val_losses, tokens_seen)``.
+    Every ``eval_freq`` steps (from step 0, right after that step's update) it
+    records the training and validation loss over ``eval_iter`` batches and the
+    tokens seen so far; after each epoch it prints a sample. Returns
+    ``(train_losses, val_losses, tokens_seen)``.
     """
-    train_losses, val_losses, track_tokens_seen = [], [], []
-    tokens_seen, global_step = 0, -1
-
-    for epoch in range(num_epochs):
+    history = {"train": [], "val": [], "tokens": []}
+    seen, step = 0, 0
+    for epoch in range(1, num_epochs + 1):
         model.train()
         for input_batch, target_batch in train_loader:
-            optimizer.zero_grad()
-            loss = calc_loss_batch(input_batch, target_batch, model, device)
-            loss.backward()
-            optimizer.step()
-            tokens_seen += input_batch.numel()
-            global_step += 1
-
-            if global_step % eval_freq == 0:
-                train_loss, val_loss = evaluate_model(
-                    model, train_loader, val_loader, device, eval_iter)
-                train_losses.append(train_loss)
-                val_losses.append(val_loss)
-                track_tokens_seen.append(tokens_seen)
-                print(f"Ep {epoch + 1} (Step {global_step:06d}): "
-                      f"Train loss {train_loss:.3f}, Val loss {val_loss:.3f}")
-
+            _update_weights(model, optimizer, input_batch, target_batch, device)
+            seen += input_batch.numel()
+            if step % eval_freq == 0:
+                tr, va = evaluate_model(model, train_loader, val_loader, device, eval_iter)
+                for key, value in (("train", tr), ("val", va), ("tokens", seen)):
+                    history[key].append(value)
+                print(f"Ep {epoch} (Step {step:06d}): Train loss {tr:.3f}, Val loss {va:.3f}")
+            step += 1
         generate_and_print_sample(model, tokenizer, device, start_context)
-
-    return train_losses, val_losses, track_tokens_seen
+    return history["train"], history["val"], history["tokens"]
 
 
 def plot_losses(epochs_seen, tokens_seen, train_losses, val_losses):
@@ -794,10 +788,9 @@ def generate(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=No
                          vocab_size if vocab_size is not None else float("inf"))
 
     for _ in range(max_new_tokens):
-        idx_cond = idx[:, -context_size:]
         with torch.no_grad():
-            logits = model(idx_cond)
-        next_id = sample_next_token(logits[:, -1, :], temperature, top_k, top_p)  # (B, 1)
+            last_logits = model(idx[:, -context_size:])[:, -1, :]  # crop to the window
+        next_id = sample_next_token(last_logits, temperature, top_k, top_p)  # (B, 1)
         if eos_id is not None and bool((next_id == eos_id).all()):
             break
         idx = torch.cat((idx, next_id), dim=1)
