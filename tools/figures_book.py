@@ -432,7 +432,7 @@ def fig_d_1():
                 arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 1})
     ax.annotate("min_lr（終点）", (total - 1, low), (total - 45, peak * 0.12), fontsize=9,
                 arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 1})
-    ax.annotate("ウォームアップ（warmup_steps）", (warmup - 3, peak * 0.5), (21, peak * 0.5),
+    ax.annotate("ウォームアップ（warmup_steps）", (warmup - 3, peak * 0.42), (19, peak * 0.42),
                 fontsize=9, va="center", arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 1})
     ax.text(55, peak * 0.7, "コサイン減衰", ha="center", fontsize=9)
     ax.set_xlabel(f"ステップ（total_steps = {total}、warmup_steps = {warmup}）")
