@@ -417,7 +417,7 @@ def fig_5_4():
 def fig_d_1():
     from llms_from_scratch.appendix_d import lr_at_step
 
-    total, warmup, peak, initial, low = 90, 18, 1e-3, 1e-5, 1e-5
+    total, warmup, peak, initial, low = 90, 13, 1e-3, 1e-5, 1e-5  # the appendix's settings
     lrs = [lr_at_step(s, total, warmup, peak, initial_lr=initial, min_lr=low) for s in range(total)]
     with plt.rc_context(RC):
         fig, ax = plt.subplots(figsize=(7.0, 3.2), dpi=120)
@@ -432,10 +432,10 @@ def fig_d_1():
                 arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 1})
     ax.annotate("min_lr（終点）", (total - 1, low), (total - 45, peak * 0.12), fontsize=9,
                 arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 1})
-    ax.annotate("ウォームアップ（warmup_steps）", (warmup - 3, peak * 0.5), (21, peak * 0.5),
+    ax.annotate("ウォームアップ（warmup_steps）", (warmup - 3, peak * 0.42), (19, peak * 0.42),
                 fontsize=9, va="center", arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 1})
     ax.text(55, peak * 0.7, "コサイン減衰", ha="center", fontsize=9)
-    ax.set_xlabel("ステップ（total_steps = 90、warmup_steps = 18）")
+    ax.set_xlabel(f"ステップ（total_steps = {total}、warmup_steps = {warmup}）")
     ax.set_ylabel("学習率")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()

@@ -38,11 +38,13 @@ def lr_at_step(step, total_steps, warmup_steps, peak_lr, initial_lr=3e-05, min_l
 
 
 def param_groups_for_adamw(model, weight_decay=0.1):
-    """Split parameters into AdamW groups: decay matrices, not biases/norms/embeddings.
+    """Split parameters into AdamW groups: decay ``nn.Linear`` weights only.
 
-    Weight decay pulls weights towards zero; that regularises the large
-    matrices of linear layers, but for biases, LayerNorm scales/shifts and
-    embedding tables it only hurts, as GPT-2/GPT-3 style training recognises.
+    Weight decay pulls weights towards zero. This module decays the weight
+    matrices of linear layers and exempts biases, LayerNorm scales/shifts and
+    the embedding tables. That is one convention, not the only one: nanoGPT,
+    for example, decays every 2-D weight including the embeddings and exempts
+    only biases and LayerNorm parameters. A tied weight is listed once.
     """
     decay, no_decay, seen = [], [], set()
     for module in model.modules():
@@ -50,14 +52,32 @@ def param_groups_for_adamw(model, weight_decay=0.1):
             if not param.requires_grad or id(param) in seen:
                 continue
             seen.add(id(param))
-            if isinstance(module, torch.nn.Linear) and name == "weight":
-                decay.append(param)
-            else:
-                no_decay.append(param)
-    return [
-        {"params": decay, "weight_decay": weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
+            is_matrix = isinstance(module, torch.nn.Linear) and name == "weight"
+            (decay if is_matrix else no_decay).append(param)
+    return [dict(params=decay, weight_decay=weight_decay),
+            dict(params=no_decay, weight_decay=0.0)]
+
+
+def _set_lr(optimizer, lr):
+    """Write ``lr`` into every parameter group; the next ``step()`` uses it."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
+def _clipped_step(model, optimizer, input_batch, target_batch, device, max_norm=1.0):
+    """One update: loss, backward, clip the global gradient norm, optimizer step."""
+    optimizer.zero_grad()
+    calc_loss_batch(input_batch, target_batch, model, device).backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=max_norm)
+    optimizer.step()
+
+
+def _evaluate_and_log(log, model, loaders, device, eval_iter, epoch, step, tokens_seen):
+    """Append the current losses and tokens seen to ``log`` and print one line."""
+    train_loss, val_loss = evaluate_model(model, *loaders, device, eval_iter)
+    for key, value in (("train", train_loss), ("val", val_loss), ("tokens", tokens_seen)):
+        log[key].append(value)
+    print(f"Ep {epoch} (Step {step:06d}): Train loss {train_loss:.3f}, Val loss {val_loss:.3f}")
 
 
 def train_model(model, train_loader, val_loader, optimizer, device, n_epochs,
@@ -65,46 +85,29 @@ def train_model(model, train_loader, val_loader, optimizer, device, n_epochs,
                 initial_lr=3e-05, min_lr=1e-6):
     """The chapter-5 loop with warm-up, cosine decay and gradient clipping.
 
-    The optimizer's current ``lr`` is taken as the peak rate. Gradients are
-    clipped to a global norm of 1.0 once warm-up is over. Returns
-    ``(train_losses, val_losses, track_tokens_seen, track_lrs)``.
+    The optimizer's current ``lr`` is taken as the peak rate. Every step,
+    warm-up included, clips the gradients to a global norm of 1.0 (as GPT-3
+    and ``llms_from_scratch.train`` do). Logs ``Ep E (Step S): ...`` like
+    chapter 5. Returns ``(train_losses, val_losses, track_tokens_seen, track_lrs)``.
     """
     if warmup_steps < 0:
-        raise ValueError(f"warmup_steps must be >= 0, got {warmup_steps!r}")
-    train_losses, val_losses, track_tokens_seen, track_lrs = [], [], [], []
-    tokens_seen, global_step = 0, -1
+        raise ValueError(f"warmup_steps must be >= 0, got {warmup_steps!r}; "
+                        "pass 0 to start at the peak rate")
     peak_lr = optimizer.param_groups[0]["lr"]
-    total_steps = len(train_loader) * n_epochs
-
-    for epoch in range(n_epochs):
+    total_steps = n_epochs * len(train_loader)
+    log = dict(train=[], val=[], tokens=[], lrs=[])
+    step = tokens_seen = 0
+    for epoch in range(1, n_epochs + 1):
         model.train()
         for input_batch, target_batch in train_loader:
-            optimizer.zero_grad()
-            global_step += 1
-
-            lr = lr_at_step(global_step, total_steps, warmup_steps, peak_lr,
-                            initial_lr, min_lr)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            track_lrs.append(lr)
-
-            loss = calc_loss_batch(input_batch, target_batch, model, device)
-            loss.backward()
-            # Clipping only after warm-up: early updates are already small.
-            if global_step >= warmup_steps:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
-            optimizer.step()
+            log["lrs"].append(lr_at_step(step, total_steps, warmup_steps, peak_lr,
+                                         initial_lr, min_lr))
+            _set_lr(optimizer, log["lrs"][-1])
+            _clipped_step(model, optimizer, input_batch, target_batch, device)
             tokens_seen += input_batch.numel()
-
-            if global_step % eval_freq == 0:
-                train_loss, val_loss = evaluate_model(
-                    model, train_loader, val_loader, device, eval_iter)
-                train_losses.append(train_loss)
-                val_losses.append(val_loss)
-                track_tokens_seen.append(tokens_seen)
-                print(f"Ep {epoch + 1} (Iter {global_step:06d}): "
-                      f"Train loss {train_loss:.3f}, Val loss {val_loss:.3f}")
-
+            if step % eval_freq == 0:
+                _evaluate_and_log(log, model, (train_loader, val_loader), device,
+                                  eval_iter, epoch, step, tokens_seen)
+            step += 1
         generate_and_print_sample(model, tokenizer, device, start_context)
-
-    return train_losses, val_losses, track_tokens_seen, track_lrs
+    return log["train"], log["val"], log["tokens"], log["lrs"]

@@ -1,4 +1,5 @@
 import math
+import re
 
 import pytest
 import torch
@@ -79,4 +80,38 @@ def test_train_model_follows_the_schedule(tiny_cfg, tokenizer, verdict, capsys):
     assert max(lrs) == pytest.approx(5e-3) and lrs[0] == pytest.approx(1e-4)
     assert all(g["lr"] == lrs[-1] for g in opt.param_groups)
     assert train[-1] < train[0] and not any(math.isnan(v) for v in vals)
-    assert "Iter" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert re.search(r"^Ep 1 \(Step 000000\): Train loss \d+\.\d{3}, Val loss \d+\.\d{3}$", out,
+                     re.MULTILINE)  # the same log line as chapter 5
+    assert "Iter" not in out
+
+
+def test_train_model_clips_every_step_warm_up_included(tiny_cfg, tokenizer, verdict,
+                                                       monkeypatch, capsys):
+    torch.manual_seed(123)
+    loader = create_dataloader_v1(verdict[:1000], batch_size=2, max_length=16, stride=16)
+    model = GPTModel(tiny_cfg)
+    opt = torch.optim.AdamW(param_groups_for_adamw(model), lr=1e-3)
+    norms = []
+    real_clip = torch.nn.utils.clip_grad_norm_
+
+    def recording_clip(params, max_norm, **kwargs):
+        norms.append(real_clip(params, max_norm, **kwargs).item())
+        return norms[-1]
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", recording_clip)
+    warmup = len(loader)  # the whole run is warm-up
+    train_model(model, loader, loader, opt, "cpu", n_epochs=1, eval_freq=100, eval_iter=1,
+                start_context="Every", tokenizer=tokenizer, warmup_steps=warmup)
+    capsys.readouterr()
+    assert len(norms) == len(loader)
+    after = math.sqrt(sum(p.grad.pow(2).sum().item() for p in model.parameters()))
+    assert after <= 1.0 + 1e-4  # the last step's gradients were clipped to norm 1
+
+
+def test_negative_warm_up_is_refused(tiny_cfg, tokenizer):
+    model = GPTModel(tiny_cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    with pytest.raises(ValueError, match="warmup_steps must be >= 0"):
+        train_model(model, [], [], opt, "cpu", n_epochs=1, eval_freq=1, eval_iter=1,
+                    start_context="Every", tokenizer=tokenizer, warmup_steps=-1)
