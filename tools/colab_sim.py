@@ -236,7 +236,13 @@ def run_notebook(rel, sim_dir, work, remote, url):
     client = NotebookClient(nb, km=km, timeout=CELL_TIMEOUT, allow_errors=False,
                             resources={"metadata": {"path": str(folder)}})
     start = time.perf_counter()
-    client.execute(env=kernel_env(sim_dir, work, remote, url), cwd=str(folder))
+    try:
+        client.execute(env=kernel_env(sim_dir, work, remote, url), cwd=str(folder))
+    finally:
+        # nbclient leaves a kernel it was given running: stop it, or every notebook's
+        # kernel stays alive (and some keep the CPU busy) until the whole run ends.
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
     seconds = time.perf_counter() - start
     nbformat.write(nb, folder / source.name)
     return seconds, folder
