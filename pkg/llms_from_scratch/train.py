@@ -125,16 +125,28 @@ def _new_run_settings(cfg, explicit, ckpt_path):
 
 
 def _settings(overrides, config_file):
-    """``(cfg, explicit, ckpt)``: the run's settings, and its checkpoint when resuming."""
+    """``(cfg, explicit)``: the run's settings, checked as far as they can be unlocked."""
     overrides = dict(overrides or {})
     resume = bool(overrides.pop("resume", False))
     cfg = resolve_config(overrides, config_file)
     explicit = set(overrides) | (set(read_config_file(config_file)) if config_file else set())
-    ckpt_path = Path(cfg["out_dir"]).expanduser() / CHECKPOINT_NAME
-    if not resume:
-        return _new_run_settings(cfg, explicit, ckpt_path), explicit, None
-    ckpt = load_checkpoint(ckpt_path)
-    return dict(resumed_config(ckpt["train_config"], cfg, explicit), resume=True), explicit, ckpt
+    if not resume:  # bad settings are said before --out-dir is created
+        _new_run_settings(dict(cfg), explicit, _checkpoint_path(cfg))
+    elif not _checkpoint_path(cfg).parent.is_dir():  # nothing to resume: create no folder
+        load_checkpoint(_checkpoint_path(cfg))  # raises its "no checkpoint at ..." error
+    return dict(cfg, resume=resume), explicit
+
+
+def _checkpoint_path(cfg):
+    return Path(cfg["out_dir"]).expanduser() / CHECKPOINT_NAME
+
+
+def _locked_settings(cfg, explicit):
+    """``(cfg, ckpt)`` once the out-dir lock is held: no other run can write there now."""
+    if not cfg["resume"]:
+        return _new_run_settings(cfg, explicit, _checkpoint_path(cfg)), None
+    ckpt = load_checkpoint(_checkpoint_path(cfg))
+    return dict(resumed_config(ckpt["train_config"], cfg, explicit), resume=True), ckpt
 
 
 def _device(cfg, dist):
@@ -359,11 +371,9 @@ def train(overrides=None, config_file=None, out=None):
     ``resume``), as given on the command line; they win over ``config_file``.
     Progress goes to stderr, evaluations and samples to ``out`` (stdout).
     """
-    cfg, explicit, ckpt = _settings(overrides, config_file)
-    out_dir = Path(cfg["out_dir"]).expanduser()
-    with out_dir_lock(out_dir, Dist().is_main):
-        if not cfg["resume"]:  # again, now that no other run can write there
-            _new_run_settings(dict(cfg), explicit, out_dir / CHECKPOINT_NAME)
+    cfg, explicit = _settings(overrides, config_file)
+    with out_dir_lock(_checkpoint_path(cfg).parent, Dist().is_main):
+        cfg, ckpt = _locked_settings(cfg, explicit)
         return _train(cfg, explicit, ckpt, out)
 
 

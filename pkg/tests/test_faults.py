@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import faultkit
 import pytest
@@ -89,11 +90,12 @@ def test_processes_preparing_one_token_folder_at_once_agree(tmp_path, verdict):
 @pytest.fixture
 def read_only_cache(tmp_path, monkeypatch):
     """A cache holding every text and the tokenizer, then made read-only."""
+    offline = os.environ.get("LLMS_FROM_SCRATCH_OFFLINE_DIR") or str(
+        Path(__file__).resolve().parents[3] / "shared" / "offline")
+    if not os.path.isdir(offline):
+        pytest.skip("needs the offline copies (LLMS_FROM_SCRATCH_OFFLINE_DIR or ../shared)")
     cache = tmp_path / "ro"
     mounted = faultkit.small_tmpfs(cache, 16 << 20)
-    offline = os.environ.get("LLMS_FROM_SCRATCH_OFFLINE_DIR")
-    if not offline:
-        pytest.skip("needs the offline copies (LLMS_FROM_SCRATCH_OFFLINE_DIR)")
     try:
         for name in ("the-verdict", "tinyshakespeare", "wagahaiwa-nekodearu",
                      "gpt2-tokenizer"):

@@ -46,8 +46,7 @@ def test_second_run_in_the_same_out_dir_is_refused_and_a_killed_run_frees_it(
         "train", "--text", text_file, "--data-dir", tmp_path / "tokens", "--out-dir", out,
         *TINY, "--max-iters", "1000000", "--eval-interval", "1000000")
     try:
-        faultkit.wait_for(lambda: (out / "log.jsonl").exists()
-                          and (out / "log.jsonl").stat().st_size > 0, timeout=120)
+        faultkit.wait_for(lambda: (out / "ckpt.pt").exists(), timeout=120)  # step 0 saved
         code, err = train(capsys, text_file, tmp_path, out, "--resume", "--max-iters", "2")
         assert_one_line(code, err, "another training run", str(out))
         assert first.poll() is None  # the first run goes on undisturbed

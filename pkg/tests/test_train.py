@@ -207,6 +207,7 @@ def test_corrupt_checkpoint_is_a_clear_error(capsys, tmp_path, text_file):
 
     code, _, err = run(capsys, "--out-dir", tmp_path / "nothing", "--resume")
     assert_one_line_error(code, err, "no checkpoint at")
+    assert not (tmp_path / "nothing").exists()  # a mistyped --out-dir leaves no folder behind
 
 
 def test_mismatched_checkpoint_is_a_clear_error(capsys, tmp_path, text_file):
