@@ -18,14 +18,15 @@ Every timing is the median of several repetitions after a warm-up. Models
 start from random weights (speed does not depend on the values) and have no
 dropout. ``llms-from-scratch bench --help`` runs it from the command line.
 
-On Linux CPUs, start it as ``THP_MEM_ALLOC_ENABLE=1 llms-from-scratch bench``:
-PyTorch's CPU allocator then backs large tensors with transparent huge pages.
-Each training step allocates fresh logits, their gradient and the embedding
-and head gradients (hundreds of MB for 124M); with 4 KB pages the kernel
-page-faults on every one of them each step (measured: ~180,000 faults and
-~0.35 s of system time per step on a 2-core EPYC, ~18,000 with the variable
-set). The variable must be set before torch starts, so the benchmark only
-reports whether it was.
+On Linux, the ``llms-from-scratch`` command sets ``THP_MEM_ALLOC_ENABLE=1``
+before torch starts (unless it is set already): PyTorch's CPU allocator then
+backs large tensors with transparent huge pages. Each training step
+allocates fresh logits, their gradient and the embedding and head gradients
+(hundreds of MB for 124M); with 4 KB pages the kernel page-faults on every
+one of them each step (measured: ~180,000 faults and ~0.35 s of system time
+per step on a 2-core EPYC, ~18,000 with the variable set). The variable only
+works when set before torch starts, so the benchmark reports its value; it
+applies to every row alike (one process).
 """
 
 import gc
@@ -39,7 +40,7 @@ from pathlib import Path
 
 import torch
 
-from . import bench_generate, fileio
+from . import bench_generate, bench_sweep, fileio
 from .amp import check_precision, make_grad_scaler, train_step
 from .bench_report import check_targets, format_table
 from .errors import UserError
@@ -260,6 +261,7 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
         # set before torch starts; a training step then stops page-faulting on
         # hundreds of MB of fresh gradients and logits (see the module docstring).
         "THP_MEM_ALLOC_ENABLE": os.environ.get("THP_MEM_ALLOC_ENABLE"),
+        "native_bf16": native_bf16(device),
         "quick": quick,
         "config": cfg,
         "batch_size": batch_size,
@@ -289,6 +291,19 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
 
     result["targets"] = check_targets(result)
     return result
+
+
+def native_bf16(device):
+    """Whether ``device`` computes in bfloat16 natively (on a CPU: AVX512_BF16 or AMX)."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type != "cpu":
+        return True
+    cpu = torch.cpu
+    checks = [getattr(cpu, name, None) for name in ("_is_avx512_bf16_supported",
+                                                   "_is_amx_tile_supported")]
+    return any(check() for check in checks if check is not None)
 
 
 def _device_name(device):
@@ -326,16 +341,40 @@ def main(device="cpu", quick=False, json_path=None, reps=None, include_transform
     return result
 
 
+def sweep_main(device="cpu", quick=False, json_path=None, reps=None,
+               include_transformers=True, out=None):
+    """``bench --sweep``: run ``bench_sweep.run_sweep``, print its tables, write JSON if asked."""
+    out = out if out is not None else sys.stdout
+    use_hf = include_transformers and transformers_available()
+    start = time.perf_counter()
+    rows = bench_sweep.run_sweep(device, quick=quick, reps=reps,
+                                 hf_build=_hf_model if use_hf else None,
+                                 log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    result = {"device": str(torch.device(device)), "device_name": _device_name(
+        torch.device(device)), "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "sweep": rows, "wall_seconds": time.perf_counter() - start}
+    print(f"device: {result['device']} - {result['device_name']}, torch {result['torch']}, "
+          f"{result['threads']} threads; float32, random weights", file=out)
+    print("\n".join(bench_sweep.format_sweep(rows)), file=out)
+    print(f"(total {result['wall_seconds']:.0f} s)", file=out)
+    if json_path is not None:
+        path = Path(json_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fileio.write_text(path, json.dumps(result, indent=2) + "\n")
+    return result
+
+
 __all__ = ["FLOPS_FORMULA", "GPT2_124M_BENCH", "OPTIMIZER", "QUICK_BENCH", "check_targets",
            "format_table", "main", "make_adamw", "matmul_params", "matmul_peak",
-           "run_benchmark", "time_generation", "time_train_step", "train_flops_per_token"]
+           "native_bf16", "run_benchmark", "sweep_main", "time_generation", "time_train_step",
+           "train_flops_per_token"]
 
 
 def add_arguments(parser):
     """The ``bench`` command's flags (used by ``cli``)."""
-    parser.epilog = ("On Linux CPUs, run it as THP_MEM_ALLOC_ENABLE=1 llms-from-scratch bench: "
-                     "PyTorch then backs large tensors with huge pages, which saves the "
-                     "page faults of each training step's fresh gradients and logits.")
+    parser.epilog = ("The command sets THP_MEM_ALLOC_ENABLE=1 (unless set): on Linux PyTorch "
+                     "then backs large tensors with huge pages, which saves the page faults "
+                     "of each training step's fresh gradients and logits.")
     parser.add_argument("--json", metavar="PATH", default=None,
                         help="also write every measurement to PATH as JSON")
     parser.add_argument("--quick", action="store_true",
@@ -351,6 +390,10 @@ def add_arguments(parser):
     parser.add_argument("--only", choices=["train", "generate"], default=None,
                         help="measure only the training or only the generation table "
                              "(default: both)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="instead: training step and decoding time for context 128 to "
+                             "1024 and the 124M and 355M shapes, ours beside transformers "
+                             "(about 20 minutes on a 2-core CPU; --quick: seconds)")
 
 
 def run_cli(args):
@@ -374,6 +417,12 @@ def run_cli(args):
         device = get_device(args.device)
     except (RuntimeError, ValueError) as err:
         raise UserError(str(err)) from None
+    if args.sweep:
+        if args.only:
+            raise UserError("--sweep measures its own rows; leave out --only")
+        sweep_main(device, quick=args.quick, json_path=args.json, reps=args.reps,
+                   include_transformers=not args.no_transformers)
+        return 0
     main(device, quick=args.quick, json_path=args.json, reps=args.reps,
          include_transformers=not args.no_transformers,
          parts=(args.only,) if args.only else ("train", "generate"))

@@ -36,29 +36,31 @@ def check_targets(result):
     """The speed targets of the package, each with the measured value and a verdict."""
     targets = []
 
-    def add(name, value, goal):
-        targets.append({"target": name, "value": value, "goal": goal,
-                        "met": None if value is None else value >= goal})
+    def add(name, value, goal, applies=True):
+        targets.append({"target": name, "value": value, "goal": goal if applies else None,
+                        "met": None if value is None or not applies else value >= goal})
 
     def ratio(a, b):
         return None if a is None or b is None else a / b
 
     hf = "transformers GPT2LMHeadModel"
+    # Without native bfloat16 arithmetic bf16 is emulated and slower, so its goals do not apply.
+    bf16_goal = result.get("native_bf16", True)
     for tied in (False, True):
         tag = "tied" if tied else "untied"
         fast32 = _train_rate(result, "GPTModelFast", "float32", tied)
         add(f"train float32 GPTModelFast / GPTModel ({tag})",
-            ratio(fast32, _train_rate(result, "GPTModel", "float32", tied)), 1.2)
+            ratio(fast32, _train_rate(result, "GPTModel", "float32", tied)), 1.25)
         add(f"train float32 GPTModelFast / transformers ({tag})",
-            ratio(fast32, _train_rate(result, hf, "float32", tied)), 1.1)
+            ratio(fast32, _train_rate(result, hf, "float32", tied)), 1.15)
         row = _train_row(result, "GPTModelFast", "float32", tied)
         add(f"train float32 GPTModelFast MFU ({tag})", None if row is None else row["mfu"],
             0.70)
         add(f"train bf16 / float32 GPTModelFast ({tag})",
-            ratio(_train_rate(result, "GPTModelFast", "bf16", tied), fast32), 1.8)
+            ratio(_train_rate(result, "GPTModelFast", "bf16", tied), fast32), 1.8, bf16_goal)
     add("train float32 GPTModelFast / the book's step (GPTModel, foreach AdamW)",
         ratio(_train_rate(result, "GPTModelFast", "float32", False),
-              _train_rate(result, "GPTModel", "float32", False, "foreach")), 1.2)
+              _train_rate(result, "GPTModel", "float32", False, "foreach")), 1.25)
     cached = _gen_rate(result, "GPTModelFast", True)
     add("generate cached GPTModelFast / uncached GPTModel",
         ratio(cached, _gen_rate(result, "GPTModel", False)), 4.0)
@@ -73,9 +75,9 @@ def check_targets(result):
     add("generate command / transformers generate (float32, side by side)",
         ratio(command["float32"], hf_gen["float32"]), 1.3)
     add("generate command / transformers generate (bfloat16, side by side)",
-        ratio(command["bfloat16"], hf_gen["bfloat16"]), 1.2)
+        ratio(command["bfloat16"], hf_gen["bfloat16"]), 1.2, bf16_goal)
     add("generate command bfloat16 / transformers generate float32",
-        ratio(command["bfloat16"], hf_gen["float32"]), 2.0)
+        ratio(command["bfloat16"], hf_gen["float32"]), 2.0, bf16_goal)
     return targets
 
 
@@ -115,9 +117,11 @@ def format_table(result):
     header = f"{'target':<70} {'value':>7} {'goal':>6}  met"
     lines += [header, "-" * len(header)]
     for t in result["targets"]:
-        if t["value"] is None:
-            value, met = "n/a", "-"
-        else:
-            value, met = f"{t['value']:.2f}", "yes" if t["met"] else "NO"
-        lines.append(f"{t['target']:<70} {value:>7} {t['goal']:>6.2f}  {met}")
+        value = "n/a" if t["value"] is None else f"{t['value']:.2f}"
+        met = "-" if t["met"] is None else "yes" if t["met"] else "NO"
+        goal = "n/a" if t["goal"] is None else f"{t['goal']:.2f}"
+        lines.append(f"{t['target']:<70} {value:>7} {goal:>6}  {met}")
+    if not result.get("native_bf16", True):
+        lines.append("goals n/a: this CPU has no native bfloat16 arithmetic (AVX512_BF16 or "
+                     "AMX), so bf16 is emulated and slower than float32 here")
     return "\n".join(lines)

@@ -34,6 +34,14 @@ import sys
 from . import __version__
 from .errors import UserError, one_line
 
+# Before torch starts (it reads this once): PyTorch's CPU allocator then backs
+# large tensors with 2 MB pages where the kernel allows it on request
+# (Linux, transparent_hugepage "madvise" or "always"). Each training step
+# allocates fresh logits and gradients of hundreds of MB for GPT-2 sizes; with
+# 4 KB pages every step page-faults through all of them (see ``bench``). A
+# value the user set is kept (THP_MEM_ALLOC_ENABLE=0 turns it off).
+os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
+
 PROG = "llms-from-scratch"
 
 

@@ -103,3 +103,23 @@ def test_time_train_step_runs_the_training_step_of_train(monkeypatch):
     assert seconds > 0 and len(calls) == 3
     assert calls[0] == (torch.device("cpu"), "float32")
     assert not torch.equal(model.tok_emb.weight, before)  # the optimizer stepped
+
+
+def test_quick_sweep_prints_both_tables_and_writes_every_row(tmp_path, capsys):
+    path = tmp_path / "sweep.json"
+    assert main(["bench", "--sweep", "--quick", "--no-transformers", "--device", "cpu",
+                 "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "training step, batch 1 (s)" in out and "one decoded token (ms)" in out
+    assert "T=16" in out and "T=32" in out
+    rows = json.loads(path.read_text())["sweep"]
+    assert {(r["kind"], r["model"], r["context"]) for r in rows} == {
+        (kind, model, c) for c in (16, 32)
+        for kind, model in (("train", "GPTModel"), ("train", "GPTModelFast"),
+                            ("decode", "GPTModel"), ("decode", "GPTModelFast"))}
+    assert all(r.get("seconds", 1) > 0 and r.get("ms_per_token", 1) >= 0 for r in rows)
+
+
+def test_sweep_refuses_only(capsys):
+    assert main(["bench", "--sweep", "--only", "train", "--quick"]) == 1
+    assert "leave out --only" in capsys.readouterr().err

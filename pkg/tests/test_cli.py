@@ -70,3 +70,19 @@ def test_a_user_error_is_one_line_and_exit_1(capsys, monkeypatch):
     assert capsys.readouterr().err == ("llms-from-scratch download: error: the file is "
                                        "missing; give another\n")
     assert issubclass(cli.CommandError, UserError)
+
+
+@pytest.mark.parametrize("given, expected", [(None, "1"), ("0", "0")])
+def test_the_command_asks_torch_for_huge_pages_unless_told_otherwise(given, expected):
+    """THP_MEM_ALLOC_ENABLE is set before torch is imported (it is read only then)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "THP_MEM_ALLOC_ENABLE"}
+    if given is not None:
+        env["THP_MEM_ALLOC_ENABLE"] = given
+    code = ("import os, sys, llms_from_scratch.cli\n"
+            "assert 'torch' not in sys.modules\n"
+            "print(os.environ['THP_MEM_ALLOC_ENABLE'])")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == expected

@@ -1,0 +1,175 @@
+"""``bench --sweep``: how a training step and one decoded token grow with context and size.
+
+For each model size (GPT-2 124M and 355M shapes, random weights) and context
+length T (128 to 1024), float32:
+
+- ``train``: seconds of one training step (batch 1, T tokens, fused AdamW)
+  for ``GPTModel`` (the book's attention: explicit scores and mask),
+  ``GPTModelFast`` (fused attention) and, when installed, transformers';
+- ``decode``: milliseconds per new token once T tokens are in the context:
+  without a cache (``GPTModel``: every token runs the whole window again,
+  measured as one forward pass over T tokens), and with one
+  (``GPTModelFast``, ``kvcache.generate_cached``; transformers' ``generate``),
+  measured as the time of ``n + 1`` new tokens minus that of 1, over ``n``,
+  so the prompt's one-off forward pass (the prefill) is left out.
+
+A reader sees where the fused attention starts to matter (long contexts)
+and how the cache turns each token's cost from "the whole window" into
+"one token against the stored keys and values". Timings are medians of a few
+repetitions; nothing is asserted about them.
+"""
+
+import gc
+import statistics
+import time
+
+import torch
+
+SIZES = {"124M": {"emb_dim": 768, "n_layers": 12, "n_heads": 12},
+         "355M": {"emb_dim": 1024, "n_layers": 24, "n_heads": 16}}
+CONTEXTS = (128, 256, 512, 1024)
+QUICK = {"sizes": {"tiny": {"emb_dim": 32, "n_layers": 2, "n_heads": 2}}, "contexts": (16, 32),
+         "vocab_size": 97}
+
+
+def sweep_config(size, context, sizes=SIZES, vocab_size=50257):
+    return {"vocab_size": vocab_size, "context_length": context, "drop_rate": 0.0,
+            "qkv_bias": True, **sizes[size]}
+
+
+def _median(fn, reps):
+    fn()  # warm-up
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _train_rows(cfg, device, reps, builders):
+    from .bench import time_train_step
+
+    rows = []
+    for name, build in builders:
+        torch.manual_seed(0)
+        model = build(cfg)
+        seconds = time_train_step(model, cfg, device, "float32", 1, reps)
+        rows.append({"kind": "train", "model": name, "seconds": seconds})
+        del model
+        gc.collect()
+    return rows
+
+
+def _decoders(cfg, device, hf_build):
+    """``(name, method, fn(prompt, n))`` for each decoding row; fn generates n tokens."""
+    from .bench import _book_model
+    from .generate import fast_copy
+    from .kvcache import generate_cached
+
+    torch.manual_seed(0)
+    book = _book_model(cfg, True).to(device).eval()
+    fast = fast_copy(book)
+    ctx = cfg["context_length"]
+
+    def uncached(prompt, n):  # one forward pass over the window per token
+        with torch.no_grad():
+            for _ in range(n):
+                book(prompt)
+
+    decoders = [("GPTModel", "no cache (forward over T)", uncached),
+                ("GPTModelFast", "generate_cached",
+                 lambda prompt, n: generate_cached(fast, prompt, n, ctx))]
+    if hf_build is not None:
+        hf = hf_build(cfg, True).to(device).eval()
+        pad = cfg["vocab_size"] - 1
+
+        def transformers_generate(prompt, n):
+            with torch.inference_mode():
+                hf.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=n,
+                            min_new_tokens=n, do_sample=False, use_cache=True,
+                            pad_token_id=pad)
+        decoders.append(("transformers GPT2LMHeadModel", "generate (KV cache)",
+                         transformers_generate))
+    return decoders
+
+
+def _decode_rows(cfg, device, reps, new_tokens, hf_build):
+    ctx = cfg["context_length"]
+    gen = torch.Generator().manual_seed(7)
+    rows = []
+    for name, method, fn in _decoders(cfg, device, hf_build):
+        if method.startswith("no cache"):
+            prompt = torch.randint(0, cfg["vocab_size"] - 1, (1, ctx), generator=gen).to(device)
+            per_token = _median(lambda: fn(prompt, 1), reps)  # noqa: B023
+        else:
+            prompt = torch.randint(0, cfg["vocab_size"] - 1, (1, ctx - new_tokens - 1),
+                                   generator=gen).to(device)
+            first = _median(lambda: fn(prompt, 1), reps)  # noqa: B023
+            many = _median(lambda: fn(prompt, new_tokens + 1), reps)  # noqa: B023
+            per_token = max(many - first, 0.0) / new_tokens
+        rows.append({"kind": "decode", "model": name, "method": method,
+                     "ms_per_token": per_token * 1e3})
+    gc.collect()
+    return rows
+
+
+def run_sweep(device="cpu", quick=False, reps=None, hf_build=None, log=None,
+              sizes=None, contexts=None):
+    """Every sweep row: ``{"kind", "size", "context", "model", ...}``, in a list."""
+    from .bench import _book_model, _fast_model
+
+    log = log if log is not None else (lambda msg: None)
+    device = torch.device(device)
+    table = QUICK["sizes"] if quick else SIZES
+    sizes = list(sizes or table)
+    contexts = tuple(contexts or (QUICK["contexts"] if quick else CONTEXTS))
+    vocab = QUICK["vocab_size"] if quick else 50257
+    reps = reps or (1 if quick else 2)
+    new_tokens = 4 if quick else 8
+    builders = [("GPTModel", lambda cfg: _book_model(cfg, False)),
+                ("GPTModelFast", lambda cfg: _fast_model(cfg, False))]
+    if hf_build is not None:
+        from .bench import _HFLogits
+
+        builders.append(("transformers GPT2LMHeadModel",
+                         lambda cfg: _HFLogits(hf_build(cfg, False))))
+    rows = []
+    for size in sizes:
+        for context in contexts:
+            cfg = sweep_config(size, context, table, vocab)
+            log(f"sweep {size}, context {context}: training steps ...")
+            found = _train_rows(cfg, device, reps, builders)
+            log(f"sweep {size}, context {context}: decoding ...")
+            found += _decode_rows(cfg, device, reps, new_tokens, hf_build)
+            rows += [{"size": size, "context": context, **row} for row in found]
+    return rows
+
+
+def format_sweep(rows):
+    """The sweep as two text tables: seconds per training step, ms per decoded token."""
+    lines = []
+    for kind, unit, key, fmt in (("train", "training step, batch 1 (s)", "seconds", "{:.2f}"),
+                                 ("decode", "one decoded token (ms)", "ms_per_token",
+                                  "{:.1f}")):
+        picked = [r for r in rows if r["kind"] == kind]
+        if not picked:
+            continue
+        contexts = sorted({r["context"] for r in picked})
+        names = list(dict.fromkeys((r["size"], r["model"], r.get("method", ""))
+                                   for r in picked))
+        header = f"{unit:<62}" + "".join(f"{'T=' + str(c):>9}" for c in contexts)
+        lines += [header, "-" * len(header)]
+        for size, model, method in names:
+            label = f"{size} {model}" + (f", {method}" if method else "")
+            cells = []
+            for c in contexts:
+                match = [r[key] for r in picked if (r["size"], r["model"],
+                         r.get("method", ""), r["context"]) == (size, model, method, c)]
+                cells.append(fmt.format(match[0]) if match else "n/a")
+            lines.append(f"{label:<62}" + "".join(f"{cell:>9}" for cell in cells))
+        lines.append("")
+    return lines
+
+
+__all__ = ["CONTEXTS", "SIZES", "format_sweep", "run_sweep", "sweep_config"]
