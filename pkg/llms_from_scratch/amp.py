@@ -98,8 +98,6 @@ def compile_model(model, **kwargs):
 
 
 def _default_loss(model, input_batch, target_batch):
-    if getattr(getattr(model, "module", model), "fuses_loss", False):  # GPTModelFast
-        return model(input_batch, target_batch)  # the head and the loss in one step
     logits = model(input_batch)  # (B, T, vocab)
     # The loss in float32 even under autocast: log-softmax over 50k classes
     # loses accuracy in 16 bits.

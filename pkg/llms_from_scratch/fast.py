@@ -24,7 +24,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .ch04 import check_gpt_config
-from .fused_loss import linear_cross_entropy
 
 
 class FastLayerNorm(nn.Module):
@@ -169,8 +168,6 @@ class GPTModelFast(nn.Module):
     both keys, as a tied ``GPTModel`` does.
     """
 
-    fuses_loss = True  # forward(in_idx, targets) returns the loss (amp.train_step uses it)
-
     def __init__(self, cfg, tie_weights=False):
         super().__init__()
         check_gpt_config(cfg)
@@ -210,13 +207,7 @@ class GPTModelFast(nn.Module):
         """Whether the output head shares its weight with the token embedding."""
         return self.out_head.weight is self.tok_emb.weight
 
-    def forward(self, in_idx, targets=None):  # in_idx, targets: (B, T) token IDs
-        """The logits (B, T, vocab_size); with ``targets``, their mean cross-entropy instead.
-
-        With ``targets`` the output head and the loss are one step
-        (``fused_loss.linear_cross_entropy``): the same loss and gradients as
-        ``F.cross_entropy`` of the logits, without full-size temporaries.
-        """
+    def forward(self, in_idx):  # in_idx: (B, T) token IDs
         if not torch.is_tensor(in_idx) or in_idx.dim() != 2:
             raise ValueError("in_idx must be a 2-D tensor of token IDs, shape (batch, tokens)")
         seq_len = in_idx.shape[1]
@@ -232,12 +223,7 @@ class GPTModelFast(nn.Module):
         x = self.drop_emb(x)
         x = self.trf_blocks(x)
         x = self.final_norm(x)
-        if targets is None:
-            return self.out_head(x)  # (B, T, vocab_size) logits
-        if targets.shape != in_idx.shape:
-            raise ValueError(f"targets must have the shape of in_idx {tuple(in_idx.shape)}, "
-                             f"got {tuple(targets.shape)}")
-        return linear_cross_entropy(x.flatten(0, 1), self.out_head.weight, targets.flatten())
+        return self.out_head(x)  # (B, T, vocab_size) logits
 
 
 __all__ = ["FastFeedForward", "FastGELU", "FastLayerNorm", "FastMultiHeadAttention",
