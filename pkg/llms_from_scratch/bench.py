@@ -193,9 +193,10 @@ time_generation = bench_generate.time_generation
 
 # --- the whole benchmark ----------------------------------------------------------------
 
-def _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log):
+def _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log, with_bf16=True):
     """The matmul peaks (for the MFU) and every training row, into ``result``."""
-    for label, dtype in (("float32", torch.float32), ("bf16", torch.bfloat16)):
+    precisions = (("float32", torch.float32), ("bf16", torch.bfloat16))
+    for label, dtype in precisions[:2 if with_bf16 else 1]:
         log(f"matmul peak {label} ...")
         result["peak_gflops"][label] = matmul_peak(device, dtype, n=result["matmul_n"])
         log(f"  {result['peak_gflops'][label]:.1f} GFLOP/s")
@@ -204,8 +205,9 @@ def _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log):
     rows = [("GPTModel", _book_model, "float32", False, False)]
     for tied in (False, True):
         rows += [("GPTModel", _book_model, "float32", tied, True),
-                 ("GPTModelFast", _fast_model, "float32", tied, True),
-                 ("GPTModelFast", _fast_model, "bf16", tied, True)]
+                 ("GPTModelFast", _fast_model, "float32", tied, True)]
+        if with_bf16:
+            rows.append(("GPTModelFast", _fast_model, "bf16", tied, True))
         if use_hf:
             rows.append(("transformers GPT2LMHeadModel", _hf_model, "float32", tied, True))
     tokens_per_step = batch_size * cfg["context_length"]
@@ -281,13 +283,20 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
         result["transformers"] = transformers.__version__
         result["transformers_attn_implementation"] = "sdpa"
 
+    # Emulated bfloat16 (a CPU without AVX512_BF16 or AMX) runs many times slower than
+    # float32: its rows would take most of the time and show nothing new (the quick
+    # run keeps them, to check that they work).
+    with_bf16 = result["native_bf16"] or quick
+    if not with_bf16:
+        log("bf16 rows left out: this CPU has no native bfloat16 arithmetic")
     if "train" in parts:
-        _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log)
+        _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log, with_bf16)
 
     if "generate" in parts:
         result.update(bench_generate.generation_rows(
             cfg, device, new_tokens, gen_reps, _book_model,
-            hf_build=_hf_model if use_hf else None, log=log))
+            hf_build=_hf_model if use_hf else None, log=log,
+            precisions=("float32", "bfloat16") if with_bf16 else ("float32",)))
 
     result["targets"] = check_targets(result)
     return result

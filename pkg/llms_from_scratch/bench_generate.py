@@ -170,12 +170,13 @@ def _library_rows(cfg, device, new_tokens, reps, bandwidth, build, log):
 
 
 def _side_by_side_rows(cfg, device, new_tokens, reps, bandwidth, build, hf_build, log,
-                       tokenizer):
+                       tokenizer, precisions):
     from .generate import fast_copy
 
     rows = []
     prompt = _prompt(cfg, device)
-    for precision, dtype in PRECISIONS.items():
+    for precision in precisions:
+        dtype = PRECISIONS[precision]
         torch.manual_seed(0)
         models = {COMMAND: fast_copy(build(cfg, True).to(device), dtype)}
         if hf_build is not None:
@@ -193,11 +194,13 @@ def _side_by_side_rows(cfg, device, new_tokens, reps, bandwidth, build, hf_build
     return rows
 
 
-def generation_rows(cfg, device, new_tokens, reps, build, hf_build=None, log=None):
+def generation_rows(cfg, device, new_tokens, reps, build, hf_build=None, log=None,
+                    precisions=tuple(PRECISIONS)):
     """Every generation row (see the module) in a dict with the copy bandwidth.
 
     ``build(cfg, tied)`` makes the book's ``GPTModel``; ``hf_build(cfg, tied)``
-    transformers' model, or None to leave it out. Returns ``{"generate": rows,
+    transformers' model, or None to leave it out; ``precisions`` those of the
+    side-by-side rows (names of ``PRECISIONS``). Returns ``{"generate": rows,
     "copy_bandwidth": bytes/s, "generate_tokenizer": what the command decodes with}``.
     """
     log = log if log is not None else (lambda msg: None)
@@ -208,7 +211,7 @@ def generation_rows(cfg, device, new_tokens, reps, build, hf_build=None, log=Non
     tokenizer, tokenizer_name = _tokenizer()
     rows = _library_rows(cfg, device, new_tokens, reps, bandwidth, build, log)
     rows += _side_by_side_rows(cfg, device, new_tokens, reps, bandwidth, build, hf_build, log,
-                               tokenizer)
+                               tokenizer, precisions)
     return {"generate": rows, "copy_bandwidth": bandwidth,
             "generate_tokenizer": tokenizer_name}
 

@@ -98,8 +98,8 @@ def format_table(result):
     peaks = result["peak_gflops"]
     n = result["matmul_n"]
     if peaks:
-        lines.append(f"matmul peak ({n}x{n}x{n}): float32 {peaks['float32']:.1f} GFLOP/s, "
-                     f"bf16 {peaks['bf16']:.1f} GFLOP/s")
+        lines.append(f"matmul peak ({n}x{n}x{n}): " + ", ".join(
+            f"{label} {gflops:.1f} GFLOP/s" for label, gflops in peaks.items()))
     lines.append(f"FLOPs: {result['flops_formula']} "
                  f"= {result['train_flops_per_token'] / 1e6:.1f} MFLOP/token")
     lines.append("")
@@ -122,6 +122,6 @@ def format_table(result):
         goal = "n/a" if t["goal"] is None else f"{t['goal']:.2f}"
         lines.append(f"{t['target']:<70} {value:>7} {goal:>6}  {met}")
     if not result.get("native_bf16", True):
-        lines.append("goals n/a: this CPU has no native bfloat16 arithmetic (AVX512_BF16 or "
-                     "AMX), so bf16 is emulated and slower than float32 here")
+        lines.append("bf16 rows and goals n/a: this CPU has no native bfloat16 arithmetic "
+                     "(AVX512_BF16 or AMX); emulated, it runs many times slower than float32")
     return "\n".join(lines)

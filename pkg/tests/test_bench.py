@@ -123,3 +123,18 @@ def test_quick_sweep_prints_both_tables_and_writes_every_row(tmp_path, capsys):
 def test_sweep_refuses_only(capsys):
     assert main(["bench", "--sweep", "--only", "train", "--quick"]) == 1
     assert "leave out --only" in capsys.readouterr().err
+
+
+def test_without_native_bf16_the_full_bench_leaves_the_bf16_rows_out(monkeypatch):
+    """Only the rows are planned here: the timing functions are stand-ins."""
+    monkeypatch.setattr(bench, "native_bf16", lambda device: False)
+    monkeypatch.setattr(bench, "matmul_peak", lambda device, dtype, n: 100.0)
+    monkeypatch.setattr(bench, "time_train_step", lambda *args, **kwargs: 1.0)
+    monkeypatch.setattr(bench, "_book_model", lambda cfg, tied: torch.nn.Linear(1, 1))
+    monkeypatch.setattr(bench, "_fast_model", lambda cfg, tied: torch.nn.Linear(1, 1))
+    result = bench.run_benchmark("cpu", include_transformers=False, parts=("train",))
+    assert {r["precision"] for r in result["train"]} == {"float32"}
+    assert set(result["peak_gflops"]) == {"float32"}
+    bf16 = [t for t in result["targets"] if "bf16" in t["target"] or "bfloat16" in t["target"]]
+    assert bf16 and all(t["goal"] is None and t["met"] is None for t in bf16)
+    assert "no native bfloat16" in bench.format_table(result)
