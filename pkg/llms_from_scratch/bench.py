@@ -304,15 +304,14 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
 
 def native_bf16(device):
     """Whether ``device`` computes in bfloat16 natively (on a CPU: AVX512_BF16 or AMX)."""
+    from .generate import cpu_has_native_bf16
+
     device = torch.device(device)
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type != "cpu":
         return True
-    cpu = torch.cpu
-    checks = [getattr(cpu, name, None) for name in ("_is_avx512_bf16_supported",
-                                                   "_is_amx_tile_supported")]
-    return any(check() for check in checks if check is not None)
+    return cpu_has_native_bf16() is not False  # unknown: measure the rows
 
 
 def _device_name(device):

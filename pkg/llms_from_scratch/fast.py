@@ -110,7 +110,11 @@ class FastMultiHeadAttention(nn.Module):
             cached = getattr(self, "_fused_cache", None)
             if cached is not None and cached[0] == key:
                 return cached[1], cached[2]
-        weight = torch.cat(params[:3])
+        if all(p.stride() == (1, p.shape[0]) for p in params[:3]):
+            # stored transposed (generate.decoding_layout): keep that layout
+            weight = torch.cat([p.t() for p in params[:3]], dim=1).t()
+        else:
+            weight = torch.cat(params[:3])
         bias = torch.cat(params[3:]) if len(params) > 3 else None
         if not torch.is_grad_enabled():
             self._fused_cache = (key, weight, bias)

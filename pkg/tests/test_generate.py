@@ -82,6 +82,14 @@ def test_fast_copy_has_the_same_weights_and_logits(tied):
     idx = torch.randint(0, BPE_CFG["vocab_size"], (2, 9))
     with torch.no_grad():
         torch.testing.assert_close(fast(idx), model(idx), atol=1e-5, rtol=1e-4)
+        # float32 on a CPU: every weight matrix of the blocks is stored transposed,
+        # the fused QKV weight too, while the shapes stay nn.Linear's
+        linears = [m for m in fast.trf_blocks.modules() if isinstance(m, torch.nn.Linear)]
+        assert linears and all(m.weight.stride() == (1, m.weight.shape[0]) for m in linears)
+        qkv, _ = fast.trf_blocks[0].att.fused_qkv_weight()
+        assert qkv.shape == (3 * BPE_CFG["emb_dim"], BPE_CFG["emb_dim"])
+        assert qkv.stride() == (1, qkv.shape[0])
+    assert model.trf_blocks[0].ff.layers[0].weight.is_contiguous()  # the original is untouched
 
 
 def test_fast_copy_in_bfloat16_keeps_the_tie():
