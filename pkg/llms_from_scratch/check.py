@@ -112,10 +112,15 @@ def check_devices():
     results = [Result(INFO, "torch build", f"{build}, torch {torch.__version__}; {switch}")]
     getcap = getattr(torch.backends.cpu, "get_cpu_capability", None)
     capability = getcap() if getcap is not None else "unknown"
+    from .generate import cpu_has_native_bf16
+
     bf16 = "works" if _bf16_matmul_works(torch) else "does not work"
+    native = {True: "native (AVX512_BF16 or AMX): --dtype bfloat16 pays off",
+              False: "emulated (no AVX512_BF16 or AMX): keep float32 on this CPU",
+              None: "native or emulated: unknown"}[cpu_has_native_bf16()]
     results.append(Result(INFO, "CPU", f"{os.cpu_count()} cores, torch uses "
                                        f"{torch.get_num_threads()} threads, instruction set "
-                                       f"{capability}, bfloat16 matmul {bf16}"))
+                                       f"{capability}, bfloat16 matmul {bf16}, {native}"))
     if torch.cuda.is_available():
         for i in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(i)
