@@ -342,11 +342,15 @@ def main(device="cpu", quick=False, json_path=None, reps=None, include_transform
     result["wall_seconds"] = time.perf_counter() - start
     print(format_table(result), file=out)
     print(f"\n(total {result['wall_seconds']:.0f} s)", file=out)
+    _write_json(json_path, result)
+    return result
+
+
+def _write_json(json_path, result):
     if json_path is not None:
         path = Path(json_path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fileio.write_text(path, json.dumps(result, indent=2) + "\n")
-    return result
 
 
 def sweep_main(device="cpu", quick=False, json_path=None, reps=None,
@@ -365,10 +369,7 @@ def sweep_main(device="cpu", quick=False, json_path=None, reps=None,
           f"{result['threads']} threads; float32, random weights", file=out)
     print("\n".join(bench_sweep.format_sweep(rows)), file=out)
     print(f"(total {result['wall_seconds']:.0f} s)", file=out)
-    if json_path is not None:
-        path = Path(json_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fileio.write_text(path, json.dumps(result, indent=2) + "\n")
+    _write_json(json_path, result)
     return result
 
 
