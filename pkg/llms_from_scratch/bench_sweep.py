@@ -20,8 +20,6 @@ repetitions; nothing is asserted about them.
 """
 
 import gc
-import statistics
-import time
 
 import torch
 
@@ -35,16 +33,6 @@ QUICK = {"sizes": {"tiny": {"emb_dim": 32, "n_layers": 2, "n_heads": 2}}, "conte
 def sweep_config(size, context, sizes=SIZES, vocab_size=50257):
     return {"vocab_size": vocab_size, "context_length": context, "drop_rate": 0.0,
             "qkv_bias": True, **sizes[size]}
-
-
-def _median(fn, reps):
-    fn()  # warm-up
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _train_rows(cfg, device, reps, builders):
@@ -61,57 +49,34 @@ def _train_rows(cfg, device, reps, builders):
     return rows
 
 
-def _decoders(cfg, device, hf_build):
-    """``(name, method, fn(prompt, n))`` for each decoding row; fn generates n tokens."""
-    from .bench import _book_model
+def _decode_rows(cfg, device, reps, new_tokens, hf_build):
+    """ms per new token once the context holds T tokens: without a cache, and with one."""
+    from .bench import _book_model, _median_time
+    from .bench_generate import _runner
     from .generate import fast_copy
-    from .kvcache import generate_cached
 
+    ctx, vocab = cfg["context_length"], cfg["vocab_size"]
+    gen = torch.Generator().manual_seed(7)
     torch.manual_seed(0)
     book = _book_model(cfg, True).to(device).eval()
-    fast = fast_copy(book)
-    ctx = cfg["context_length"]
-
-    def uncached(prompt, n):  # one forward pass over the window per token
-        with torch.no_grad():
-            for _ in range(n):
-                book(prompt)
-
-    decoders = [("GPTModel", "no cache (forward over T)", uncached),
-                ("GPTModelFast", "generate_cached",
-                 lambda prompt, n: generate_cached(fast, prompt, n, ctx))]
+    window = torch.randint(0, vocab - 1, (1, ctx), generator=gen).to(device)
+    with torch.no_grad():  # no cache: every token runs the whole window again
+        uncached = _median_time(lambda: book(window), device, reps)
+    rows = [("GPTModel", "no cache (forward over T)", uncached)]
+    # with a cache: the time of n + 1 new tokens minus that of 1 (the prefill), over n
+    prompt = window[:, :ctx - new_tokens - 1]
+    runners = [("GPTModelFast", "generate_cached", _runner("cached", fast_copy(book), cfg, prompt))]
     if hf_build is not None:
         hf = hf_build(cfg, True).to(device).eval()
-        pad = cfg["vocab_size"] - 1
-
-        def transformers_generate(prompt, n):
-            with torch.inference_mode():
-                hf.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=n,
-                            min_new_tokens=n, do_sample=False, use_cache=True,
-                            pad_token_id=pad)
-        decoders.append(("transformers GPT2LMHeadModel", "generate (KV cache)",
-                         transformers_generate))
-    return decoders
-
-
-def _decode_rows(cfg, device, reps, new_tokens, hf_build):
-    ctx = cfg["context_length"]
-    gen = torch.Generator().manual_seed(7)
-    rows = []
-    for name, method, fn in _decoders(cfg, device, hf_build):
-        if method.startswith("no cache"):
-            prompt = torch.randint(0, cfg["vocab_size"] - 1, (1, ctx), generator=gen).to(device)
-            per_token = _median(lambda: fn(prompt, 1), reps)  # noqa: B023
-        else:
-            prompt = torch.randint(0, cfg["vocab_size"] - 1, (1, ctx - new_tokens - 1),
-                                   generator=gen).to(device)
-            first = _median(lambda: fn(prompt, 1), reps)  # noqa: B023
-            many = _median(lambda: fn(prompt, new_tokens + 1), reps)  # noqa: B023
-            per_token = max(many - first, 0.0) / new_tokens
-        rows.append({"kind": "decode", "model": name, "method": method,
-                     "ms_per_token": per_token * 1e3})
+        runners.append(("transformers GPT2LMHeadModel", "generate (KV cache)",
+                        _runner("transformers", hf, cfg, prompt)))
+    for name, method, run in runners:
+        first = _median_time(lambda: run(1), device, reps)  # noqa: B023
+        many = _median_time(lambda: run(new_tokens + 1), device, reps)  # noqa: B023
+        rows.append((name, method, max(many - first, 0.0) / new_tokens))
     gc.collect()
-    return rows
+    return [{"kind": "decode", "model": name, "method": method, "ms_per_token": sec * 1e3}
+            for name, method, sec in rows]
 
 
 def run_sweep(device="cpu", quick=False, reps=None, hf_build=None, log=None,
