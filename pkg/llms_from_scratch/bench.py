@@ -402,7 +402,7 @@ def add_arguments(parser):
     parser.add_argument("--sweep", action="store_true",
                         help="instead: training step and decoding time for context 128 to "
                              "1024 and the 124M and 355M shapes, ours beside transformers "
-                             "(about 20 minutes on a 2-core CPU; --quick: seconds)")
+                             "(much longer than the default run; --quick: seconds)")
 
 
 def run_cli(args):
