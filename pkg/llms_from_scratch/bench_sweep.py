@@ -17,9 +17,15 @@ A reader sees where the fused attention starts to matter (long contexts)
 and how the cache turns each token's cost from "the whole window" into
 "one token against the stored keys and values". Timings are medians of a few
 repetitions; nothing is asserted about them.
+
+``load_sweep`` reads the JSON of ``bench --sweep --json PATH`` (by default the
+book's run, kept in the package under ``measurements/``) and ``plot_sweep``
+draws it; ch04/kv-cache.ipynb shows that plot.
 """
 
 import gc
+import json
+from importlib import resources
 
 import torch
 
@@ -91,7 +97,9 @@ def run_sweep(device="cpu", quick=False, reps=None, hf_build=None, log=None,
     contexts = tuple(contexts or (QUICK["contexts"] if quick else CONTEXTS))
     vocab = QUICK["vocab_size"] if quick else 50257
     reps = reps or (1 if quick else 2)
-    new_tokens = 4 if quick else 8
+    # 32 tokens: the prefill of the "1 token" run cancels out, and its noise is small next
+    # to 32 decoding steps (with 8, the difference moved by a third between repetitions)
+    new_tokens = 4 if quick else 32
     builders = [("GPTModel", lambda cfg: _book_model(cfg, False)),
                 ("GPTModelFast", lambda cfg: _fast_model(cfg, False))]
     if hf_build is not None:
@@ -137,4 +145,76 @@ def format_sweep(rows):
     return lines
 
 
-__all__ = ["CONTEXTS", "SIZES", "format_sweep", "run_sweep", "sweep_config"]
+# `bench --sweep --json` as run for the book (ch04/kv-cache.ipynb plots it), in the package
+# so that the notebook finds it wherever the package is installed (Colab included).
+REFERENCE_SWEEP = "measurements/sweep-cpu-2026-12-02.json"
+
+
+def load_sweep(path=None):
+    """The JSON that ``bench --sweep --json PATH`` wrote; without ``path``, the book's run."""
+    if path is None:
+        text = resources.files(__package__).joinpath(REFERENCE_SWEEP).read_text("utf-8")
+    else:
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as err:
+            raise ValueError(f"cannot read {path} ({err.strerror or err}); write it with "
+                             "`llms-from-scratch bench --sweep --json PATH`") from None
+    try:
+        result = json.loads(text)
+    except ValueError:
+        result = None
+    if not isinstance(result, dict) or not isinstance(result.get("sweep"), list):
+        raise ValueError(f"{path or REFERENCE_SWEEP} is not the JSON of "
+                         "`llms-from-scratch bench --sweep --json PATH`")
+    return result
+
+
+# (model, method) of each decode row -> its label in the plot
+_DECODE_LABELS = {("GPTModel", "no cache (forward over T)"): "GPTModel（キャッシュなし）",
+                  ("GPTModelFast", "generate_cached"): "GPTModelFast（KV キャッシュ）",
+                  ("transformers GPT2LMHeadModel", "generate (KV cache)"):
+                      "transformers（KV キャッシュ）"}
+
+
+def plot_sweep(rows):
+    """Two panels against the context length: seconds per training step, ms per token.
+
+    One line per model and size (124M solid, 355M dashed); the decode panel
+    has a log scale, since the uncached rows grow far above the cached ones.
+    Japanese labels (``matplotlib_fontja``). Returns the matplotlib ``Figure``.
+    """
+    import matplotlib.pyplot as plt
+    import matplotlib_fontja  # noqa: F401  (registers IPAex Gothic for the labels)
+
+    fig, (ax_train, ax_decode) = plt.subplots(1, 2, figsize=(10, 3.6))
+    sizes = list(dict.fromkeys(r["size"] for r in rows))
+    styles = {size: ("-", "--", ":", "-.")[i % 4] for i, size in enumerate(sizes)}
+    for ax, kind, key in ((ax_train, "train", "seconds"), (ax_decode, "decode", "ms_per_token")):
+        picked = [r for r in rows if r["kind"] == kind]
+        lines = dict.fromkeys((r["size"], r["model"], r.get("method")) for r in picked)
+        colours = {}
+        for size, model, method in lines:
+            label = model if kind == "train" else _DECODE_LABELS.get((model, method), model)
+            points = sorted((r["context"], r[key]) for r in picked
+                            if (r["size"], r["model"], r.get("method")) == (size, model, method))
+            colour = colours.setdefault(label, f"C{len(colours)}")
+            ax.plot([c for c, _ in points], [v for _, v in points], styles[size],
+                    marker="o", markersize=3, color=colour, label=f"{size} {label}")
+        contexts = sorted({r["context"] for r in picked})
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(contexts, [str(c) for c in contexts])
+        ax.set_xlabel("文脈長 T（トークン）")
+        ax.legend(fontsize=7)
+    ax_train.set_title("学習の 1 ステップ（float32）")
+    ax_train.set_ylabel("秒（バッチ 1）")
+    ax_decode.set_title("生成の 1 トークン（float32）")
+    ax_decode.set_ylabel("ミリ秒（文脈に T トークンがあるとき）")
+    ax_decode.set_yscale("log")
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["CONTEXTS", "REFERENCE_SWEEP", "SIZES", "format_sweep", "load_sweep", "plot_sweep",
+           "run_sweep", "sweep_config"]

@@ -314,6 +314,10 @@ def _is_expected(err):
 
 
 def main(argv=None):
+    # Freed tensors stay in the process for the next step (cpu_memory explains why).
+    from .cpu_memory import keep_freed_memory
+
+    keep_freed_memory()
     parser = build_parser()
     args = parser.parse_args(argv)
     name = f"{PROG} {args.command}"

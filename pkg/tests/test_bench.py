@@ -120,6 +120,49 @@ def test_quick_sweep_prints_both_tables_and_writes_every_row(tmp_path, capsys):
     assert all(r.get("seconds", 1) > 0 and r.get("ms_per_token", 1) >= 0 for r in rows)
 
 
+def test_a_written_sweep_loads_and_plots_one_line_per_model_and_size(tmp_path, capsys):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from llms_from_scratch import bench_sweep
+
+    path = tmp_path / "sweep.json"
+    assert main(["bench", "--sweep", "--quick", "--no-transformers", "--device", "cpu",
+                 "--json", str(path)]) == 0
+    result = bench_sweep.load_sweep(path)
+    fig = bench_sweep.plot_sweep(result["sweep"])
+    train_ax, decode_ax = fig.axes
+    assert [line.get_label() for line in train_ax.lines] == ["tiny GPTModel",
+                                                             "tiny GPTModelFast"]
+    assert [line.get_label() for line in decode_ax.lines] == [
+        "tiny GPTModel（キャッシュなし）", "tiny GPTModelFast（KV キャッシュ）"]
+    assert all(list(line.get_xdata()) == [16, 32] for line in fig.axes[0].lines)
+    fast_decode = [r["ms_per_token"] for r in result["sweep"]
+                   if r["kind"] == "decode" and r["model"] == "GPTModelFast"]
+    assert list(decode_ax.lines[1].get_ydata()) == fast_decode
+
+
+def test_the_books_sweep_is_in_the_package_and_covers_both_sizes():
+    from llms_from_scratch import bench_sweep
+
+    rows = bench_sweep.load_sweep()["sweep"]
+    assert {(r["size"], r["context"]) for r in rows} == {
+        (size, c) for size in bench_sweep.SIZES for c in bench_sweep.CONTEXTS}
+    assert {r["model"] for r in rows} >= {"GPTModel", "GPTModelFast",
+                                          "transformers GPT2LMHeadModel"}
+
+
+def test_load_sweep_refuses_other_files(tmp_path):
+    from llms_from_scratch import bench_sweep
+
+    with pytest.raises(ValueError, match="cannot read .*bench --sweep --json"):
+        bench_sweep.load_sweep(tmp_path / "missing.json")
+    other = tmp_path / "bench.json"
+    other.write_text(json.dumps({"train": []}))
+    with pytest.raises(ValueError, match="is not the JSON of"):
+        bench_sweep.load_sweep(other)
+
+
 def test_sweep_refuses_only(capsys):
     assert main(["bench", "--sweep", "--only", "train", "--quick"]) == 1
     assert "leave out --only" in capsys.readouterr().err

@@ -158,3 +158,64 @@ def test_transposed_head_is_kept_for_generation_and_refreshed_after_updates(tied
     assert torch.equal(generate_cached(model, prompt, 6, cfg["context_length"]),
                        generate(model, prompt, 6, cfg["context_length"]))
     assert "_head_t_cache" not in "".join(model.state_dict())
+
+
+# -- explicit attention (fast.explicit_attention) ------------------------------------------
+
+
+@pytest.mark.parametrize("cfg", CONFIGS)
+def test_explicit_attention_gives_gptmodel_logits(cfg):
+    from llms_from_scratch.fast import explicit_attention
+
+    book = GPTModel(cfg).eval()
+    fast = GPTModelFast(cfg).eval()
+    fast.load_state_dict(book.state_dict())
+    idx = torch.randint(0, cfg["vocab_size"], (3, cfg["context_length"]))
+    with torch.no_grad(), explicit_attention():
+        for t in (1, 5, cfg["context_length"]):
+            torch.testing.assert_close(fast(idx[:, :t]), book(idx[:, :t]), atol=1e-5, rtol=0)
+
+
+def test_explicit_attention_gives_gptmodel_gradients():
+    from llms_from_scratch.fast import explicit_attention
+
+    cfg = _cfg(qkv_bias=True)
+    book = GPTModel(cfg)
+    fast = GPTModelFast(cfg)
+    fast.load_state_dict(book.state_dict())
+    idx = torch.randint(0, cfg["vocab_size"], (2, 12))
+    book(idx).square().mean().backward()
+    with explicit_attention():
+        loss = fast(idx).square().mean()
+    loss.backward()
+    fast_grads = dict(fast.named_parameters())
+    for name, param in book.named_parameters():
+        torch.testing.assert_close(fast_grads[name].grad, param.grad, atol=1e-5, rtol=1e-4)
+
+
+def test_explicit_attention_applies_dropout_and_ends_with_its_block():
+    from llms_from_scratch import fast as fast_mod
+
+    model = GPTModelFast(_cfg(drop_rate=0.5)).train()
+    idx = torch.randint(0, 97, (2, 8))
+    with fast_mod.explicit_attention():
+        assert fast_mod._EXPLICIT_ATTENTION.get()
+        assert not torch.equal(model(idx), model(idx))
+        model.eval()
+        assert torch.equal(model(idx), model(idx))
+    assert not fast_mod._EXPLICIT_ATTENTION.get()
+    with pytest.raises(RuntimeError), fast_mod.explicit_attention():
+        raise RuntimeError("boom")
+    assert not fast_mod._EXPLICIT_ATTENTION.get()
+
+
+@pytest.mark.parametrize("fast_flag, dtype, expected", [
+    (True, "bfloat16", True), (True, "float32", False), (False, "bfloat16", False)])
+def test_forward_context_chooses_explicit_attention_for_fast_bf16_on_cpu(fast_flag, dtype,
+                                                                         expected):
+    from llms_from_scratch import fast as fast_mod
+    from llms_from_scratch.model import forward_context
+
+    with forward_context({"fast": fast_flag, "dtype": dtype}, torch.device("cpu")):
+        assert fast_mod._EXPLICIT_ATTENTION.get() is expected
+    assert not fast_mod._EXPLICIT_ATTENTION.get()
