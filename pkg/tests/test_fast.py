@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 import torch
 
@@ -28,13 +30,21 @@ def test_state_dict_keys_and_shapes_match_gptmodel(tiny_cfg):
         assert book[key].shape == fast[key].shape, key
 
 
+def _attention(explicit):
+    """SDPA (the default) or, within fast.explicit_attention, the three plain ops."""
+    from llms_from_scratch.fast import explicit_attention
+
+    return explicit_attention() if explicit else contextlib.nullcontext()
+
+
+@pytest.mark.parametrize("explicit", [False, True], ids=["sdpa", "explicit"])
 @pytest.mark.parametrize("cfg", CONFIGS)
-def test_logits_equal_gptmodel_in_float32(cfg):
+def test_logits_equal_gptmodel_in_float32(cfg, explicit):
     book = GPTModel(cfg).eval()
     fast = GPTModelFast(cfg).eval()
     fast.load_state_dict(book.state_dict())
     idx = torch.randint(0, cfg["vocab_size"], (3, cfg["context_length"]))
-    with torch.no_grad():
+    with torch.no_grad(), _attention(explicit):
         for t in (1, 5, cfg["context_length"]):
             torch.testing.assert_close(fast(idx[:, :t]), book(idx[:, :t]), atol=1e-5, rtol=0)
 
@@ -49,14 +59,17 @@ def test_weights_move_back_to_gptmodel():
         torch.testing.assert_close(book(idx), fast(idx), atol=1e-5, rtol=0)
 
 
-def test_gradients_match_gptmodel():
+@pytest.mark.parametrize("explicit", [False, True], ids=["sdpa", "explicit"])
+def test_gradients_match_gptmodel(explicit):
     cfg = _cfg(qkv_bias=True)
     book = GPTModel(cfg)
     fast = GPTModelFast(cfg)
     fast.load_state_dict(book.state_dict())
     idx = torch.randint(0, cfg["vocab_size"], (2, 12))
     book(idx).square().mean().backward()
-    fast(idx).square().mean().backward()
+    with _attention(explicit):
+        loss = fast(idx).square().mean()
+    loss.backward()  # outside the block, as amp.train_step does
     fast_grads = dict(fast.named_parameters())
     for name, param in book.named_parameters():
         torch.testing.assert_close(fast_grads[name].grad, param.grad, atol=1e-5, rtol=1e-4)
@@ -161,36 +174,6 @@ def test_transposed_head_is_kept_for_generation_and_refreshed_after_updates(tied
 
 
 # -- explicit attention (fast.explicit_attention) ------------------------------------------
-
-
-@pytest.mark.parametrize("cfg", CONFIGS)
-def test_explicit_attention_gives_gptmodel_logits(cfg):
-    from llms_from_scratch.fast import explicit_attention
-
-    book = GPTModel(cfg).eval()
-    fast = GPTModelFast(cfg).eval()
-    fast.load_state_dict(book.state_dict())
-    idx = torch.randint(0, cfg["vocab_size"], (3, cfg["context_length"]))
-    with torch.no_grad(), explicit_attention():
-        for t in (1, 5, cfg["context_length"]):
-            torch.testing.assert_close(fast(idx[:, :t]), book(idx[:, :t]), atol=1e-5, rtol=0)
-
-
-def test_explicit_attention_gives_gptmodel_gradients():
-    from llms_from_scratch.fast import explicit_attention
-
-    cfg = _cfg(qkv_bias=True)
-    book = GPTModel(cfg)
-    fast = GPTModelFast(cfg)
-    fast.load_state_dict(book.state_dict())
-    idx = torch.randint(0, cfg["vocab_size"], (2, 12))
-    book(idx).square().mean().backward()
-    with explicit_attention():
-        loss = fast(idx).square().mean()
-    loss.backward()
-    fast_grads = dict(fast.named_parameters())
-    for name, param in book.named_parameters():
-        torch.testing.assert_close(fast_grads[name].grad, param.grad, atol=1e-5, rtol=1e-4)
 
 
 def test_explicit_attention_applies_dropout_and_ends_with_its_block():
