@@ -64,8 +64,9 @@ def causal_attention_explicit(queries, keys, values, dropout_p=0.0):
                       device=queries.device).triu_(1)
     scores = torch.baddbmm(mask, queries.reshape(b * h, t, d),
                            keys.reshape(b * h, t, d).transpose(1, 2), alpha=d ** -0.5)
-    weights = F.dropout(scores.softmax(dim=-1), p=dropout_p) if dropout_p else \
-        scores.softmax(dim=-1)
+    weights = scores.softmax(dim=-1)
+    if dropout_p:
+        weights = F.dropout(weights, p=dropout_p)
     return torch.bmm(weights, values.reshape(b * h, t, d)).view(b, h, t, d)
 
 
