@@ -181,3 +181,26 @@ def test_without_native_bf16_the_full_bench_leaves_the_bf16_rows_out(monkeypatch
     bf16 = [t for t in result["targets"] if "bf16" in t["target"] or "bfloat16" in t["target"]]
     assert bf16 and all(t["goal"] is None and t["met"] is None for t in bf16)
     assert "no native bfloat16" in bench.format_table(result)
+
+
+
+def test_tied_rows_start_at_gpt2_scale_like_transformers():
+    from llms_from_scratch.fast import GPTModelFast
+
+    cfg = dict(bench.GPT2_124M_BENCH, n_layers=1, context_length=64)
+    idx = torch.randint(0, cfg["vocab_size"], (2, 64), generator=torch.Generator().manual_seed(0))
+
+    def logit_std(model):
+        with torch.no_grad():
+            return model(idx).std().item()
+
+    torch.manual_seed(0)
+    # nn.Embedding's N(0, 1) as the head: logits so large that the softmax underflows
+    # and, a few steps in, the gradients fill with subnormal floats (the slow case).
+    assert logit_std(GPTModelFast(cfg, tie_weights=True)) > 10
+    for build in (bench._book_model, bench._fast_model):
+        model = build(cfg, True)
+        assert model.out_head.weight is model.tok_emb.weight
+        assert abs(model.tok_emb.weight.std().item() - bench.TIED_INIT_STD) < 1e-3
+        assert logit_std(model) < 1
+    assert bench._fast_model(cfg, False).tok_emb.weight.std().item() > 0.9  # untied: as built
