@@ -11,7 +11,9 @@ kernels where the book spells the maths out step by step:
 - ``F.scaled_dot_product_attention`` with ``is_causal=True`` (flash or
   memory-efficient kernels where the device has them, and no mask tensor),
 - ``F.layer_norm`` and ``F.gelu(approximate="tanh")`` instead of chains of
-  elementwise operations.
+  elementwise operations,
+- for one token of a bfloat16 model on a CPU (decoding), a matrix-vector
+  product in each linear layer (``fast_linear``).
 
 ``tie_weights=True`` shares the output head with the token embedding, as
 GPT-2 does. Generation with a KV cache lives in ``kvcache``; the generate
@@ -70,6 +72,31 @@ def causal_attention_explicit(queries, keys, values, dropout_p=0.0):
     return torch.bmm(weights, values.reshape(b * h, t, d)).view(b, h, t, d)
 
 
+def fast_linear(x, weight, bias=None):
+    """``F.linear``, through a matrix-vector product for one bfloat16 row on a CPU.
+
+    Decoding a token multiplies one vector by every weight matrix. For a
+    bfloat16 model on a CPU, ``F.linear`` with a single row ran at ~15 GB/s
+    of weights, ``torch.mv`` at ~20 GB/s (the blocks of GPT-2 124M, measured
+    on a 2-core Xeon with AMX, 2026-12-03); the generate command's bfloat16
+    path went from 47 to 62 tokens/s. Every other case is ``F.linear``.
+    """
+    if (x.numel() == x.shape[-1] and weight.dtype == torch.bfloat16
+            and x.dtype == torch.bfloat16 and x.device.type == "cpu"):
+        y = torch.mv(weight, x.reshape(-1))
+        if bias is not None:
+            y = y + bias
+        return y.view(*x.shape[:-1], weight.shape[0])
+    return F.linear(x, weight, bias)
+
+
+class FastLinear(nn.Linear):
+    """``nn.Linear`` (same parameters and initialisation) that calls ``fast_linear``."""
+
+    def forward(self, x):
+        return fast_linear(x, self.weight, self.bias)
+
+
 class FastLayerNorm(nn.Module):
     """``ch04.LayerNorm`` through PyTorch's fused kernel (same ``scale``/``shift``)."""
 
@@ -97,7 +124,7 @@ class FastFeedForward(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         d = cfg["emb_dim"]
-        self.layers = nn.Sequential(nn.Linear(d, 4 * d), FastGELU(), nn.Linear(4 * d, d))
+        self.layers = nn.Sequential(FastLinear(d, 4 * d), FastGELU(), FastLinear(4 * d, d))
 
     def forward(self, x):
         return self.layers(x)
@@ -128,7 +155,7 @@ class FastMultiHeadAttention(nn.Module):
         # Made in this order (query, key, value), as ch03.MultiHeadAttention makes them.
         self.W_query, self.W_key, self.W_value = (
             nn.Linear(d_in, d_out, bias=qkv_bias) for _ in range(3))
-        self.out_proj = nn.Linear(d_out, d_out)
+        self.out_proj = FastLinear(d_out, d_out)
         self._fused_cache = None  # (key, weight, bias) of the concatenation, see below
 
     def _qkv_params(self):
@@ -168,7 +195,7 @@ class FastMultiHeadAttention(nn.Module):
         """Query, key and value from one matmul, each (B, n_heads, T, head_dim)."""
         b, t, _ = x.shape
         weight, bias = self.fused_qkv_weight()
-        qkv = F.linear(x, weight, bias)  # (B, T, 3 * d_out)
+        qkv = fast_linear(x, weight, bias)  # (B, T, 3 * d_out)
         qkv = qkv.view(b, t, 3, self.num_heads, self.head_dim)
         qkv = qkv.permute(2, 0, 3, 1, 4)  # (3, B, n_heads, T, head_dim)
         return qkv[0], qkv[1], qkv[2]
@@ -231,7 +258,7 @@ class GPTModelFast(nn.Module):
         self.trf_blocks = nn.Sequential(
             *(FastTransformerBlock(cfg) for _ in range(cfg["n_layers"])))
         self.final_norm = FastLayerNorm(d)
-        self.out_head = nn.Linear(d, vocab, bias=False)
+        self.out_head = FastLinear(d, vocab, bias=False)
         if tie_weights:
             self.out_head.weight = self.tok_emb.weight
         self._head_t_cache = None  # (key, weight) of head_weight_t, see there
@@ -277,6 +304,6 @@ class GPTModelFast(nn.Module):
         return self.out_head(x)  # (B, T, vocab_size) logits
 
 
-__all__ = ["FastFeedForward", "FastGELU", "FastLayerNorm", "FastMultiHeadAttention",
-           "FastTransformerBlock", "GPTModelFast", "causal_attention_explicit",
-           "explicit_attention"]
+__all__ = ["FastFeedForward", "FastGELU", "FastLayerNorm", "FastLinear",
+           "FastMultiHeadAttention", "FastTransformerBlock", "GPTModelFast",
+           "causal_attention_explicit", "explicit_attention", "fast_linear"]

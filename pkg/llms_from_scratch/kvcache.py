@@ -169,10 +169,11 @@ def decoding_head(model):
     """The output head to pass as ``head_weight_t`` when decoding, or None.
 
     The transposed copy pays off for float32 on CPUs (see ``forward_cached``);
-    for bfloat16 on CPUs PyTorch's ``nn.Linear`` kernel was measured faster
-    than the transposed product, and on GPUs the plain head is already fast,
-    so those get None (no copy). ``GPTModelFast`` keeps its copy across calls;
-    for the book's model it lives as long as the caller holds it.
+    for bfloat16 on CPUs the transposed product was measured slower than the
+    model's own head (``GPTModelFast``'s goes through ``fast.fast_linear``),
+    and on GPUs the plain head is already fast, so those get None (no copy).
+    ``GPTModelFast`` keeps its copy across calls; for the book's model it
+    lives as long as the caller holds it.
     """
     weight = model.out_head.weight
     if weight.device.type != "cpu" or weight.dtype != torch.float32:

@@ -202,3 +202,37 @@ def test_forward_context_chooses_explicit_attention_for_fast_bf16_on_cpu(fast_fl
     with forward_context({"fast": fast_flag, "dtype": dtype}, torch.device("cpu")):
         assert fast_mod._EXPLICIT_ATTENTION.get() is expected
     assert not fast_mod._EXPLICIT_ATTENTION.get()
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_fast_linear_takes_mv_for_one_bfloat16_row_only(monkeypatch, bias):
+    from llms_from_scratch import fast
+
+    gen = torch.Generator().manual_seed(0)
+    weight = torch.randn(24, 40, generator=gen)
+    b = torch.randn(24, generator=gen) if bias else None
+    calls = []
+    real_mv = torch.mv
+    monkeypatch.setattr(torch, "mv", lambda *a: calls.append(1) or real_mv(*a))
+    # One bfloat16 row (a decoding step): the matrix-vector product, same values.
+    x = torch.randn(1, 1, 40, generator=gen)
+    bf = (x.bfloat16(), weight.bfloat16(), None if b is None else b.bfloat16())
+    y = fast.fast_linear(*bf)
+    assert calls and y.shape == (1, 1, 24) and y.dtype == torch.bfloat16
+    torch.testing.assert_close(y.float(), torch.nn.functional.linear(*bf).float(),
+                               atol=0.05, rtol=0.02)
+    # More rows, or float32: exactly F.linear, no mv.
+    calls.clear()
+    rows = torch.randn(2, 3, 40, generator=gen).bfloat16()
+    assert torch.equal(fast.fast_linear(rows, *bf[1:]), torch.nn.functional.linear(rows, *bf[1:]))
+    assert torch.equal(fast.fast_linear(x, weight, b), torch.nn.functional.linear(x, weight, b))
+    assert not calls
+
+
+def test_fast_linear_layers_keep_gptmodels_random_initialisation(tiny_cfg):
+    torch.manual_seed(3)
+    book = GPTModel(tiny_cfg).state_dict()
+    torch.manual_seed(3)
+    fast = GPTModelFast(tiny_cfg).state_dict()
+    for key in book:
+        assert torch.equal(book[key], fast[key]), key
