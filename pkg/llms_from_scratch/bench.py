@@ -112,10 +112,11 @@ def _tied_init(model):
     """Start a tied head at GPT-2's scale, as transformers' tied model does.
 
     ``nn.Embedding`` starts at N(0, 1). Used as the output head, that gives
-    logits with a standard deviation near 28: the softmax underflows and the
-    gradient of the logits is full of subnormal floats, which made the head's
-    two backward matmuls ~25x slower on an Intel Xeon (a tied step 2.6 s
-    instead of 1.6 s, measured 2026-12-03). That is a cost of the scale, not
+    logits with a standard deviation near 28: the softmax underflows and,
+    a few steps in, the gradient of the logits holds millions of subnormal
+    floats, which made the head's two backward matmuls many times slower on
+    an Intel Xeon (a tied step 2.0-2.8 s instead of 1.6 s, growing with the
+    steps; measured 2026-12-03). That is a cost of the scale, not
     of tying (GPT-2's own weights give ordinary logits), so every tied row
     starts from the same N(0, 0.02) as transformers'.
     """
