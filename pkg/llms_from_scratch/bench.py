@@ -116,9 +116,9 @@ def _tied_init(model):
     a few steps in, the gradient of the logits holds millions of subnormal
     floats, which made the head's two backward matmuls many times slower on
     an Intel Xeon (a tied step 2.0-2.8 s instead of 1.6 s, growing with the
-    steps; measured 2026-12-03). That is a cost of the scale, not
-    of tying (GPT-2's own weights give ordinary logits), so every tied row
-    starts from the same N(0, 0.02) as transformers'.
+    steps; measured 2026-12-03). That is a cost of the scale, not of tying
+    (GPT-2's own weights give ordinary logits), so every tied row starts from
+    the same N(0, 0.02) as transformers'.
     """
     torch.nn.init.normal_(model.tok_emb.weight, std=TIED_INIT_STD)
     return model

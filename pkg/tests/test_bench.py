@@ -183,7 +183,6 @@ def test_without_native_bf16_the_full_bench_leaves_the_bf16_rows_out(monkeypatch
     assert "no native bfloat16" in bench.format_table(result)
 
 
-
 def test_tied_rows_start_at_gpt2_scale_like_transformers():
     from llms_from_scratch.fast import GPTModelFast
 
