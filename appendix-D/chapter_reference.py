@@ -8,6 +8,7 @@ import math
 
 import torch
 
+from checks import check_warmup_steps
 from previous_chapters import calc_loss_batch, evaluate_model, generate_and_print_sample
 
 
@@ -62,28 +63,6 @@ def param_groups_for_adamw(model, weight_decay=0.1):
             dict(params=no_decay, weight_decay=0.0)]
 
 
-def _set_lr(optimizer, lr):
-    """Write ``lr`` into every parameter group; the next ``step()`` uses it."""
-    for group in optimizer.param_groups:
-        group["lr"] = lr
-
-
-def _clipped_step(model, optimizer, input_batch, target_batch, device, max_norm=1.0):
-    """One update: loss, backward, clip the global gradient norm, optimizer step."""
-    optimizer.zero_grad()
-    calc_loss_batch(input_batch, target_batch, model, device).backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=max_norm)
-    optimizer.step()
-
-
-def _evaluate_and_log(log, model, loaders, device, eval_iter, epoch, step, tokens_seen):
-    """Append the current losses and tokens seen to ``log`` and print one line."""
-    train_loss, val_loss = evaluate_model(model, *loaders, device, eval_iter)
-    for key, value in (("train", train_loss), ("val", val_loss), ("tokens", tokens_seen)):
-        log[key].append(value)
-    print(f"Ep {epoch} (Step {step:06d}): Train loss {train_loss:.3f}, Val loss {val_loss:.3f}")
-
-
 def train_model(model, train_loader, val_loader, optimizer, device, n_epochs,
                 eval_freq, eval_iter, start_context, tokenizer, warmup_steps,
                 initial_lr=3e-05, min_lr=1e-6):
@@ -94,24 +73,39 @@ def train_model(model, train_loader, val_loader, optimizer, device, n_epochs,
     and ``llms_from_scratch.train`` do). Logs ``Ep E (Step S): ...`` like
     chapter 5. Returns ``(train_losses, val_losses, track_tokens_seen, track_lrs)``.
     """
-    if warmup_steps < 0:
-        raise ValueError(f"warmup_steps must be >= 0, got {warmup_steps!r}; "
-                        "pass 0 to start at the peak rate")
-    peak_lr = optimizer.param_groups[0]["lr"]
+    check_warmup_steps(warmup_steps)
+    peak_lr = optimizer.param_groups[0]["lr"]  # the rate the optimizer was made with
     total_steps = n_epochs * len(train_loader)
-    log = dict(train=[], val=[], tokens=[], lrs=[])
-    step = tokens_seen = 0
+    train_losses, val_losses, track_tokens_seen, track_lrs = [], [], [], []
+    tokens_seen = 0
+    step = 0  # updates so far, over all epochs
     for epoch in range(1, n_epochs + 1):
         model.train()
-        for input_batch, target_batch in train_loader:
-            log["lrs"].append(lr_at_step(step, total_steps, warmup_steps, peak_lr,
-                                         initial_lr, min_lr))
-            _set_lr(optimizer, log["lrs"][-1])
-            _clipped_step(model, optimizer, input_batch, target_batch, device)
-            tokens_seen += input_batch.numel()
+        for inputs, targets in train_loader:  # each (b, num_tokens)
+            # 1. This step's learning rate, written into every parameter group
+            #    (the optimizer's next step() uses it), and recorded for the plot.
+            lr = lr_at_step(step, total_steps, warmup_steps, peak_lr, initial_lr, min_lr)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            track_lrs.append(lr)
+
+            # 2. The chapter-5 update, with the gradients clipped to a global
+            #    norm of 1.0 between backward() and step().
+            optimizer.zero_grad()
+            loss = calc_loss_batch(inputs, targets, model, device)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+            optimizer.step()
+            tokens_seen += inputs.numel()
+
+            # 3. Every eval_freq updates (from the first one): measure and record.
             if step % eval_freq == 0:
-                _evaluate_and_log(log, model, (train_loader, val_loader), device,
-                                  eval_iter, epoch, step, tokens_seen)
+                train, val = evaluate_model(model, train_loader, val_loader, device, eval_iter)
+                train_losses.append(train)
+                val_losses.append(val)
+                track_tokens_seen.append(tokens_seen)
+                print(f"Ep {epoch} (Step {step:06d}): Train loss {train:.3f}, Val loss {val:.3f}")
             step += 1
+
         generate_and_print_sample(model, tokenizer, device, start_context)
-    return log["train"], log["val"], log["tokens"], log["lrs"]
+    return train_losses, val_losses, track_tokens_seen, track_lrs

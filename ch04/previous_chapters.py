@@ -19,6 +19,9 @@ import tiktoken
 import torch
 import torch.nn as nn
 
+from checks import check_context_fits, check_head_split
+from checks import check_dataset_args, check_enough_tokens, check_enough_windows, check_positive_int
+
 
 # ============================================================================
 # llms_from_scratch.catalog: What the book downloads and where each file is kept.
@@ -299,11 +302,6 @@ def get_device(override=None):
 # llms_from_scratch.ch02: Chapter 2: working with text data.
 # ============================================================================
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name} must be a positive int (1, 2, ...), got {value!r}")
-
-
 class GPTDatasetV1(Dataset):
     """Sliding windows over a tokenised text.
 
@@ -315,27 +313,24 @@ class GPTDatasetV1(Dataset):
     """
 
     def __init__(self, txt, tokenizer, max_length, stride):
-        if not isinstance(txt, str):
-            raise TypeError(f"txt must be a str, got {type(txt).__name__}; "
-                            "read the file first, e.g. with open(path).read()")
-        _check_positive_int("max_length", max_length)
-        _check_positive_int("stride", stride)
-
+        check_dataset_args(txt, max_length, stride)
+        # 1. The whole text as one list of token IDs.
         token_ids = tokenizer.encode(txt, allowed_special={"<|endoftext|>"})
-        if len(token_ids) < max_length + 1:
-            raise ValueError(
-                f"the text has {len(token_ids)} tokens, but one window needs "
-                f"max_length + 1 = {max_length + 1} (the targets are shifted by one); "
-                "use a longer text or a smaller max_length"
-            )
+        check_enough_tokens(len(token_ids), max_length)
 
-        # unfold takes every run of max_length + 1 tokens that starts at 0, stride,
-        # 2 * stride, ...; the extra token is the last target. One window per row.
-        windows = torch.tensor(token_ids).unfold(0, max_length + 1, stride)
-        self.input_ids = windows[:, :-1].contiguous()
-        self.target_ids = windows[:, 1:].contiguous()
+        # 2. Cut it into windows of max_length + 1 tokens that start at 0, stride,
+        #    2 * stride, ... (unfold does this in one call); the extra token is
+        #    the last window position's target.
+        all_ids = torch.tensor(token_ids)  # (num_tokens_in_text,)
+        windows = all_ids.unfold(0, max_length + 1, stride)  # (num_windows, max_length + 1)
+
+        # 3. The input is a window without its last token, the target the same
+        #    window without its first: target[i] is the token after input[i].
+        self.input_ids = windows[:, :-1].contiguous()  # (num_windows, max_length)
+        self.target_ids = windows[:, 1:].contiguous()  # (num_windows, max_length)
 
     def __getitem__(self, idx):
+        # One training example: (inputs, targets), each (max_length,).
         return self.input_ids[idx], self.target_ids[idx]
 
     def __len__(self):
@@ -345,15 +340,11 @@ class GPTDatasetV1(Dataset):
 def create_dataloader_v1(txt, batch_size=4, max_length=256, stride=128,
                          shuffle=True, drop_last=True, num_workers=0):
     """A DataLoader of GPT-2 BPE windows over ``txt`` (see ``GPTDatasetV1``)."""
-    _check_positive_int("batch_size", batch_size)
+    check_positive_int("batch_size", batch_size)
     tokenizer = gpt2_tokenizer()
     dataset = GPTDatasetV1(txt, tokenizer, max_length, stride)
-    if drop_last and len(dataset) < batch_size:
-        raise ValueError(
-            f"the text gives {len(dataset)} windows, fewer than batch_size={batch_size}, "
-            "and drop_last=True would drop them all (an empty loader); use a longer text, "
-            "a smaller batch_size or stride, or drop_last=False"
-        )
+    check_enough_windows(len(dataset), batch_size, drop_last)
+    # Each batch stacks batch_size windows: inputs and targets (batch_size, max_length).
     return DataLoader(
         dataset,
         batch_size=batch_size,
@@ -367,55 +358,64 @@ def create_dataloader_v1(txt, batch_size=4, max_length=256, stride=128,
 # llms_from_scratch.ch03: Chapter 3: attention mechanisms. (only MultiHeadAttention and what it uses)
 # ============================================================================
 
-def _three_linears(d_in, d_out, bias):  # query, key, value: created (drawn) in that order
-    return (nn.Linear(d_in, d_out, bias=bias) for _ in "qkv")
-
-
-def _causal_mask(context_length):
-    # True above the diagonal: positions a token must not look at (its future).
-    return torch.ones(context_length, context_length, dtype=torch.bool).triu(1)
-
-
-def _head_dim(d_out, num_heads):
-    if num_heads <= 0 or d_out % num_heads != 0:
-        raise ValueError(f"d_out ({d_out}) must be divisible by num_heads ({num_heads}); "
-                         "choose a head count that divides the embedding size")
-    return d_out // num_heads
-
-
-def _attend(queries, keys, values, mask=None, dropout=None):
-    """softmax(Q K^T / sqrt(d_k)) V; -inf where ``mask`` is True gives exactly zero weight."""
-    scores = queries @ keys.transpose(-2, -1)  # (..., T, T)
-    if mask is not None:
-        scores = scores.masked_fill(mask, float("-inf"))
-    # / sqrt(d_k): the scores' spread no longer grows with the key width (no saturated softmax)
-    weights = torch.softmax(scores / keys.shape[-1] ** 0.5, dim=-1)
-    return (weights if dropout is None else dropout(weights)) @ values
-
-
 class MultiHeadAttention(nn.Module):
     """Multi-head causal self-attention with one projection per Q, K and V.
 
     The ``d_out`` features are split into ``num_heads`` heads of
-    ``d_out // num_heads`` features, attended in parallel and merged by
-    ``out_proj``.
+    ``head_dim = d_out // num_heads`` features, attended in parallel and
+    merged by ``out_proj``.
     """
 
     def __init__(self, d_in, d_out, context_length, dropout, num_heads, qkv_bias=False):
         super().__init__()
-        self.head_dim = _head_dim(d_out, num_heads)
-        self.d_out, self.num_heads = d_out, num_heads
-        self.W_query, self.W_key, self.W_value = _three_linears(d_in, d_out, qkv_bias)
-        self.out_proj = nn.Linear(d_out, d_out)  # created after W_value (RNG order)
+        check_head_split(d_out, num_heads)
+        # One projection each for all heads together (created in this order:
+        # query, key, value, then out_proj, which fixes the random draws).
+        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.out_proj = nn.Linear(d_out, d_out)  # mixes the heads' outputs
         self.dropout = nn.Dropout(dropout)
-        self.register_buffer("mask", _causal_mask(context_length), persistent=False)
+        future = torch.ones(context_length, context_length, dtype=torch.bool).triu(1)
+        self.register_buffer("mask", future, persistent=False)
+        # The d_out features are split into num_heads heads of head_dim each.
+        self.d_out = d_out
+        self.num_heads = num_heads
+        self.head_dim = d_out // num_heads
 
-    def forward(self, x):  # x: (B, T, d_in) -> (B, T, d_out)
-        b, t, _ = x.shape
-        if t > len(self.mask):
-            raise ValueError(f"got {t} tokens but the context length is {len(self.mask)}; "
-                             "crop the input to the last context_length tokens")
-        q, k, v = (proj(x).view(b, t, self.num_heads, self.head_dim).transpose(1, 2)
-                   for proj in (self.W_query, self.W_key, self.W_value))  # (B, n_heads, T, hd)
-        context = _attend(q, k, v, mask=self.mask[:t, :t], dropout=self.dropout)
-        return self.out_proj(context.transpose(1, 2).reshape(b, t, self.d_out))
+    def forward(self, x):  # x: (b, num_tokens, d_in)
+        b, num_tokens, _ = x.shape
+        check_context_fits(num_tokens, self.mask.shape[0])
+
+        # 1. Project every token once, for all heads at the same time.
+        queries = self.W_query(x)  # (b, num_tokens, d_out)
+        keys = self.W_key(x)  # (b, num_tokens, d_out)
+        values = self.W_value(x)  # (b, num_tokens, d_out)
+
+        # 2. Split the features into heads: d_out = num_heads * head_dim.
+        queries = queries.view(b, num_tokens, self.num_heads, self.head_dim)
+        keys = keys.view(b, num_tokens, self.num_heads, self.head_dim)
+        values = values.view(b, num_tokens, self.num_heads, self.head_dim)
+
+        # 3. Put the head axis before the token axis, so that one batched matrix
+        #    product attends every head of every text at once.
+        queries = queries.transpose(1, 2)  # (b, num_heads, num_tokens, head_dim)
+        keys = keys.transpose(1, 2)  # (b, num_heads, num_tokens, head_dim)
+        values = values.transpose(1, 2)  # (b, num_heads, num_tokens, head_dim)
+
+        # 4. From here on as in CausalAttention, per head: scores, causal mask,
+        #    scaling by sqrt(head_dim) (each head's key width), softmax, dropout.
+        scores = queries @ keys.transpose(2, 3)  # (b, num_heads, num_tokens, num_tokens)
+        future = self.mask[:num_tokens, :num_tokens]  # (num_tokens, num_tokens)
+        scores = scores.masked_fill(future, float("-inf"))
+        weights = torch.softmax(scores / self.head_dim ** 0.5, dim=-1)
+        weights = self.dropout(weights)
+        context = weights @ values  # (b, num_heads, num_tokens, head_dim)
+
+        # 5. Back to tokens before heads, then the heads side by side. After
+        #    transpose the tensor is not contiguous, so reshape (not view).
+        context = context.transpose(1, 2)  # (b, num_tokens, num_heads, head_dim)
+        context = context.reshape(b, num_tokens, self.d_out)  # (b, num_tokens, d_out)
+
+        # 6. Mix what the heads found.
+        return self.out_proj(context)  # (b, num_tokens, d_out)

@@ -7,11 +7,12 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from .assets import gpt2_tokenizer
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name} must be a positive int (1, 2, ...), got {value!r}")
+from .checks import (
+    check_dataset_args,
+    check_enough_tokens,
+    check_enough_windows,
+    check_positive_int,
+)
 
 
 class GPTDatasetV1(Dataset):
@@ -25,27 +26,24 @@ class GPTDatasetV1(Dataset):
     """
 
     def __init__(self, txt, tokenizer, max_length, stride):
-        if not isinstance(txt, str):
-            raise TypeError(f"txt must be a str, got {type(txt).__name__}; "
-                            "read the file first, e.g. with open(path).read()")
-        _check_positive_int("max_length", max_length)
-        _check_positive_int("stride", stride)
-
+        check_dataset_args(txt, max_length, stride)
+        # 1. The whole text as one list of token IDs.
         token_ids = tokenizer.encode(txt, allowed_special={"<|endoftext|>"})
-        if len(token_ids) < max_length + 1:
-            raise ValueError(
-                f"the text has {len(token_ids)} tokens, but one window needs "
-                f"max_length + 1 = {max_length + 1} (the targets are shifted by one); "
-                "use a longer text or a smaller max_length"
-            )
+        check_enough_tokens(len(token_ids), max_length)
 
-        # unfold takes every run of max_length + 1 tokens that starts at 0, stride,
-        # 2 * stride, ...; the extra token is the last target. One window per row.
-        windows = torch.tensor(token_ids).unfold(0, max_length + 1, stride)
-        self.input_ids = windows[:, :-1].contiguous()
-        self.target_ids = windows[:, 1:].contiguous()
+        # 2. Cut it into windows of max_length + 1 tokens that start at 0, stride,
+        #    2 * stride, ... (unfold does this in one call); the extra token is
+        #    the last window position's target.
+        all_ids = torch.tensor(token_ids)  # (num_tokens_in_text,)
+        windows = all_ids.unfold(0, max_length + 1, stride)  # (num_windows, max_length + 1)
+
+        # 3. The input is a window without its last token, the target the same
+        #    window without its first: target[i] is the token after input[i].
+        self.input_ids = windows[:, :-1].contiguous()  # (num_windows, max_length)
+        self.target_ids = windows[:, 1:].contiguous()  # (num_windows, max_length)
 
     def __getitem__(self, idx):
+        # One training example: (inputs, targets), each (max_length,).
         return self.input_ids[idx], self.target_ids[idx]
 
     def __len__(self):
@@ -55,15 +53,11 @@ class GPTDatasetV1(Dataset):
 def create_dataloader_v1(txt, batch_size=4, max_length=256, stride=128,
                          shuffle=True, drop_last=True, num_workers=0):
     """A DataLoader of GPT-2 BPE windows over ``txt`` (see ``GPTDatasetV1``)."""
-    _check_positive_int("batch_size", batch_size)
+    check_positive_int("batch_size", batch_size)
     tokenizer = gpt2_tokenizer()
     dataset = GPTDatasetV1(txt, tokenizer, max_length, stride)
-    if drop_last and len(dataset) < batch_size:
-        raise ValueError(
-            f"the text gives {len(dataset)} windows, fewer than batch_size={batch_size}, "
-            "and drop_last=True would drop them all (an empty loader); use a longer text, "
-            "a smaller batch_size or stride, or drop_last=False"
-        )
+    check_enough_windows(len(dataset), batch_size, drop_last)
+    # Each batch stacks batch_size windows: inputs and targets (batch_size, max_length).
     return DataLoader(
         dataset,
         batch_size=batch_size,

@@ -2,6 +2,8 @@
 
 ``GPTModel`` follows GPT-2: token and absolute position embeddings, a stack
 of pre-LayerNorm transformer blocks, a final LayerNorm and a linear head.
+Shapes in the comments: ``b`` texts in a batch, ``num_tokens`` tokens each,
+``emb_dim`` features per token.
 
 ``GPTModelFast`` can also be imported from here, as from the English book's
 package; it lives in ``fast`` (which builds on this module).
@@ -13,33 +15,7 @@ import torch
 import torch.nn as nn
 
 from .ch03 import MultiHeadAttention
-
-GPT_CONFIG_KEYS = ("vocab_size", "context_length", "emb_dim", "n_heads",
-                   "n_layers", "drop_rate", "qkv_bias")
-
-
-def check_gpt_config(cfg):
-    """Raise ``ValueError`` with a clear message if ``cfg`` cannot build a GPT."""
-    if not isinstance(cfg, dict):
-        raise TypeError(f"the config must be a dict, got {type(cfg).__name__}")
-    missing = [k for k in GPT_CONFIG_KEYS if k not in cfg]
-    if missing:
-        raise ValueError(f"the config lacks {', '.join(missing)}; it needs all of "
-                         f"{', '.join(GPT_CONFIG_KEYS)}")
-    for key in ("vocab_size", "context_length", "emb_dim", "n_heads", "n_layers"):
-        value = cfg[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"cfg['{key}'] must be a positive int, got {value!r}")
-    if cfg["emb_dim"] % cfg["n_heads"] != 0:
-        raise ValueError(
-            f"cfg['emb_dim'] ({cfg['emb_dim']}) must be divisible by "
-            f"cfg['n_heads'] ({cfg['n_heads']}): each head gets emb_dim // n_heads features"
-        )
-    rate = cfg["drop_rate"]
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < 1.0:
-        raise ValueError(f"cfg['drop_rate'] must be a number in [0, 1), got {rate!r}")
-    if not isinstance(cfg["qkv_bias"], bool):
-        raise ValueError(f"cfg['qkv_bias'] must be True or False, got {cfg['qkv_bias']!r}")
+from .checks import GPT_CONFIG_KEYS, check_generation_args, check_gpt_config, check_model_input
 
 
 class LayerNorm(nn.Module):
@@ -53,19 +29,19 @@ class LayerNorm(nn.Module):
         super().__init__()
         self.scale = nn.Parameter(torch.ones(emb_dim))  # gamma, starts as the identity
         self.shift = nn.Parameter(torch.zeros(emb_dim))  # beta
-        self.eps = eps
+        self.eps = eps  # keeps the division finite for a token whose features are all equal
 
-    def forward(self, x):
-        centred = x - x.mean(dim=-1, keepdim=True)
+    def forward(self, x):  # x: (b, num_tokens, emb_dim); each token on its own
+        centred = x - x.mean(dim=-1, keepdim=True)  # mean 0 over the features
         # The biased variance (divide by n), as GPT-2's TensorFlow code used.
         spread = torch.sqrt(x.var(dim=-1, keepdim=True, unbiased=False) + self.eps)
-        return self.scale * centred / spread + self.shift
+        return self.scale * centred / spread + self.shift  # (b, num_tokens, emb_dim)
 
 
 class GELU(nn.Module):
     """GELU with the tanh approximation used by GPT-2."""
 
-    def forward(self, x):
+    def forward(self, x):  # any shape, elementwise
         return 0.5 * x * (1.0 + torch.tanh(
             (2.0 / torch.pi) ** 0.5 * (x + 0.044715 * x ** 3)
         ))
@@ -77,31 +53,51 @@ class FeedForward(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         d = cfg["emb_dim"]
-        self.layers = nn.Sequential(nn.Linear(d, 4 * d), GELU(), nn.Linear(4 * d, d))
+        self.layers = nn.Sequential(
+            nn.Linear(d, 4 * d),  # widen: room to compute features of each token
+            GELU(),
+            nn.Linear(4 * d, d),  # back to emb_dim, so the shortcut can add it
+        )
 
-    def forward(self, x):
+    def forward(self, x):  # (b, num_tokens, emb_dim) -> (b, num_tokens, 4 * emb_dim) -> back
         return self.layers(x)
 
 
 class TransformerBlock(nn.Module):
-    """Pre-LayerNorm block: x + att(norm1(x)), then x + ff(norm2(x))."""
+    """Pre-LayerNorm block: x + att(norm1(x)), then x + ff(norm2(x)).
+
+    The same block is computed twice more, for speed: ``fast.FastTransformerBlock``
+    (fused kernels) and the loop in ``kvcache.forward_cached`` (one new token
+    at a time). ``pkg/tests/test_block_forwards.py`` keeps the three equal.
+    """
 
     def __init__(self, cfg):
         super().__init__()
-        d, rate = cfg["emb_dim"], cfg["drop_rate"]
+        d = cfg["emb_dim"]
         # Creation order (att, ff, norms, dropout) fixes the random draws at init.
-        self.att = MultiHeadAttention(d, d, cfg["context_length"], rate, cfg["n_heads"],
-                                      qkv_bias=cfg["qkv_bias"])
+        self.att = MultiHeadAttention(d, d, cfg["context_length"], cfg["drop_rate"],
+                                      cfg["n_heads"], qkv_bias=cfg["qkv_bias"])
         self.ff = FeedForward(cfg)
-        self.norm1, self.norm2 = LayerNorm(d), LayerNorm(d)
-        self.drop_shortcut = nn.Dropout(rate)
+        self.norm1 = LayerNorm(d)  # at the entrance of the attention
+        self.norm2 = LayerNorm(d)  # at the entrance of the feed-forward network
+        self.drop_shortcut = nn.Dropout(cfg["drop_rate"])
 
-    def forward(self, x):  # x: (B, T, emb_dim)
-        # The shortcut (x + ...) gives gradients a direct path through deep
-        # stacks; the normalisation sits inside the branch (pre-LN).
-        for norm, branch in ((self.norm1, self.att), (self.norm2, self.ff)):
-            x = x + self.drop_shortcut(branch(norm(x)))
-        return x
+    def forward(self, x):  # x: (b, num_tokens, emb_dim)
+        # First half: attention, where the tokens exchange information.
+        # Pre-LN: the branch normalises its own input; x itself passes unchanged.
+        branch = self.norm1(x)
+        branch = self.att(branch)  # (b, num_tokens, emb_dim)
+        branch = self.drop_shortcut(branch)
+        # The shortcut adds the branch to its input: gradients have a direct
+        # path through a deep stack of blocks.
+        x = x + branch
+
+        # Second half: the feed-forward network, each token on its own.
+        branch = self.norm2(x)
+        branch = self.ff(branch)  # (b, num_tokens, emb_dim)
+        branch = self.drop_shortcut(branch)
+        x = x + branch
+        return x  # (b, num_tokens, emb_dim), the shape it came in with
 
 
 class GPTModel(nn.Module):
@@ -111,51 +107,29 @@ class GPTModel(nn.Module):
         super().__init__()
         check_gpt_config(cfg)
         d, vocab = cfg["emb_dim"], cfg["vocab_size"]
-        self.tok_emb = nn.Embedding(vocab, d)
-        self.pos_emb = nn.Embedding(cfg["context_length"], d)
+        self.tok_emb = nn.Embedding(vocab, d)  # token ID -> vector
+        self.pos_emb = nn.Embedding(cfg["context_length"], d)  # position -> vector
         self.drop_emb = nn.Dropout(cfg["drop_rate"])
-        self.trf_blocks = nn.Sequential(*(TransformerBlock(cfg) for _ in range(cfg["n_layers"])))
-        self.final_norm = LayerNorm(d)
-        self.out_head = nn.Linear(d, vocab, bias=False)
+        blocks = []
+        for _ in range(cfg["n_layers"]):
+            blocks.append(TransformerBlock(cfg))
+        self.trf_blocks = nn.Sequential(*blocks)
+        self.final_norm = LayerNorm(d)  # pre-LN blocks leave their output unnormalised
+        self.out_head = nn.Linear(d, vocab, bias=False)  # vector -> a score per token ID
 
-    def forward(self, in_idx):  # in_idx: (B, T) token IDs
-        _, seq_len = in_idx.shape
-        context_length = self.pos_emb.num_embeddings
-        if seq_len > context_length:
-            raise ValueError(
-                f"got {seq_len} tokens but the model's context_length is {context_length}; "
-                "crop the input to its last context_length tokens (when generating, "
-                "pass a context_size of at most context_length)"
-            )
-        positions = torch.arange(seq_len, device=in_idx.device)
-        # (B, T, emb_dim) token vectors plus (T, emb_dim) position vectors
-        x = self.drop_emb(self.tok_emb(in_idx) + self.pos_emb(positions))
-        return self.out_head(self.final_norm(self.trf_blocks(x)))  # (B, T, vocab_size) logits
-
-
-def _check_generation_args(model, idx, max_new_tokens, context_size):
-    if not torch.is_tensor(idx) or idx.dim() != 2:
-        raise ValueError("idx must be a 2-D tensor of token IDs, shape (batch, tokens); "
-                         "add a batch dimension with idx.unsqueeze(0)")
-    if idx.shape[0] == 0 or idx.shape[1] == 0:
-        raise ValueError(f"idx has shape {tuple(idx.shape)}; give at least one prompt of at "
-                         "least one token (an empty text encodes to no tokens)")
-    if idx.dtype not in (torch.long, torch.int):
-        raise TypeError(f"idx must hold integer token IDs, got dtype {idx.dtype}; "
-                        "convert it with idx.long()")
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
-            or max_new_tokens < 0:
-        raise ValueError(f"max_new_tokens must be an int >= 0, got {max_new_tokens!r}")
-    if isinstance(context_size, bool) or not isinstance(context_size, int) or context_size <= 0:
-        raise ValueError(f"context_size must be a positive int, got {context_size!r}")
-    tok_emb = getattr(model, "tok_emb", None)
-    if isinstance(tok_emb, nn.Embedding):
-        vocab_size = tok_emb.num_embeddings
-        outside = (idx < 0) | (idx >= vocab_size)
-        if outside.any():
-            raise ValueError(f"idx holds the token ID {int(idx[outside][0])}, outside the model's "
-                             f"vocabulary 0..{vocab_size - 1}; encode the prompt with the "
-                             "tokenizer the model was trained with")
+    def forward(self, in_idx):  # in_idx: (b, num_tokens) token IDs
+        num_tokens = in_idx.shape[1]
+        check_model_input(num_tokens, self.pos_emb.num_embeddings)
+        # 1. Token vectors plus position vectors. The positions are the same for
+        #    every text, so (num_tokens, emb_dim) broadcasts over the batch.
+        positions = torch.arange(num_tokens, device=in_idx.device)  # 0, 1, ..., num_tokens - 1
+        x = self.tok_emb(in_idx) + self.pos_emb(positions)  # (b, num_tokens, emb_dim)
+        x = self.drop_emb(x)
+        # 2. The transformer blocks, one after the other; the shape stays the same.
+        x = self.trf_blocks(x)  # (b, num_tokens, emb_dim)
+        # 3. A last normalisation, then one score per vocabulary entry.
+        x = self.final_norm(x)
+        return self.out_head(x)  # (b, num_tokens, vocab_size) logits
 
 
 def generate_text_simple(model, idx, max_new_tokens, context_size):
@@ -164,11 +138,14 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
     ``idx`` is a (batch, tokens) tensor; prompts longer than ``context_size``
     are cropped to their last ``context_size`` tokens before each step.
     """
-    _check_generation_args(model, idx, max_new_tokens, context_size)
+    check_generation_args(model, idx, max_new_tokens, context_size)
     for _ in range(max_new_tokens):
-        with torch.no_grad():
-            last = model(idx[:, -context_size:])[:, -1, :]  # (B, vocab_size)
-        idx = torch.cat((idx, last.argmax(dim=-1, keepdim=True)), dim=1)
+        window = idx[:, -context_size:]  # what the model can see: (b, <= context_size)
+        with torch.no_grad():  # no training here, so no graph for backward
+            logits = model(window)  # (b, num_tokens, vocab_size)
+        last = logits[:, -1, :]  # only the last position predicts a new token: (b, vocab_size)
+        next_id = last.argmax(dim=-1, keepdim=True)  # the highest score: (b, 1)
+        idx = torch.cat((idx, next_id), dim=1)  # (b, num_tokens + 1)
     return idx
 
 
@@ -178,3 +155,9 @@ def __getattr__(name):
     if name == "GPTModelFast" and __package__:
         return importlib.import_module(".fast", __package__).GPTModelFast
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# The config's keys and its check live in ``checks`` but stay importable from
+# here, where the model that needs them is (fast.py and the tests import them so).
+__all__ = ["GELU", "GPT_CONFIG_KEYS", "FeedForward", "GPTModel", "LayerNorm",
+           "TransformerBlock", "check_gpt_config", "generate_text_simple"]

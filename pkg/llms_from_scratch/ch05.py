@@ -5,13 +5,13 @@ GPT-2 weights into the chapter-4 ``GPTModel``.
 """
 
 import itertools
-import math
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .ch04 import _check_generation_args, generate_text_simple
+from .ch04 import generate_text_simple
+from .checks import check_generate_args, check_one_sequence, check_text
 
 
 def text_to_token_ids(text, tokenizer):
@@ -22,34 +22,29 @@ def text_to_token_ids(text, tokenizer):
     as ordinary characters. An empty text gives a (1, 0) tensor, which
     ``generate`` refuses as a prompt.
     """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
-    encoded = tokenizer.encode(text, allowed_special={"<|endoftext|>"})
-    return torch.tensor(encoded, dtype=torch.long).unsqueeze(0)  # add the batch dimension
-
-
-def _check_one_sequence(token_ids):
-    if not torch.is_tensor(token_ids):
-        raise TypeError(f"token_ids must be a tensor, got {type(token_ids).__name__}; "
-                        "decode a list with tokenizer.decode(ids)")
-    if not (token_ids.dim() == 1 or (token_ids.dim() == 2 and token_ids.shape[0] == 1)):
-        raise ValueError(f"token_ids must be one sequence, shape (1, tokens) or (tokens,), "
-                         f"got {tuple(token_ids.shape)}; decode each row of a batch separately")
+    check_text(text)
+    encoded = tokenizer.encode(text, allowed_special={"<|endoftext|>"})  # a list of IDs
+    encoded = torch.tensor(encoded, dtype=torch.long)  # (num_tokens,)
+    return encoded.unsqueeze(0)  # (1, num_tokens): a batch of one, as the model expects
 
 
 def token_ids_to_text(token_ids, tokenizer):
     """Decode a (1, tokens) or (tokens,) tensor back into text."""
-    _check_one_sequence(token_ids)
-    flat = token_ids.flatten()  # drop the batch dimension
+    check_one_sequence(token_ids)
+    flat = token_ids.flatten()  # (num_tokens,): drop the batch dimension
     return tokenizer.decode(flat.tolist())
 
 
 def calc_loss_batch(input_batch, target_batch, model, device):
     """Mean cross-entropy of the model's next-token predictions on one batch."""
-    input_batch = input_batch.to(device)
-    target_batch = target_batch.to(device)
-    logits = model(input_batch)  # (B, T, vocab)
-    return torch.nn.functional.cross_entropy(logits.flatten(0, 1), target_batch.flatten())
+    input_batch = input_batch.to(device)  # (b, num_tokens)
+    target_batch = target_batch.to(device)  # (b, num_tokens): the next token at each position
+    logits = model(input_batch)  # (b, num_tokens, vocab_size)
+    # cross_entropy wants one row of scores per prediction: every position of
+    # every text is one prediction, so the batch and token axes are merged.
+    logits = logits.flatten(0, 1)  # (b * num_tokens, vocab_size)
+    targets = target_batch.flatten()  # (b * num_tokens,)
+    return torch.nn.functional.cross_entropy(logits, targets)
 
 
 def calc_loss_loader(data_loader, model, device, num_batches=None):
@@ -59,38 +54,35 @@ def calc_loss_loader(data_loader, model, device, num_batches=None):
     """
     available = len(data_loader)
     if available == 0:
-        return float("nan")
+        return float("nan")  # no batch, no loss (0 would look like a perfect model)
     used = available if num_batches is None else min(num_batches, available)
-    per_batch = [calc_loss_batch(inputs, targets, model, device).item()
-                 for inputs, targets in itertools.islice(data_loader, used)]
-    return sum(per_batch) / used
+    total = 0.0
+    # islice stops the loader after `used` batches (evaluating on a few is quicker).
+    for inputs, targets in itertools.islice(data_loader, used):
+        total += calc_loss_batch(inputs, targets, model, device).item()
+    return total / used
 
 
 def evaluate_model(model, train_loader, val_loader, device, eval_iter):
     """Training and validation loss over ``eval_iter`` batches each, in eval mode."""
-    model.eval()
-    with torch.no_grad():
-        losses = tuple(calc_loss_loader(loader, model, device, num_batches=eval_iter)
-                       for loader in (train_loader, val_loader))
-    model.train()
-    return losses
+    model.eval()  # dropout off: measure the model as it will be used
+    with torch.no_grad():  # only the numbers, no graph for backward
+        train = calc_loss_loader(train_loader, model, device, num_batches=eval_iter)
+        val = calc_loss_loader(val_loader, model, device, num_batches=eval_iter)
+    model.train()  # back to training mode for the next update
+    return train, val
 
 
 def generate_and_print_sample(model, tokenizer, device, start_context):
     """Print a 50-token greedy continuation of ``start_context`` on one line."""
     model.eval()
-    prompt = text_to_token_ids(start_context, tokenizer).to(device)
+    prompt = text_to_token_ids(start_context, tokenizer).to(device)  # (1, num_tokens)
+    context_size = model.pos_emb.num_embeddings  # the model's context length
     with torch.no_grad():
-        out = generate_text_simple(model, prompt, 50, model.pos_emb.num_embeddings)
+        out = generate_text_simple(model, prompt, 50, context_size)  # (1, num_tokens + 50)
     model.train()
-    print(" ".join(token_ids_to_text(out, tokenizer).split("\n")))
-
-
-def _update_weights(model, optimizer, input_batch, target_batch, device):
-    """One optimizer step on one batch: clear, loss, backward, step."""
-    optimizer.zero_grad()
-    calc_loss_batch(input_batch, target_batch, model, device).backward()
-    optimizer.step()
+    text = token_ids_to_text(out, tokenizer)
+    print(" ".join(text.split("\n")))  # on one line, so the training log stays readable
 
 
 def train_model_simple(model, train_loader, val_loader, optimizer, device, num_epochs,
@@ -102,21 +94,34 @@ def train_model_simple(model, train_loader, val_loader, optimizer, device, num_e
     tokens seen so far; after each epoch it prints a sample. Returns
     ``(train_losses, val_losses, tokens_seen)``.
     """
-    history = {"train": [], "val": [], "tokens": []}
-    seen, step = 0, 0
+    train_losses, val_losses, tokens_seen_log = [], [], []
+    seen = 0  # tokens the model has been trained on
+    step = 0  # updates so far, over all epochs
     for epoch in range(1, num_epochs + 1):
-        model.train()
-        for input_batch, target_batch in train_loader:
-            _update_weights(model, optimizer, input_batch, target_batch, device)
-            seen += input_batch.numel()
+        model.train()  # dropout on
+        for inputs, targets in train_loader:  # each (b, num_tokens)
+            # 1. Clear the previous batch's gradients (backward adds to them).
+            optimizer.zero_grad()
+            # 2. How wrong the model is on this batch.
+            loss = calc_loss_batch(inputs, targets, model, device)
+            # 3. The gradient of the loss with respect to every weight.
+            loss.backward()
+            # 4. Move every weight a small step against its gradient.
+            optimizer.step()
+            seen += inputs.numel()
+
+            # Every eval_freq updates (from the first one): measure and record.
             if step % eval_freq == 0:
-                tr, va = evaluate_model(model, train_loader, val_loader, device, eval_iter)
-                for key, value in (("train", tr), ("val", va), ("tokens", seen)):
-                    history[key].append(value)
-                print(f"Ep {epoch} (Step {step:06d}): Train loss {tr:.3f}, Val loss {va:.3f}")
+                train, val = evaluate_model(model, train_loader, val_loader, device, eval_iter)
+                train_losses.append(train)
+                val_losses.append(val)
+                tokens_seen_log.append(seen)
+                print(f"Ep {epoch} (Step {step:06d}): Train loss {train:.3f}, Val loss {val:.3f}")
             step += 1
+
+        # After each epoch: a sample text shows what the numbers mean.
         generate_and_print_sample(model, tokenizer, device, start_context)
-    return history["train"], history["val"], history["tokens"]
+    return train_losses, val_losses, tokens_seen_log
 
 
 def plot_losses(epochs_seen, tokens_seen, train_losses, val_losses):
@@ -142,25 +147,6 @@ def plot_losses(epochs_seen, tokens_seen, train_losses, val_losses):
     return fig
 
 
-def _check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size):
-    if temperature is None or not isinstance(temperature, (int, float)) \
-            or isinstance(temperature, bool) or not math.isfinite(temperature) \
-            or temperature < 0:
-        raise ValueError(f"temperature must be a finite number >= 0 (0 = greedy), "
-                         f"got {temperature!r}")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)
-                              or not 1 <= top_k <= vocab_size):
-        raise ValueError(f"top_k must be an int in 1..{vocab_size} (the vocabulary size) "
-                         f"or None, got {top_k!r}")
-    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float))
-                              or not 0.0 < top_p <= 1.0):
-        raise ValueError(f"top_p must be a number in (0, 1] or None, got {top_p!r}")
-    if eos_id is not None and (isinstance(eos_id, bool) or not isinstance(eos_id, int)
-                               or not 0 <= eos_id < vocab_size):
-        raise ValueError(f"eos_id must be a token ID in 0..{vocab_size - 1} or None, "
-                         f"got {eos_id!r}")
-
-
 def _top_p_filter(logits, top_p):
     """Keep the smallest set of tokens whose probabilities add up to ``top_p``."""
     sorted_logits, sorted_idx = torch.sort(logits, descending=True, dim=-1)
@@ -179,16 +165,22 @@ def sample_next_token(logits, temperature=0.0, top_k=None, top_p=None):
     then divides the logits, ``top_p`` keeps the nucleus, and a token is
     sampled; ``temperature=0.0`` takes the argmax instead.
     """
+    # 1. top-k: every logit below the k-th largest becomes -inf (probability 0).
     if top_k is not None:
-        kth_largest = torch.topk(logits, top_k, dim=-1).values[:, -1:]
+        kth_largest = torch.topk(logits, top_k, dim=-1).values[:, -1:]  # (b, 1)
         logits = logits.masked_fill(logits < kth_largest, float("-inf"))
     if temperature > 0.0:
+        # 2. Temperature: dividing the logits sharpens (< 1) or flattens (> 1)
+        #    the distribution that the softmax makes of them.
         logits = logits / temperature
+        # 3. top-p: keep the smallest set of likely tokens that holds top_p of the mass.
         if top_p is not None and top_p < 1.0:
             logits = _top_p_filter(logits, top_p)
-        probs = torch.softmax(logits, dim=-1)
-        return torch.multinomial(probs, num_samples=1)
-    return torch.argmax(logits, dim=-1, keepdim=True)
+        # 4. Draw one token per row from the probabilities.
+        probs = torch.softmax(logits, dim=-1)  # (b, vocab_size)
+        return torch.multinomial(probs, num_samples=1)  # (b, 1)
+    # Temperature 0 is greedy: no randomness, the highest score wins.
+    return torch.argmax(logits, dim=-1, keepdim=True)  # (b, 1)
 
 
 def generate(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=None,
@@ -205,18 +197,18 @@ def generate(model, idx, max_new_tokens, context_size, temperature=0.0, top_k=No
     Prompts longer than ``context_size`` are cropped to their last
     ``context_size`` tokens before each step, as in ``generate_text_simple``.
     """
-    _check_generation_args(model, idx, max_new_tokens, context_size)
-    vocab_size = model.out_head.out_features if hasattr(model, "out_head") else None
-    _check_sampling_args(temperature, top_k, top_p, eos_id,
-                         vocab_size if vocab_size is not None else float("inf"))
-
+    check_generate_args(model, idx, max_new_tokens, context_size, temperature, top_k,
+                        top_p, eos_id)
     for _ in range(max_new_tokens):
+        window = idx[:, -context_size:]  # what the model can see: (b, <= context_size)
         with torch.no_grad():
-            last_logits = model(idx[:, -context_size:])[:, -1, :]  # crop to the window
-        next_id = sample_next_token(last_logits, temperature, top_k, top_p)  # (B, 1)
+            logits = model(window)  # (b, num_tokens, vocab_size)
+        last = logits[:, -1, :]  # the prediction for the next token: (b, vocab_size)
+        next_id = sample_next_token(last, temperature, top_k, top_p)  # (b, 1)
+        # Stop once every text in the batch has produced the end token.
         if eos_id is not None and bool((next_id == eos_id).all()):
             break
-        idx = torch.cat((idx, next_id), dim=1)
+        idx = torch.cat((idx, next_id), dim=1)  # (b, num_tokens + 1)
     return idx
 
 

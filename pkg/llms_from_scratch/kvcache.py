@@ -26,8 +26,8 @@ command streams from it); ``generate_cached`` collects them.
 import torch
 import torch.nn.functional as F
 
-from .ch04 import _check_generation_args
-from .ch05 import _check_sampling_args, sample_next_token
+from .ch05 import sample_next_token
+from .checks import check_generation_args, check_sampling_args
 
 
 class KVCache:
@@ -194,9 +194,9 @@ def stream_cached(model, idx, max_new_tokens, context_size, temperature=0.0, top
     between steps does not; the yielded tensors are ordinary tensors.
     Logits of a low-precision model are sampled in float32.
     """
-    _check_generation_args(model, idx, max_new_tokens, context_size)
+    check_generation_args(model, idx, max_new_tokens, context_size)
     vocab_size = model.out_head.out_features
-    _check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size)
+    check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size)
     context_length = model.pos_emb.num_embeddings
     if context_size > context_length:
         raise ValueError(f"context_size ({context_size}) exceeds the model's context_length "

@@ -11,6 +11,8 @@ package's internal imports rewritten:
   for the cells that check the notebook's step-by-step code against the
   package's (the drift checks); it imports the earlier chapters from
   ``previous_chapters.py``;
+- ``checks.py``: the argument checks (``checks``) that the two files above
+  call, only those of the folder's chapters;
 - ``ch05/gpt_download.py``: the GPT-2 weight loaders (``gpt2``); the weight
   formats they read and write (``gpt2_layout``, ``gpt2_tf``, ``gpt2_hf`` with
   ``hub``) are in ``ch05/gpt2_formats.py``, the download in
@@ -45,21 +47,42 @@ _CH03_FINAL = ("ch03", ("MultiHeadAttention",))
 _CH04_FINAL = ("ch04", ("LayerNorm", "GELU", "FeedForward", "TransformerBlock", "GPTModel",
                         "generate_text_simple"))
 
+
+
+def _checks_for(*chapters):
+    """``("checks", names)``: only the argument checks that these chapter modules
+    import. Each folder has them once, in its own ``checks.py``, which both
+    ``previous_chapters.py`` and ``chapter_reference.py`` import from, so the
+    copies of the chapter code read without them, like the package's modules."""
+    names = set()
+    for chapter in chapters:
+        tree = ast.parse((PACKAGE / f"{chapter}.py").read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.level and node.module == "checks":
+                names |= {alias.name for alias in node.names}
+    return ("checks", tuple(sorted(names)))
+
+
 OUTPUTS = {
     "ch02/previous_chapters.py": _BASE,
     "ch02/chapter_reference.py": ["ch02"],
+    "ch02/checks.py": [_checks_for("ch02")],
     "ch03/previous_chapters.py": _BASE + ["ch02"],
     "ch03/chapter_reference.py": ["ch03"],
+    "ch03/checks.py": [_checks_for("ch02", "ch03")],
     "ch04/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL],
     "ch04/chapter_reference.py": ["ch04"],
+    "ch04/checks.py": [_checks_for("ch02", "ch03", "ch04")],
     "ch05/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL, _CH04_FINAL],
     "ch05/chapter_reference.py": ["ch05"],
+    "ch05/checks.py": [_checks_for("ch02", "ch03", "ch04", "ch05")],
     # GPT-2's published weights for chapter 5's notebooks (`from gpt_download import ...`):
     # the download of OpenAI's files; the formats it reads come from gpt2_formats.py.
     "ch05/gpt_download.py": ["gpt2"],
     "ch05/gpt2_formats.py": ["gpt2_layout", "gpt2_tf", "errors", "hub", "gpt2_hf"],
     "appendix-D/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL, _CH04_FINAL, "ch05"],
     "appendix-D/chapter_reference.py": ["appendix_d"],
+    "appendix-D/checks.py": [_checks_for("ch02", "ch03", "ch04", "ch05", "appendix_d")],
 }
 
 
@@ -71,6 +94,7 @@ _PURPOSE = {
     "chapter_reference.py": "この章のパッケージ版のコード（ノートブックの照合用）",
     "gpt_download.py": "GPT-2 の公開済みの重みをダウンロードして読み込むコード",
     "gpt2_formats.py": "GPT-2 の重みの形式（TensorFlow と safetensors）を読み書きするコード",
+    "checks.py": "章のコードが呼ぶ引数のチェック（この章までに使うものだけ）",
 }
 
 HEADER = '''\

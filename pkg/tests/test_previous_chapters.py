@@ -120,8 +120,9 @@ def test_chapter_reference_is_the_package_code():
 
 def test_write_chapter_files_for_a_reader_without_the_repository(tmp_path):
     written = standalone.write_chapter_files("ch05", tmp_path)
-    assert sorted(p.name for p in written) == ["chapter_reference.py", "gpt2_formats.py",
-                                               "gpt_download.py", "previous_chapters.py"]
+    assert sorted(p.name for p in written) == ["chapter_reference.py", "checks.py",
+                                               "gpt2_formats.py", "gpt_download.py",
+                                               "previous_chapters.py"]
     for path in written:
         assert path.read_text(encoding="utf-8") == (ROOT / "ch05" / path.name).read_text(
             encoding="utf-8")

@@ -1,0 +1,138 @@
+# Generated from the package llms_from_scratch (checks).
+# Do not edit: in the book's repository run `make previous-chapters`; elsewhere
+# `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
+# このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
+# 中身: 章のコードが呼ぶ引数のチェック（この章までに使うものだけ）。ノートブックがこのフォルダだけで動くようにするためのものです。
+
+import torch
+import torch.nn as nn
+
+
+# ============================================================================
+# llms_from_scratch.checks: Argument checks for the chapter modules (``ch02`` ... ``ch05``, ``appendix_d``). (only GPT_CONFIG_KEYS, check_context_fits, check_dataset_args, check_enough_tokens, check_enough_windows, check_generation_args, check_gpt_config, check_head_split, check_model_input, check_positive_int and what it uses)
+# ============================================================================
+
+# The keys every GPT config dict needs (chapter 4's GPT_CONFIG_124M has them all).
+GPT_CONFIG_KEYS = ("vocab_size", "context_length", "emb_dim", "n_heads",
+                   "n_layers", "drop_rate", "qkv_bias")
+
+
+def is_positive_int(value):
+    """True for 1, 2, ...; False for 0, negatives, floats and bools."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def check_positive_int(name, value):
+    if not is_positive_int(value):
+        raise ValueError(f"{name} must be a positive int (1, 2, ...), got {value!r}")
+
+
+# ---------------------------------------------------------------- chapter 2
+
+
+def check_dataset_args(txt, max_length, stride):
+    """The arguments of ``ch02.GPTDatasetV1`` before the text is tokenised."""
+    if not isinstance(txt, str):
+        raise TypeError(f"txt must be a str, got {type(txt).__name__}; "
+                        "read the file first, e.g. with open(path).read()")
+    check_positive_int("max_length", max_length)
+    check_positive_int("stride", stride)
+
+
+def check_enough_tokens(num_tokens, max_length):
+    """One window needs ``max_length`` inputs plus the one extra target."""
+    if num_tokens < max_length + 1:
+        raise ValueError(
+            f"the text has {num_tokens} tokens, but one window needs "
+            f"max_length + 1 = {max_length + 1} (the targets are shifted by one); "
+            "use a longer text or a smaller max_length"
+        )
+
+
+def check_enough_windows(num_windows, batch_size, drop_last):
+    """``drop_last`` must not drop every window (an empty loader trains on nothing)."""
+    if drop_last and num_windows < batch_size:
+        raise ValueError(
+            f"the text gives {num_windows} windows, fewer than batch_size={batch_size}, "
+            "and drop_last=True would drop them all (an empty loader); use a longer text, "
+            "a smaller batch_size or stride, or drop_last=False"
+        )
+
+
+# ---------------------------------------------------------------- chapter 3
+
+
+def check_head_split(d_out, num_heads):
+    """Each of the ``num_heads`` heads gets ``d_out // num_heads`` features."""
+    if num_heads <= 0 or d_out % num_heads != 0:
+        raise ValueError(f"d_out ({d_out}) must be divisible by num_heads ({num_heads}); "
+                         "choose a head count that divides the embedding size")
+
+
+def check_context_fits(num_tokens, context_length):
+    """The causal mask covers ``context_length`` tokens, no more."""
+    if num_tokens > context_length:
+        raise ValueError(f"got {num_tokens} tokens but the context length is "
+                         f"{context_length}; crop the input to the last context_length tokens")
+
+
+# ---------------------------------------------------------------- chapter 4
+
+
+def check_gpt_config(cfg):
+    """Raise ``ValueError`` with a clear message if ``cfg`` cannot build a GPT."""
+    if not isinstance(cfg, dict):
+        raise TypeError(f"the config must be a dict, got {type(cfg).__name__}")
+    missing = [k for k in GPT_CONFIG_KEYS if k not in cfg]
+    if missing:
+        raise ValueError(f"the config lacks {', '.join(missing)}; it needs all of "
+                         f"{', '.join(GPT_CONFIG_KEYS)}")
+    for key in ("vocab_size", "context_length", "emb_dim", "n_heads", "n_layers"):
+        if not is_positive_int(cfg[key]):
+            raise ValueError(f"cfg['{key}'] must be a positive int, got {cfg[key]!r}")
+    if cfg["emb_dim"] % cfg["n_heads"] != 0:
+        raise ValueError(
+            f"cfg['emb_dim'] ({cfg['emb_dim']}) must be divisible by "
+            f"cfg['n_heads'] ({cfg['n_heads']}): each head gets emb_dim // n_heads features"
+        )
+    rate = cfg["drop_rate"]
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < 1.0:
+        raise ValueError(f"cfg['drop_rate'] must be a number in [0, 1), got {rate!r}")
+    if not isinstance(cfg["qkv_bias"], bool):
+        raise ValueError(f"cfg['qkv_bias'] must be True or False, got {cfg['qkv_bias']!r}")
+
+
+def check_model_input(num_tokens, context_length):
+    """A GPT has position vectors for ``context_length`` positions only."""
+    if num_tokens > context_length:
+        raise ValueError(
+            f"got {num_tokens} tokens but the model's context_length is {context_length}; "
+            "crop the input to its last context_length tokens (when generating, "
+            "pass a context_size of at most context_length)"
+        )
+
+
+def check_generation_args(model, idx, max_new_tokens, context_size):
+    """The arguments shared by ``generate_text_simple``, ``generate`` and the KV cache."""
+    if not torch.is_tensor(idx) or idx.dim() != 2:
+        raise ValueError("idx must be a 2-D tensor of token IDs, shape (batch, tokens); "
+                         "add a batch dimension with idx.unsqueeze(0)")
+    if idx.shape[0] == 0 or idx.shape[1] == 0:
+        raise ValueError(f"idx has shape {tuple(idx.shape)}; give at least one prompt of at "
+                         "least one token (an empty text encodes to no tokens)")
+    if idx.dtype not in (torch.long, torch.int):
+        raise TypeError(f"idx must hold integer token IDs, got dtype {idx.dtype}; "
+                        "convert it with idx.long()")
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
+            or max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens must be an int >= 0, got {max_new_tokens!r}")
+    if not is_positive_int(context_size):
+        raise ValueError(f"context_size must be a positive int, got {context_size!r}")
+    tok_emb = getattr(model, "tok_emb", None)
+    if isinstance(tok_emb, nn.Embedding):
+        vocab_size = tok_emb.num_embeddings
+        outside = (idx < 0) | (idx >= vocab_size)
+        if outside.any():
+            raise ValueError(f"idx holds the token ID {int(idx[outside][0])}, outside the model's "
+                             f"vocabulary 0..{vocab_size - 1}; encode the prompt with the "
+                             "tokenizer the model was trained with")
