@@ -475,8 +475,9 @@ class TransformerBlock(nn.Module):
     """Pre-LayerNorm block: x + att(norm1(x)), then x + ff(norm2(x)).
 
     The same block is computed twice more, for speed: ``fast.FastTransformerBlock``
-    (fused kernels) and the loop in ``kvcache.forward_cached`` (one new token
-    at a time). ``pkg/tests/test_block_forwards.py`` keeps the three equal.
+    (fused kernels) and the loop in ``kvcache.forward_cached`` (new tokens
+    against cached keys and values). Change one, change all three:
+    ``pkg/tests/test_block_forwards.py`` keeps them equal.
     """
 
     def __init__(self, cfg):

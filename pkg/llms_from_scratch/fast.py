@@ -219,7 +219,15 @@ class FastMultiHeadAttention(nn.Module):
 
 
 class FastTransformerBlock(nn.Module):
-    """``ch04.TransformerBlock`` built from the fused pieces above."""
+    """``ch04.TransformerBlock`` built from the fused pieces above.
+
+    The block's forward exists three times: ``ch04.TransformerBlock.forward``
+    (the book's, step by step), this one, and the loop over ``trf_blocks`` in
+    ``kvcache.forward_cached`` (new tokens against cached keys and values).
+    Change one, change all three: ``pkg/tests/test_block_forwards.py`` keeps
+    them equal block by block, test_fast.py's logits and gradient tests and
+    test_kvcache.py's prefill test model by model.
+    """
 
     def __init__(self, cfg):
         super().__init__()

@@ -149,6 +149,10 @@ def forward_cached(model, idx, cache, last_only=False, head_weight_t=None):
                          "context_length tokens again")
     positions = torch.arange(start, start + t, device=idx.device)
     x = model.tok_emb(idx) + model.pos_emb(positions)  # (B, T, emb_dim)
+    # The block's third forward, next to ch04.TransformerBlock.forward and
+    # fast.FastTransformerBlock.forward: the same two shortcut halves, with
+    # the attention reading the cache (no dropout). Change one, change all
+    # three; pkg/tests/test_block_forwards.py keeps them equal.
     for layer, block in enumerate(model.trf_blocks):
         att = block.att
         queries, keys, values = _qkv(att, block.norm1(x))  # (B, n_heads, T, head_dim)
