@@ -160,3 +160,29 @@ def wait_for(predicate, timeout=60.0):
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the child process")
         time.sleep(0.02)
+
+
+# -- damage inside files ---------------------------------------------------------------------
+
+def record_span(path, name_suffix=None):
+    """``(start, size, name)`` of a zip record's data: the largest, or the one ending so."""
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        infos = [i for i in archive.infolist()
+                 if name_suffix is None or i.filename.endswith(name_suffix)]
+    info = max(infos, key=lambda i: i.file_size)
+    with open(path, "rb") as f:
+        f.seek(info.header_offset)
+        name_len, extra_len = struct.unpack("<HH", f.read(30)[26:30])
+    return info.header_offset + 30 + name_len + extra_len, info.file_size, info.filename
+
+
+def flip_bit(path, position, bit):
+    """Flip one bit of the byte at ``position``: the file keeps its size and structure."""
+    with open(path, "r+b") as f:
+        f.seek(position)
+        byte = f.read(1)[0]
+        f.seek(position)
+        f.write(bytes([byte ^ (1 << bit)]))
