@@ -20,10 +20,8 @@ GENERATE = ["--prompt", "I", "--max-new-tokens", "3", "--device", "cpu"]
 
 
 @pytest.fixture
-def text_file(tmp_path, verdict):
-    path = tmp_path / "verdict.txt"
-    path.write_text(verdict, encoding="utf-8")
-    return path
+def text_file(verdict_file):
+    return verdict_file
 
 
 def command(capsys, *argv):

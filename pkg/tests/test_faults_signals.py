@@ -48,6 +48,16 @@ def start_train(tmp_path, text_file):
                             stderr=subprocess.PIPE, text=True, preexec_fn=_hold_signals)
 
 
+def finish(child, timeout=60):
+    """``(stdout, stderr)`` of a child that got its signal; it is killed if it goes on."""
+    try:
+        return child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise AssertionError(f"the command went on for {timeout} s after the signal") from None
+
+
 def assert_nothing_half_written(tmp_path):
     leftovers = [p.name for p in tmp_path.rglob("*") if p.name.endswith((".tmp", ".lock"))]
     assert leftovers == []
@@ -87,7 +97,7 @@ def test_a_signal_at_any_instant_of_train_is_one_line_and_loses_nothing(
     child = start_train(tmp_path, text_file)
     time.sleep(instant)
     child.send_signal(signum)
-    _, err = child.communicate(timeout=120)
+    _, err = finish(child)
     assert_one_line_exit(child, code, err)
     assert_nothing_half_written(tmp_path)
 
@@ -100,7 +110,7 @@ def test_a_signal_while_training_and_saving_is_one_line_and_resume_continues(
     faultkit.wait_for(lambda: (tmp_path / "out" / "ckpt.pt").exists(), timeout=120)
     time.sleep(0.3)  # some steps on, perhaps in the middle of the next save
     child.send_signal(signum)
-    _, err = child.communicate(timeout=120)
+    _, err = finish(child)
     assert_one_line_exit(child, code, err)
     assert "add --resume" in err
     assert_nothing_half_written(tmp_path)
