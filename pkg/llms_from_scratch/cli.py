@@ -189,7 +189,8 @@ def _add_generate(subparsers):
 
 
 def _run_generate(args):
-    from . import generate
+    # Imported before the work starts, while a signal still ends the process at once.
+    from . import checkpoint, generate, kvcache  # noqa: F401 (checkpoint, kvcache: used later)
 
     interrupts.arm()
     try:
@@ -285,7 +286,8 @@ def _add_train(subparsers):
 
 
 def _run_train(args):
-    from . import train
+    # Imported before the work starts, while a signal still ends the process at once.
+    from . import assets, fast, kvcache, train  # noqa: F401 (all but train: used later)
     from .cpu_memory import keep_freed_memory
 
     keep_freed_memory()  # freed tensors stay for the next step (cpu_memory explains why)
