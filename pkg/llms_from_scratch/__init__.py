@@ -7,9 +7,15 @@ Modules follow the book: ``ch02`` (data), ``ch03`` (attention), ``ch04``
 MPS or CPU, and ``standalone`` writes the chapter folders' copies.
 """
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("llms-from-scratch")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0+unknown"
+def __getattr__(name):
+    # ``__version__`` is looked up when asked for: importlib.metadata takes ~50 ms, and the
+    # command line installs its Ctrl-C handling right after this package is imported.
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("llms-from-scratch")
+    except PackageNotFoundError:  # running from a source tree without installing
+        return "0+unknown"

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import fileio
+from . import fileio, integrity
 from .config import TrainError, saved_settings
 from .errors import UserError, one_line
 from .runlog import RESUME_ADVICE
@@ -102,16 +102,36 @@ def _tensor_bytes(obj):
     return 0
 
 
+def _read_back(path):
+    """The ``check`` of ``atomic_write``: the written file's records must pass their CRC-32."""
+    def check(tmp):
+        reason = integrity.damaged_record(tmp) if zipfile.is_zipfile(tmp) else "not a zip"
+        if reason is not None:
+            raise TrainError(f"the checkpoint written for {path} did not read back intact "
+                             f"({reason}); the previous checkpoint was kept: check the disk, "
+                             "then continue with --resume")
+    return check
+
+
 def save_checkpoint(path, payload, durable=True):
     """``torch.save`` through ``fileio.atomic_write``; a ``TrainError`` if it cannot be written.
 
-    A folder that refuses it (full, quota, read-only) is a one-line
+    Weights holding NaN or Inf are not saved. The new file is read back and
+    its CRC-32 records checked before it replaces the previous checkpoint. A
+    folder that refuses it (full, quota, read-only) is a one-line
     ``fileio.WriteError`` naming the space needed; the previous checkpoint
     stays intact, so the run can continue with ``--resume`` once there is room.
     """
+    bad = integrity.nonfinite({"model": payload["model"], "optimizer": payload["optimizer"]})
+    if bad:
+        raise TrainError(f"the weights became NaN or Inf by step {payload['step']} (in "
+                         f"{integrity.describe(bad)}), so they were not saved and {path} "
+                         "keeps the last good state; lower --lr (or use --dtype float32) "
+                         "and continue with --resume")
     try:
         fileio.atomic_write(path, lambda tmp: torch.save(payload, tmp), durable,
-                            needed=_tensor_bytes(payload), what_to_do=RESUME_ADVICE)
+                            needed=_tensor_bytes(payload), what_to_do=RESUME_ADVICE,
+                            check=_read_back(path))
     except OSError as err:
         raise TrainError(f"cannot write the checkpoint {path} ({err.strerror or err}); free "
                          "some disk space or choose another --out-dir") from None
@@ -142,6 +162,10 @@ def _read_train_checkpoint(path):
     if path.stat().st_size == 0:
         raise TrainError(f"the checkpoint {path} is empty (0 bytes), e.g. from a full disk; "
                          f"{_START_OVER}")
+    reason = integrity.damaged_record(path)
+    if reason is not None:
+        raise TrainError(f"the checkpoint {path} is damaged: {reason}; it was left in place "
+                         f"and not used: restore it from a copy, or {_START_OVER}")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # truncated, corrupt, or holding arbitrary objects
@@ -175,6 +199,11 @@ def load_checkpoint(path):
              if not isinstance(ckpt[key], kind) or (kind is int and isinstance(ckpt[key], bool))]
     if wrong:
         raise TrainError(f"the checkpoint {path} is damaged: {', '.join(wrong)}; "
+                         f"{_START_OVER}")
+    bad = integrity.nonfinite({"model": ckpt["model"], "optimizer": ckpt["optimizer"]})
+    if bad:
+        raise TrainError(f"the checkpoint {path} holds NaN or Inf in {integrity.describe(bad)}; "
+                         f"it was left in place and not used: restore it from a copy, or "
                          f"{_START_OVER}")
     return ckpt
 
@@ -256,9 +285,19 @@ def gpt2_params(size, models_dir=None):
     folder = Path(models_dir or assets.cache_dir() / "gpt2") / size
     if all((folder / name).exists() for name in assets.GPT2_MODEL_FILES) \
             and importlib.util.find_spec("tensorflow") is not None:
-        return _tf_params(folder)[0], folder
+        return _finite(_tf_params(folder)[0], folder), folder
     path = gpt2.download_gpt2_safetensors(size, models_dir, progress=sys.stderr.isatty())
-    return _read_weights(gpt2.load_gpt2_params_from_safetensors, path), path
+    return _finite(_read_weights(gpt2.load_gpt2_params_from_safetensors, path), path), path
+
+
+def _finite(params, where):
+    """``params`` (GPT-2's nested dict); a ``CheckpointError`` if a weight holds NaN or Inf."""
+    bad = integrity.nonfinite(params)
+    if bad:
+        raise CheckpointError(f"the GPT-2 weights in {where} hold NaN or Inf in "
+                              f"{integrity.describe(bad)}; they are damaged: delete the file "
+                              "and let it be downloaded again")
+    return params
 
 
 def _read_weights(read, *args):
@@ -357,6 +396,11 @@ def _torch_load(path):
                            "check the path and its permissions") from None
     if size == 0:
         raise CheckpointError(f"the checkpoint {path} is empty (0 bytes); save it again")
+    reason = integrity.damaged_record(path)
+    if reason is not None:
+        raise CheckpointError(f"the checkpoint {path} is damaged: {reason}; it was left in "
+                              "place and not used: save it again, or copy it again from a "
+                              "good copy")
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # corrupt, truncated or not a torch file at all
@@ -429,7 +473,18 @@ def _model_from_gpt2_size(size, models_dir):
 
 
 def _load(spec, config, models_dir):
-    """``(model, tokenizer entry or None)``; see ``load_model``."""
+    """``(model, tokenizer entry or None)``; see ``load_model``. NaN or Inf weights are refused."""
+    model, tokenizer_spec = _load_any(spec, config, models_dir)
+    bad = integrity.nonfinite(model.state_dict())
+    if bad:
+        raise CheckpointError(f"the model {spec} holds NaN or Inf in {integrity.describe(bad)}; "
+                              "it was left in place and not used: the file is damaged, or "
+                              "it was saved after training diverged (train again with a "
+                              "lower learning rate)")
+    return model, tokenizer_spec
+
+
+def _load_any(spec, config, models_dir):
     from . import gpt2
 
     path = Path(spec).expanduser()

@@ -14,7 +14,11 @@ traceback:
 - a failure while working (bad values, missing or damaged files, no
   network): ``PROG CMD: error: ...`` and exit code 1;
 - Ctrl-C: ``PROG CMD: interrupted`` (with how to continue, where there is a
-  way) and exit code 130;
+  way) and exit code 130; SIGTERM: ``PROG CMD: interrupted (SIGTERM)`` and
+  exit code 143. This holds from the first instant: ``interrupts`` is
+  installed before anything heavy is imported, each command imports the
+  heavy modules it needs (torch, matplotlib, the benchmark) only when it runs,
+  and only the chosen command's parser is built (``--help`` is fast);
 - stdout closed by its reader (``| head``): no message; exit code 0 for
   ``generate``, whose output is a stream meant to be cut, else 141 (as for a
   process ended by SIGPIPE).
@@ -29,9 +33,10 @@ happens. Every other exception, a plain ``ValueError``, ``OSError`` or
 
 import argparse
 import os
+import signal
 import sys
 
-from . import __version__
+from . import interrupts
 from .errors import UserError, one_line
 
 # Before torch starts (it reads this once): PyTorch's CPU allocator then backs
@@ -49,6 +54,20 @@ class CommandError(UserError):
     """A failure to report as one line, without a traceback."""
 
 
+# The one-line help of each command, in the order of ``--help``.
+HELP = {
+    "download": "fetch the book's files ahead of time, or list what is cached",
+    "generate": "continue a prompt with GPT-2 or a model you trained",
+    "check": "check that this machine is ready for the book (versions, devices, a numerical "
+             "self-test, downloads)",
+    "bench": "measure training and generation speed on this device",
+    "train": "pretrain a GPT on a text (char-level or GPT-2 BPE), with checkpoints and "
+             "torchrun support",
+    "previous-chapters": "write a chapter folder's previous_chapters.py and "
+                         "chapter_reference.py (e.g. next to a notebook in Colab)",
+}
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` that reports a bad command line in one line on stderr."""
 
@@ -60,7 +79,7 @@ class OneLineParser(argparse.ArgumentParser):
 def _add_download(subparsers):
     p = subparsers.add_parser(
         "download",
-        help="fetch the book's files ahead of time, or list what is cached",
+        help=HELP["download"],
         description="Fetch the book's downloads into the cache folder for offline work. "
                     "Without arguments, list every asset and whether it is cached.",
     )
@@ -76,6 +95,7 @@ def _add_download(subparsers):
 def _run_download(args):
     from . import assets
 
+    interrupts.arm()
     if args.all and args.names:
         raise CommandError("give either --all or asset names, not both")
     if args.all:
@@ -129,7 +149,7 @@ runs one new token. It streams to stdout as it is generated and stops at
 def _add_generate(subparsers):
     p = subparsers.add_parser(
         "generate",
-        help="continue a prompt with GPT-2 or a model you trained",
+        help=HELP["generate"],
         description="Continue a prompt with GPT-2's weights or a checkpoint of the book's\n"
                     "GPTModel, printing tokens as they are produced.",
         epilog=_GENERATE_EPILOG,
@@ -169,8 +189,10 @@ def _add_generate(subparsers):
 
 
 def _run_generate(args):
-    from . import generate
+    # Imported before the work starts, while a signal still ends the process at once.
+    from . import checkpoint, generate, kvcache  # noqa: F401 (checkpoint, kvcache: used later)
 
+    interrupts.arm()
     try:
         return generate.run(args, sys.stdout)
     except BrokenPipeError:
@@ -197,15 +219,21 @@ def _add_check(subparsers):
 
     p = subparsers.add_parser(
         "check",
-        help="check that this machine is ready for the book (versions, devices, "
-             "a numerical self-test, downloads)",
+        help=HELP["check"],
         description="Print Python's and every required package's version (OK/FAIL), the "
                     "devices, a numerical self-test of a tiny GPT on each device against "
                     "the CPU, and whether the book's downloads are cached or reachable. "
                     "Exit code 0 when everything the book needs is there.",
     )
     check.add_arguments(p)
-    p.set_defaults(func=check.run)
+    p.set_defaults(func=_run_check)
+
+
+def _run_check(args):
+    from . import check
+
+    interrupts.arm()  # check imports torch itself: it reports a broken installation
+    return check.run(args)
 
 
 def _add_bench(subparsers):
@@ -213,7 +241,7 @@ def _add_bench(subparsers):
 
     p = subparsers.add_parser(
         "bench",
-        help="measure training and generation speed on this device",
+        help=HELP["bench"],
         description="Time training steps (GPTModel, GPTModelFast in float32 and bf16, "
                     "transformers' GPT-2) and greedy generation with and without the KV "
                     "cache for the GPT-2 124M configuration (context 256, batch 2), with the "
@@ -221,7 +249,16 @@ def _add_bench(subparsers):
                     "minutes on a CPU.",
     )
     bench.add_arguments(p)
-    p.set_defaults(func=bench.run_cli)
+    p.set_defaults(func=_run_bench)
+
+
+def _run_bench(args):
+    from . import bench
+    from .cpu_memory import keep_freed_memory
+
+    keep_freed_memory()  # freed tensors stay for the next step (cpu_memory explains why)
+    interrupts.arm()
+    return bench.run_cli(args)
 
 
 def _add_train(subparsers):
@@ -229,8 +266,7 @@ def _add_train(subparsers):
 
     p = subparsers.add_parser(
         "train",
-        help="pretrain a GPT on a text (char-level or GPT-2 BPE), with checkpoints and "
-             "torchrun support",
+        help=HELP["train"],
         description=(
             "Next-token pretraining of the book's GPT on Tiny Shakespeare, 吾輩は猫である\n"
             "or any UTF-8 text. The text is tokenised once (per character, or with GPT-2's\n"
@@ -246,7 +282,17 @@ def _add_train(subparsers):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     train.add_arguments(p)
-    p.set_defaults(func=train.run)
+    p.set_defaults(func=_run_train)
+
+
+def _run_train(args):
+    # Imported before the work starts, while a signal still ends the process at once.
+    from . import assets, fast, kvcache, train  # noqa: F401 (all but train: used later)
+    from .cpu_memory import keep_freed_memory
+
+    keep_freed_memory()  # freed tensors stay for the next step (cpu_memory explains why)
+    interrupts.arm()
+    return train.run(args)
 
 
 def _add_previous_chapters(subparsers):
@@ -254,8 +300,7 @@ def _add_previous_chapters(subparsers):
 
     p = subparsers.add_parser(
         "previous-chapters",
-        help="write a chapter folder's previous_chapters.py and chapter_reference.py (e.g. "
-             "next to a notebook in Colab)",
+        help=HELP["previous-chapters"],
         description="Write the stand-alone copies of the package code that a chapter's "
                     "notebooks import (previous_chapters.py, chapter_reference.py, and "
                     "gpt_download.py for ch05).",
@@ -268,6 +313,7 @@ def _add_previous_chapters(subparsers):
 def _run_previous_chapters(args):
     from . import standalone
 
+    interrupts.arm()
     try:
         paths = standalone.write_chapter_files(args.chapter, args.out_dir)
     except OSError as err:
@@ -278,11 +324,19 @@ def _run_previous_chapters(args):
     return 0
 
 
-COMMANDS = [_add_download, _add_generate, _add_check, _add_bench, _add_train,
-            _add_previous_chapters]
+COMMANDS = {"download": _add_download, "generate": _add_generate, "check": _add_check,
+            "bench": _add_bench, "train": _add_train, "previous-chapters": _add_previous_chapters}
 
 
-def build_parser():
+def build_parser(commands=None):
+    """The parser; given ``commands`` (names), only their parsers are built in full.
+
+    The other commands get a parser with their one-line help only, which is
+    all that ``PROG --help`` and an unknown command's error show: building
+    ``bench``'s and ``train``'s parsers imports torch.
+    """
+    from . import __version__
+
     parser = OneLineParser(
         prog=PROG,
         description="Tools for the book's GPT: downloads and more (see each command's --help).",
@@ -292,9 +346,18 @@ def build_parser():
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
                                        help="the command to run (COMMAND --help describes it)")
     subparsers.required = True
-    for add in COMMANDS:
-        add(subparsers)
+    for name, add in COMMANDS.items():
+        if commands is None or name in commands:
+            add(subparsers)
+        else:
+            subparsers.add_parser(name, help=HELP[name])
     return parser
+
+
+def _command_words(argv):
+    """The command named in ``argv`` (the first word not an option), as a list of 0 or 1."""
+    words = [word for word in argv if not word.startswith("-")]
+    return words[:1]
 
 
 # What to do after Ctrl-C, where a command can pick up its work again.
@@ -313,25 +376,45 @@ def _is_expected(err):
     return assets is not None and isinstance(err, assets.DownloadError)
 
 
-def main(argv=None):
-    # Freed tensors stay in the process for the next step (cpu_memory explains why).
-    from .cpu_memory import keep_freed_memory
+def _interrupted(err=None):
+    """Print the one line of a Ctrl-C or SIGTERM; return its exit code (130 or 143)."""
+    signum = getattr(err, "signum", None) or interrupts.received() or signal.SIGINT
+    print(interrupts.line(signum), file=sys.stderr)
+    return interrupts.EXIT_CODES[signum]
 
-    keep_freed_memory()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    name = f"{PROG} {args.command}"
+
+def main(argv=None):
+    """Run the command of ``argv`` (default: ``sys.argv[1:]``, and Ctrl-C handled as a program)."""
+    if argv is None:  # the program itself, not a call from Python: handle the signals
+        interrupts.install()
+        argv = sys.argv[1:]
     try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        after = _AFTER_INTERRUPT.get(args.command)
-        print(f"{name}: interrupted" + (f"; {after}" if after else ""), file=sys.stderr)
-        return 130
+        return _main(list(argv))
+    except KeyboardInterrupt as err:  # landed between the command's own handling
+        return _interrupted(err)
+
+
+def _main(argv):
+    args = build_parser(_command_words(argv)).parse_args(argv)
+    name = f"{PROG} {args.command}"
+    after = _AFTER_INTERRUPT.get(args.command)
+    interrupts.set_message(f"{name}: interrupted" + (f"; {after}" if after else ""))
+    try:
+        code = args.func(args)
+    except KeyboardInterrupt as err:
+        return _interrupted(err)
     except BrokenPipeError:  # stdout's reader went away (e.g. `| head`)
         _silence_stdout()
         return 141
     except Exception as err:
+        if interrupts.received():  # a library turned the interrupt into another error
+            return _interrupted()
         if not _is_expected(err):
             raise
         print(f"{name}: error: {one_line(err)}", file=sys.stderr)
         return 1
+    finally:
+        interrupts.disarm()
+    if interrupts.received():  # a library swallowed the interrupt: the work is not whole
+        return _interrupted()
+    return code

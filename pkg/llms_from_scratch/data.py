@@ -8,6 +8,8 @@ SHA-256. The IDs are stored as ``uint16`` when the vocabulary has at most
 65,535 entries (a char-level vocabulary, GPT-2's 50,257 BPE tokens) and as
 ``uint32`` otherwise. ``load_split`` opens a file as a read-only
 ``numpy.memmap``, so a training run touches only the windows it samples.
+``tokenmeta`` checks every field of ``meta.json`` against the files and the
+text; a folder that fails is prepared again.
 
 Two tokenizers are supported:
 
@@ -31,10 +33,16 @@ import torch
 from . import fileio
 from .config import TOKENIZERS, TrainError
 from .errors import UserError
-
-FORMAT_VERSION = 1
-META_NAME = "meta.json"
-SPLIT_FILES = {"train": "train.bin", "val": "val.bin"}
+from .tokenmeta import (
+    FORMAT_VERSION,
+    META_NAME,
+    SPLIT_FILES,
+    meta_problems,
+    read_meta,
+    reused_meta,
+    text_problems,
+    token_dtype,
+)
 
 
 class UnknownCharacterError(UserError):
@@ -115,11 +123,6 @@ def tokenizer_from_spec(spec):
     return gpt2_tokenizer()
 
 
-def token_dtype(vocab_size):
-    """The smallest unsigned NumPy dtype used for IDs of ``vocab_size`` tokens."""
-    return np.dtype(np.uint16) if vocab_size <= 65535 else np.dtype(np.uint32)
-
-
 def read_text_file(path):
     """The contents of a UTF-8 text file; ``ValueError`` if it is not UTF-8 or empty."""
     path = Path(path).expanduser()
@@ -141,25 +144,6 @@ def text_digest(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def read_meta(data_dir):
-    """``meta.json`` of a prepared folder, or None if it is missing or unreadable."""
-    try:
-        meta = json.loads((Path(data_dir) / META_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return meta if isinstance(meta, dict) else None
-
-
-def _is_complete(data_dir, meta):
-    try:
-        dtype = np.dtype(meta["dtype"])
-        return all((Path(data_dir) / name).stat().st_size
-                   == meta[f"{split}_tokens"] * dtype.itemsize
-                   for split, name in SPLIT_FILES.items())
-    except (OSError, KeyError, TypeError):
-        return False
-
-
 def prepare_tokens(text, tokenizer, data_dir, val_fraction=0.1, source=""):
     """Tokenise ``text`` into ``data_dir`` (once) and return its metadata dict.
 
@@ -176,25 +160,16 @@ def prepare_tokens(text, tokenizer, data_dir, val_fraction=0.1, source=""):
         raise ValueError(f"the validation fraction must be in (0, 1), got {val_fraction!r}")
     data_dir = Path(data_dir)
     digest = text_digest(text)
-    meta = _prepared(data_dir, digest, tokenizer, val_fraction)
+    wanted = {"sha256": digest, "tokenizer": tokenizer, "val_fraction": val_fraction}
+    meta = reused_meta(data_dir, wanted, lambda meta: text_problems(meta, text))
     if meta is not None:  # only read: a read-only folder of prepared tokens serves
         return meta
     data_dir.mkdir(parents=True, exist_ok=True)
     with fileio.file_lock(data_dir / META_NAME):  # one process tokenises, the others wait
-        meta = _prepared(data_dir, digest, tokenizer, val_fraction)
+        meta = reused_meta(data_dir, wanted, lambda meta: text_problems(meta, text), say=True)
         if meta is None:
             meta = _write_tokens(text, tokenizer, data_dir, val_fraction, source, digest)
     return meta
-
-
-def _prepared(data_dir, digest, tokenizer, val_fraction):
-    """The metadata of ``data_dir`` if it holds these tokens completely, else None."""
-    meta = read_meta(data_dir)
-    if (meta is not None and meta.get("format") == FORMAT_VERSION
-            and meta.get("sha256") == digest and meta.get("tokenizer") == tokenizer
-            and meta.get("val_fraction") == val_fraction and _is_complete(data_dir, meta)):
-        return meta
-    return None
 
 
 def _write_tokens(text, tokenizer, data_dir, val_fraction, source, digest):
@@ -362,28 +337,13 @@ def prepare_data(cfg, dist=None):
     return data_dir, meta
 
 
-_META_TYPES = {"tokenizer": str, "vocab_size": int, "dtype": str, "train_tokens": int,
-               "val_tokens": int}
-
-
 def check_meta(meta, data_dir):
     """``meta.json`` must describe the token files fully, or training would crash later."""
-    redo = f"delete the folder {data_dir} to prepare the data again"
-    wrong = [key for key, kind in _META_TYPES.items()
-             if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool)]
-    if meta.get("tokenizer") == "char" and not isinstance(meta.get("chars"), str):
-        wrong.append("chars")
-    if wrong:
-        raise TrainError(f"{data_dir / META_NAME} lacks or garbles {', '.join(wrong)}; {redo}")
-    if meta["tokenizer"] not in TOKENIZERS or meta["vocab_size"] < 1 or (
-            meta["tokenizer"] == "char" and len(meta["chars"]) != meta["vocab_size"]):
-        raise TrainError(f"{data_dir / META_NAME} is inconsistent (tokenizer "
-                         f"{meta['tokenizer']!r}, vocabulary {meta['vocab_size']}); {redo}")
-    try:
-        np.dtype(meta["dtype"])
-    except TypeError:
-        raise TrainError(f"{data_dir / META_NAME} names an unknown dtype "
-                         f"{meta['dtype']!r}; {redo}") from None
+    problems = meta_problems(meta, data_dir)
+    if problems:
+        raise TrainError(f"{data_dir / META_NAME} does not match the token files "
+                         f"({'; '.join(problems)}); delete the folder {data_dir} to prepare "
+                         "the data again")
 
 
 def _check_token_ids(data_dir, meta, split, tokens, chunk=1 << 22):
@@ -429,7 +389,7 @@ def tokenizer_spec(tokenizer):
 
 
 __all__ = ["CharTokenizer", "FORMAT_VERSION", "TOKENIZERS", "UnknownCharacterError",
-           "check_meta", "get_batch",
+           "check_meta", "get_batch", "meta_problems", "reused_meta",
            "load_split", "load_splits", "prepare_data", "prepare_tokens", "read_meta",
            "read_text_file", "text_digest", "token_dtype", "tokenizer_for_training",
            "tokenizer_from_meta", "tokenizer_from_spec", "tokenizer_spec"]

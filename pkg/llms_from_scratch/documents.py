@@ -168,14 +168,17 @@ def documents_digest(documents):
     return data.text_digest(json.dumps(list(documents), ensure_ascii=False))
 
 
-def _already_prepared(data_dir, digest, tokenizer, val_fraction):
-    meta = data.read_meta(data_dir)
-    if (meta is not None and meta.get("format") == data.FORMAT_VERSION
-            and meta.get("sha256") == digest and meta.get("tokenizer") == tokenizer
-            and meta.get("val_fraction") == val_fraction and "separator_id" in meta
-            and data._is_complete(data_dir, meta)):
-        return meta
-    return None
+def _documents_problems(meta, documents):
+    """What in a ``meta.json`` of documents does not hold for the documents."""
+    problems = []
+    if meta.get("documents") != len(documents) or meta.get("separator_id") is None:
+        problems.append("the number of documents or the separator does not match")
+    if meta["characters"] != len("\n".join(documents)):
+        problems.append("the number of characters does not match")
+    if meta["tokenizer"] == "char" and meta["chars"] != document_tokenizer("char",
+                                                                            documents)[0].chars:
+        problems.append("its vocabulary is not the documents'")
+    return problems
 
 
 def prepare_documents(documents, tokenizer, data_dir, val_fraction=0.1, source=""):
@@ -193,7 +196,9 @@ def prepare_documents(documents, tokenizer, data_dir, val_fraction=0.1, source="
         raise DocumentsError(f"the validation fraction must be in (0, 1), got {val_fraction!r}")
     digest = documents_digest(documents)
     data_dir = Path(data_dir)
-    meta = _already_prepared(data_dir, digest, tokenizer, val_fraction)
+    wanted = {"sha256": digest, "tokenizer": tokenizer, "val_fraction": val_fraction}
+    meta = data.reused_meta(data_dir, wanted, lambda meta: _documents_problems(meta, documents),
+                            say=True)
     if meta is not None:
         return meta
     tok, separator_id = document_tokenizer(tokenizer, documents)

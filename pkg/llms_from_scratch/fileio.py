@@ -46,10 +46,12 @@ def fsync_dir(folder):
         os.close(fd)
 
 
-def atomic_write(path, write, durable=True, needed=None, what_to_do=None):
+def atomic_write(path, write, durable=True, needed=None, what_to_do=None, check=None):
     """Call ``write(tmp)`` on a temporary sibling of ``path``, then rename it into place.
 
     ``durable=False`` skips the two ``fsync`` calls (for scratch files).
+    ``check(tmp)``, when given, reads the written file back and raises if it
+    is not whole; ``path`` is replaced only after it passed.
     The temporary file is removed if anything fails; ``path`` is untouched then.
     A folder that refuses the write (full disk, quota, read-only) raises
     ``WriteError`` with one line naming the folder, ``needed`` bytes (when
@@ -61,6 +63,8 @@ def atomic_write(path, write, durable=True, needed=None, what_to_do=None):
         write(tmp)
         if durable:
             fsync_file(tmp)
+        if check is not None:
+            check(tmp)
         os.replace(tmp, path)
     except (OSError, RuntimeError) as err:
         if refusal_reason(err, path.parent) is None:

@@ -28,6 +28,24 @@ import torch.nn.functional as F
 
 from .ch05 import sample_next_token
 from .checks import check_generation_args, check_sampling_args
+from .errors import UserError
+
+
+class NonFiniteLogitsError(UserError):
+    """The model's logits hold NaN or Inf, so no token can be sampled from them."""
+
+
+def _check_logits(logits, temperature):
+    """Refuse logits (B, vocab) that are not finite, or that the temperature makes infinite."""
+    if not bool(torch.isfinite(logits).all()):
+        raise NonFiniteLogitsError(
+            "the model's logits hold NaN or Inf, so no token can be chosen; its weights are "
+            "probably damaged or come from a run whose training diverged: check the model "
+            "file, or train again with a lower learning rate")
+    if temperature > 0.0 and not bool(torch.isfinite(logits / temperature).all()):
+        raise NonFiniteLogitsError(
+            f"the temperature {temperature:g} is so small that the logits divided by it "
+            "overflow to Inf; use 0 for greedy decoding, or a larger temperature")
 
 
 class KVCache:
@@ -214,7 +232,9 @@ def stream_cached(model, idx, max_new_tokens, context_size, temperature=0.0, top
     @torch.inference_mode()
     def step(tokens):
         logits = forward_cached(model, tokens, cache, last_only=True, head_weight_t=head_t)
-        return sample_next_token(logits[:, -1].float(), temperature, top_k, top_p)  # (B, 1)
+        logits = logits[:, -1].float()  # (B, vocab)
+        _check_logits(logits, temperature)
+        return sample_next_token(logits, temperature, top_k, top_p)  # (B, 1)
 
     next_id = step(window)
     for produced in range(1, max_new_tokens + 1):
@@ -253,4 +273,5 @@ def generate_cached(model, idx, max_new_tokens, context_size, temperature=0.0, t
     return torch.cat([idx] + new_ids, dim=1) if new_ids else idx
 
 
-__all__ = ["KVCache", "decoding_head", "forward_cached", "generate_cached", "stream_cached"]
+__all__ = ["KVCache", "NonFiniteLogitsError", "decoding_head", "forward_cached",
+           "generate_cached", "stream_cached"]

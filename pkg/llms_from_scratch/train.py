@@ -37,7 +37,7 @@ from pathlib import Path
 
 import torch
 
-from . import amp, checkpoint, data, fileio
+from . import amp, checkpoint, data, fileio, interrupts
 from .appendix_d import lr_at_step, param_groups_for_adamw
 from .checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from .config import (
@@ -328,6 +328,7 @@ def _loop(run, start_step, best_val, batch_gen, log, report):
     last, first_batch, step = {"train_loss": None, "val_loss": None}, None, start_step
     t_start = time.perf_counter()
     while True:
+        interrupts.check()  # a Ctrl-C that a library swallowed still ends the run here
         if (step % cfg["eval_interval"] == 0 or step == cfg["max_iters"]) \
                 and not (step == start_step and start_step > 0):
             last, best_val = _evaluate(run, step, best_val, batch_gen, log, report, prompt)

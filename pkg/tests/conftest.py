@@ -31,6 +31,14 @@ def verdict():
     return read_text("the-verdict")
 
 
+@pytest.fixture
+def verdict_file(tmp_path, verdict):
+    """The Verdict as a UTF-8 file, for ``train --text``."""
+    path = tmp_path / "verdict.txt"
+    path.write_text(verdict, encoding="utf-8")
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)

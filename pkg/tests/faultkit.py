@@ -160,3 +160,33 @@ def wait_for(predicate, timeout=60.0):
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the child process")
         time.sleep(0.02)
+
+
+# -- damage inside files ---------------------------------------------------------------------
+
+def record_span(path):
+    """``(start, size, name)`` of the bytes of the largest tensor in a ``torch.save`` file.
+
+    ``torch.save`` writes each tensor's storage as a zip record ``<archive>/data/<key>``
+    (stored, not compressed), next to the pickle ``data.pkl``; a bit flipped in that
+    span changes one number and leaves the zip and the pickle readable.
+    """
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        infos = [i for i in archive.infolist() if "/data/" in i.filename]
+    info = max(infos, key=lambda i: i.file_size)
+    with open(path, "rb") as f:
+        f.seek(info.header_offset)
+        name_len, extra_len = struct.unpack("<HH", f.read(30)[26:30])
+    return info.header_offset + 30 + name_len + extra_len, info.file_size, info.filename
+
+
+def flip_bit(path, position, bit):
+    """Flip one bit of the byte at ``position``: the file keeps its size and structure."""
+    with open(path, "r+b") as f:
+        f.seek(position)
+        byte = f.read(1)[0]
+        f.seek(position)
+        f.write(bytes([byte ^ (1 << bit)]))

@@ -81,7 +81,7 @@ def test_processes_preparing_one_token_folder_at_once_agree(tmp_path, verdict):
     assert metas[0] == metas[1]
     from llms_from_scratch import data
 
-    assert data._is_complete(tmp_path / "tokens", metas[0])
+    assert not data.meta_problems(metas[0], tmp_path / "tokens")
     assert faultkit.listing(tmp_path / "tokens") == ["meta.json", "train.bin", "val.bin"]
 
 

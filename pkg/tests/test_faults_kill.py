@@ -61,7 +61,7 @@ def test_data_preparation_killed_at_a_random_moment_is_redone_whole(tmp_path):
     assert child.stdout.readline().strip() == "start"
     _kill_after(child, rng.uniform(0.0, 0.3))
     meta = data.read_meta(folder)
-    assert meta is None or data._is_complete(folder, meta)  # no meta.json over partial files
+    assert meta is None or not data.meta_problems(meta, folder)  # no meta.json over partial files
     assert data.prepare_tokens(text, "char", folder) == reference
     for name in ("train.bin", "val.bin", "meta.json"):
         assert (folder / name).read_bytes() == (tmp_path / "reference" / name).read_bytes()

@@ -150,7 +150,8 @@ def _bad_model_files(tmp_path, tiny_model):
     flipped[:64] = bytes(64)  # the first record's header and the start of the pickle
     corrupt = tmp_path / "corrupt.pth"
     corrupt.write_bytes(bytes(flipped))
-    cases["corrupt-inside"] = (corrupt, [], "it is truncated or corrupt (UnpicklingError)")
+    cases["corrupt-inside"] = (corrupt, [], "is damaged: the record good/data.pkl fails its "
+                                            "CRC-32 check")
     no_key = tmp_path / "no_key.pth"
     torch.save({"config": {k: v for k, v in CFG.items() if k != "emb_dim"}, "model": state},
                no_key)
@@ -397,8 +398,7 @@ def _bad_train_checkpoints(out_dir):
         "empty": (raw(b""), "is empty (0 bytes)"),
         "garbage": (raw(b"\x00not a checkpoint" * 100), "truncated, corrupt or not written"),
         "truncated": (saved(valid, cut=700), "truncated, corrupt or not written"),
-        "corrupt-inside": (saved(valid, zero_start=True),
-                           "(UnpicklingError); it is truncated, corrupt or not written"),
+        "corrupt-inside": (saved(valid, zero_start=True), "fails its CRC-32 check"),
         "not-a-dict": (saved([1, 2, 3]), "is not a checkpoint of llms-from-scratch train"),
         "foreign-dict": (saved({"model": {}}), "is not a checkpoint of llms-from-scratch train"),
         "lacks-keys": (saved({"format": train.CHECKPOINT_FORMAT, "model": {}}),
@@ -494,7 +494,7 @@ def _damage_tokens(folder, damage):
 
 @pytest.mark.parametrize("damage", ["meta-garbage", "meta-empty", "meta-missing",
                                     "meta-wrong-dtype", "train-truncated", "train-empty",
-                                    "val-missing"])
+                                    "val-missing", "meta-lacks-vocab_size", "meta-wrong-chars"])
 def test_train_prepares_damaged_token_files_again(capsys, tmp_path, text_file, damage):
     assert tiny_train(capsys, tmp_path, text_file, tmp_path / "first")[0] == 0
     folder = tmp_path / "tokens"
@@ -508,8 +508,6 @@ def test_train_prepares_damaged_token_files_again(capsys, tmp_path, text_file, d
 
 @pytest.mark.parametrize("damage, fragment", [
     ("train-ids-out-of-range", "holds token ID 65535 but the vocabulary has"),
-    ("meta-lacks-vocab_size", "lacks or garbles vocab_size"),
-    ("meta-wrong-chars", "is inconsistent"),
 ])
 def test_train_reports_token_files_it_cannot_repair(capsys, tmp_path, text_file, damage,
                                                     fragment):
