@@ -240,9 +240,9 @@ def _check_choices(cfg):
         try:
             gpt2.normalize_gpt2_size(cfg["init_from"])
         except ValueError:
-            raise TrainError(f"--init-from must be scratch, a GPT-2 size ({GPT2_SIZES_TEXT}), "
-                             "a Hub repository (owner/name) or a model folder, got "
-                             f"{cfg['init_from']!r}") from None
+            raise TrainError(f"--init-from must be scratch or a GPT-2 size ({GPT2_SIZES_TEXT}), "
+                             "or a Japanese GPT-2 (a Hub repository owner/name, or a model "
+                             f"folder), got {cfg['init_from']!r}") from None
 
 
 def is_japanese_init(value):
