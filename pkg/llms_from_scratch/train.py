@@ -44,13 +44,13 @@ from .appendix_d import lr_at_step, param_groups_for_adamw
 from .checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from .config import (
     DATASETS,
-    is_japanese_init,
     DEFAULTS,
     DTYPES,
     RESUMABLE_CHANGES,
     TrainError,
     add_arguments,
     flag,
+    is_japanese_init,
     read_config_file,
     resolve_config,
     resumed_config,

@@ -2,8 +2,9 @@
 
 Each test builds a folder as rinna's repositories hold it: ``config.json`` and
 the weights of a random ``GPT2LMHeadModel`` (``model.safetensors`` from
-``save_pretrained``, or ``pytorch_model.bin``, its ``torch.save``'d state_dict), a SentencePiece ``spiece.model`` trained here on a
-little Japanese text, and ``tokenizer_config.json``. Nothing reaches the
+``save_pretrained``, or ``pytorch_model.bin``, its ``torch.save``'d
+state_dict), a SentencePiece ``spiece.model`` trained here on a little
+Japanese text, and ``tokenizer_config.json``. Nothing reaches the
 network: the Hub is a local server (``fake_hub``).
 """
 

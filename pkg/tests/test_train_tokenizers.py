@@ -11,8 +11,8 @@ from llms_from_scratch import bits, checkpoint, cli, data
 from llms_from_scratch.bpe_tokenizer import load_bpe_tokenizer, train_bpe_tokenizer
 
 SHAPE = ["--n-layer", "1", "--n-head", "2", "--n-embd", "16"]
-TINY = ["--context-length", "16", "--batch-size", "4", "--eval-iters", "2", "--sample-tokens", "0", "--no-progress",
-        "--warmup-iters", "1", "--max-iters", "4", "--eval-interval", "2"]
+TINY = ["--context-length", "16", "--batch-size", "4", "--eval-iters", "2", "--sample-tokens",
+        "0", "--no-progress", "--warmup-iters", "1", "--max-iters", "4", "--eval-interval", "2"]
 
 
 @pytest.fixture(scope="module")
