@@ -162,3 +162,24 @@ def test_fine_tune_a_japanese_gpt2_folder(capsys, tmp_path, neko_file):
     code, _, err = train(capsys, tmp_path, "ft2", "--text", neko_file,
                          "--init-from", tmp_path / "model", "--tokenizer", "char", shape=[])
     assert code == 1 and "uses the model's own tokenizer" in err
+
+
+def test_two_gloo_processes_with_a_learned_bpe(tmp_path, neko_file):
+    """Under torchrun every process learns the same BPE; rank 0 keeps it; weights stay equal."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           "-m", "llms_from_scratch", "train", "--text", str(neko_file), "--tokenizer",
+           "bpe:300", "--data-dir", str(tmp_path / "tokens"), "--out-dir", str(out),
+           "--device", "cpu", *SHAPE, *TINY]
+    result = subprocess.run(cmd, env=dict(os.environ, OMP_NUM_THREADS="1"),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["world_size"] == 2 and summary["tokenizer"] == "bpe"
+    assert summary["param_digests"][0] == summary["param_digests"][1]
+    assert load_bpe_tokenizer(out / "tokenizer.json").n_vocab == 300
+    check_bits(summary, out / "log.jsonl")
