@@ -11,7 +11,8 @@ cover unless byte fallback is switched on (which then covers fewer
 characters); it is used here only to read those models' own tokenizers
 (``sp_tokenizer``).
 
-``train_bpe_tokenizer(texts, vocab_size)`` learns the merges; the tokenizer
+``train_bpe_tokenizer(texts, vocab_size)`` learns the merges (and
+``train_bpe_tokenizer_on_files(paths, vocab_size)`` from files or folders); the tokenizer
 has ``<|endoftext|>`` as token 0, the 256 bytes after it and one token per
 merge. ``BPETokenizer`` offers the interface the package uses (tiktoken's
 ``encode``, ``encode_ordinary``, ``decode``, ``decode_single_token_bytes``,
@@ -142,6 +143,14 @@ def train_bpe_tokenizer(texts, vocab_size):
     return BPETokenizer(tokenizer)
 
 
+def train_bpe_tokenizer_on_files(paths, vocab_size):
+    """``train_bpe_tokenizer`` on the texts of files or folders (``texts.read_texts``:
+    folders stand for their ``.txt`` files; Aozora Bunko's files are cleaned)."""
+    from .texts import read_text_path, text_files
+
+    return train_bpe_tokenizer([read_text_path(p) for p in text_files(paths)], vocab_size)
+
+
 def load_bpe_tokenizer(path):
     """The tokenizer saved in ``path``; ``TokenizerFileError`` if it is none of ours."""
     from tokenizers import Tokenizer
@@ -151,7 +160,7 @@ def load_bpe_tokenizer(path):
         raise TokenizerFileError(f"no tokenizer file at {path}; check the path")
     try:
         tokenizer = Tokenizer.from_str(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, Exception) as err:  # the library's own error type
+    except Exception as err:  # OSError, UnicodeDecodeError or the library's own error type
         raise TokenizerFileError(f"cannot read the tokenizer {path} "
                                  f"({str(err).splitlines()[0] if str(err) else type(err).__name__})"
                                  "; is it a tokenizer.json of Hugging Face tokenizers?") from None
@@ -163,4 +172,4 @@ def load_bpe_tokenizer(path):
 
 
 __all__ = ["BPETokenizer", "EOT", "TOKENIZER_FILE", "TokenizerFileError", "load_bpe_tokenizer",
-           "train_bpe_tokenizer"]
+           "train_bpe_tokenizer", "train_bpe_tokenizer_on_files"]

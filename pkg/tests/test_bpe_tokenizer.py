@@ -96,6 +96,18 @@ def test_tokenizer_file_round_trip_and_special_token(tmp_path, neko):
     assert again.sha256 == tok.sha256
 
 
+def test_trainer_takes_files_and_folders(tmp_path, neko):
+    from llms_from_scratch.bpe_tokenizer import train_bpe_tokenizer_on_files
+
+    (tmp_path / "works").mkdir()
+    (tmp_path / "works" / "a.txt").write_text(neko[:3000])
+    (tmp_path / "works" / "b.txt").write_text(neko[3000:6000])
+    (tmp_path / "c.txt").write_text(neko[6000:9000])
+    from_files = train_bpe_tokenizer_on_files([tmp_path / "works", tmp_path / "c.txt"], 400)
+    from_texts = train_bpe_tokenizer([neko[:3000], neko[3000:6000], neko[6000:9000]], 400)
+    assert from_files.merges() == from_texts.merges()
+
+
 def test_bad_tokenizer_files_are_one_line(tmp_path):
     (tmp_path / "garbage.json").write_text("{not json")
     for path, words in [(tmp_path / "missing.json", "no tokenizer file"),

@@ -178,3 +178,18 @@ def test_a_pickled_payload_in_pytorch_model_bin_is_refused(tmp_path):
     torch.save({"x": shutil.copyfile}, folder / "pytorch_model.bin")  # a function: refused
     with pytest.raises(JapaneseGPT2Error, match="cannot read .* safely"):
         read_japanese_gpt2(folder)
+
+
+def test_an_unreachable_hub_is_one_line(unreachable_hub, tmp_path, capsys):
+    argv = ["generate", "--model", "rinna/japanese-gpt2-small", "--prompt", "猫",
+            "--device", "cpu"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "could not download" in err and "rinna/japanese-gpt2-small" in err
+    assert err.count("\n") == 1
+    text = tmp_path / "t.txt"
+    text.write_text("吾輩は猫である。" * 50)
+    assert main(["train", "--init-from", "rinna/japanese-gpt2-small", "--text", str(text),
+                 "--out-dir", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "could not download" in err and err.count("\n") == 1
