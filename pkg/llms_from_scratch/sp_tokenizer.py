@@ -47,8 +47,11 @@ class SentencePieceTokenizer:
                             " download it again") from None
         self.lower_case = bool(lower_case)
         self.n_vocab = self.sp.get_piece_size()
-        eos = self.sp.eos_id() if eos_id is None else int(eos_id)
-        self.eot_token = eos if 0 <= eos < self.n_vocab else None
+        # The model config's id; GPT-2's default 50256 left in a config of another
+        # vocabulary names no piece, and then the SentencePiece model's own </s> counts.
+        candidates = [int(eos_id)] if eos_id is not None else []
+        candidates.append(self.sp.eos_id())
+        self.eot_token = next((i for i in candidates if 0 <= i < self.n_vocab), None)
         self.sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
 
     def encode_ordinary(self, text):

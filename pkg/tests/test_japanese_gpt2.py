@@ -193,3 +193,14 @@ def test_an_unreachable_hub_is_one_line(unreachable_hub, tmp_path, capsys):
                  "--out-dir", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "could not download" in err and err.count("\n") == 1
+
+
+def test_end_of_sequence_id(tmp_path):
+    from llms_from_scratch.sp_tokenizer import SentencePieceTokenizer
+
+    (tmp_path / "spiece.model").write_bytes(_spiece_bytes())
+    path = tmp_path / "spiece.model"
+    assert SentencePieceTokenizer(path, eos_id=7).eot_token == 7  # the config's, if a piece
+    assert SentencePieceTokenizer(path, eos_id=50256).eot_token == 2  # else </s>
+    assert SentencePieceTokenizer(path).eot_token == 2
+    assert SentencePieceTokenizer(path).decode_single_token_bytes(2) == b""  # control piece

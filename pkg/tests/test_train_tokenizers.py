@@ -107,6 +107,24 @@ def test_a_tokenizer_file(capsys, tmp_path, neko_file):
     assert ids.tolist() == tok.encode_ordinary(neko_file.read_text(encoding="utf-8"))[:len(ids)]
 
 
+def test_a_sentencepiece_model_file(capsys, tmp_path, neko_file):
+    pytest.importorskip("sentencepiece")
+    from test_japanese_gpt2 import _spiece_bytes
+
+    (tmp_path / "ja.model").write_bytes(_spiece_bytes())
+    code, _, err = train(capsys, tmp_path, "run", "--text", neko_file, "--tokenizer",
+                         tmp_path / "ja.model")
+    assert code == 0, err
+    assert (tmp_path / "run" / "spiece.model").read_bytes() == _spiece_bytes()
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["tokenizer"] == "sentencepiece" and summary["vocab_size"] == 500
+    check_bits(summary, tmp_path / "run" / "log.jsonl")
+    code, _, err = train(capsys, tmp_path, "run", "--resume", "--max-iters", "5")
+    assert code == 0, err
+    assert cli.main(["generate", "--model", str(tmp_path / "run" / "ckpt.pt"), "--prompt",
+                     "吾輩は", "--max-new-tokens", "4", "--device", "cpu"]) == 0
+
+
 @pytest.mark.parametrize("argv, words", [
     (["--tokenizer", "bpe:100"], "at least 258 tokens"),
     (["--tokenizer", "bpe:50000"], "gives only"),
