@@ -107,20 +107,21 @@ def train_bpe(text, num_merges, byte_order=None):
         new_id = 256 + len(merges)
         merges[pair] = new_id
         vocab[new_id] = vocab[pair[0]] + vocab[pair[1]]
-        changed = set()
+        delta = Counter()  # how the merge changes each pair's count
         for index in where.pop(pair):
             ids, n = words[index]
             for old in adjacent_pairs(ids):      # take the word's pairs out ...
-                counts[old] -= n
-                changed.add(old)
+                delta[old] -= n
             ids = words[index][0] = merge_pair(ids, pair, new_id)
             for new in adjacent_pairs(ids):      # ... and put the merged word's pairs back
-                counts[new] += n
-                where[new].add(index)
-                changed.add(new)
-        for other in changed - {pair}:
-            if counts[other] > 0:
-                heapq.heappush(heap, key(other))
+                delta[new] += n
+                if new_id in new:  # only pairs with the new token are new to this word
+                    where[new].add(index)
+        for other, change in delta.items():
+            if change:
+                counts[other] += change
+                if counts[other] > 0:  # its new count, pushed; the old entry is outdated
+                    heapq.heappush(heap, key(other))
     return merges, vocab
 
 

@@ -54,12 +54,12 @@ def test_incremental_counts_give_the_notebooks_merges():
 
 
 def test_library_and_teaching_version_learn_the_same_merges(neko):
-    text = neko[:20000]
-    ours = train_bpe_tokenizer(text, 1 + 256 + 300)
+    text = neko[:10000]
+    ours = train_bpe_tokenizer(text, 1 + 256 + 200)
     library = ours.merges()
-    same_order = _teaching_merges(*bpe.train_bpe(text, 300, byte_order=bpe.gpt2_byte_order()))
+    same_order = _teaching_merges(*bpe.train_bpe(text, 200, byte_order=bpe.gpt2_byte_order()))
     assert library == same_order
-    by_value = _teaching_merges(*bpe.train_bpe(text, 300))
+    by_value = _teaching_merges(*bpe.train_bpe(text, 200))
     first = next(i for i, (a, b) in enumerate(zip(library, by_value, strict=True)) if a != b)
     assert library[:first] == by_value[:first] and first > 0
     # There both pairs occur equally often in the text as merged so far: a tie.
@@ -74,9 +74,9 @@ def test_library_and_teaching_version_learn_the_same_merges(neko):
 
 
 def test_same_segmentation_of_held_out_text(neko):
-    train, held_out = neko[:20000], neko[20000:23000]
-    merges, vocab = bpe.train_bpe(train, 300, byte_order=bpe.gpt2_byte_order())
-    library = train_bpe_tokenizer(train, 1 + 256 + 300)
+    train, held_out = neko[:10000], neko[20000:23000]
+    merges, vocab = bpe.train_bpe(train, 200, byte_order=bpe.gpt2_byte_order())
+    library = train_bpe_tokenizer(train, 1 + 256 + 200)
     ours = bpe.encode(held_out, merges)
     theirs = library.encode_ordinary(held_out)
     assert [vocab[i] for i in ours] == [library.decode_single_token_bytes(i) for i in theirs]
