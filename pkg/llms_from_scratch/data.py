@@ -275,6 +275,10 @@ def load_split(data_dir, meta, split):
 def tokenizer_from_meta(meta):
     if meta["tokenizer"] == "char":
         return CharTokenizer(meta["chars"])
+    if meta["tokenizer"] in FILE_TOKENIZERS:
+        raise TrainError(f"these tokens were made by a {meta['tokenizer']} tokenizer file "
+                         f"(SHA-256 {meta.get('tokenizer_sha256')}); it is kept in the run's "
+                         "--out-dir: give that file with --tokenizer")
     return tokenizer_from_spec({"kind": "gpt2"})
 
 

@@ -160,10 +160,8 @@ def _read_tensors(folder):
     return list(state), lambda key: state[key].float().numpy(), path
 
 
-def read_japanese_gpt2(folder):
-    """The parts of a model folder (see the module); ``JapaneseGPT2Error`` if unusable."""
-    from .gpt2_hf import params_from_hf_tensors
-
+def read_japanese_tokenizer(folder):
+    """``(hf_config, GPTModel config, tokenizer)`` of a model folder, weights not read."""
     folder = Path(folder).expanduser()
     hf_config = _read_json(folder / "config.json")
     config = model_config(hf_config, folder / "config.json")
@@ -178,6 +176,15 @@ def read_japanese_gpt2(folder):
         raise JapaneseGPT2Error(f"{folder / SPIECE_FILE} has {tokenizer.n_vocab} pieces but "
                                 f"config.json's vocab_size is {config['vocab_size']}; the "
                                 "tokenizer and the weights belong to different models")
+    return hf_config, config, tokenizer
+
+
+def read_japanese_gpt2(folder):
+    """The parts of a model folder (see the module); ``JapaneseGPT2Error`` if unusable."""
+    from .gpt2_hf import params_from_hf_tensors
+
+    folder = Path(folder).expanduser()
+    hf_config, config, tokenizer = read_japanese_tokenizer(folder)
     keys, read, path = _read_tensors(folder)
     try:
         params = params_from_hf_tensors(keys, read, path)
@@ -232,4 +239,4 @@ def load_japanese_gpt2(spec, models_dir=None, progress=True):
 
 __all__ = ["JapaneseGPT2", "JapaneseGPT2Error", "WEIGHT_FILES", "build_gpt_model", "fetch_repo",
            "is_japanese_gpt2_folder", "is_repo_id", "load_japanese_gpt2", "local_folder",
-           "model_config", "read_japanese_gpt2"]
+           "model_config", "read_japanese_gpt2", "read_japanese_tokenizer"]

@@ -126,13 +126,13 @@ def run_tokenizer(cfg, training_text, is_main=True):
     """
     out_dir = Path(cfg["out_dir"]).expanduser()
     if cfg["init_from"] != "scratch" and cfg["tokenizer"] in (None, "model"):
-        from .japanese_gpt2 import JapaneseGPT2Error, local_folder, read_japanese_gpt2
+        from .errors import one_line
+        from .japanese_gpt2 import local_folder, read_japanese_tokenizer
 
         try:
-            parts = read_japanese_gpt2(local_folder(cfg["init_from"], cfg["models_dir"]))
-        except (JapaneseGPT2Error, OSError) as err:
-            raise TrainError(str(err)) from None
-        sp = parts.tokenizer
+            sp = read_japanese_tokenizer(local_folder(cfg["init_from"], cfg["models_dir"]))[2]
+        except (UserError, OSError) as err:  # a folder that lacks files, an unreachable Hub
+            raise TrainError(one_line(err)) from None
         tokenizer = _copied_sentencepiece(sp.path, out_dir, is_main, sp.lower_case,
                                           sp.eot_token)
         return tokenizer, tokenizer_spec(tokenizer, SPIECE_FILE)
