@@ -49,7 +49,8 @@ def text_files(paths):
         if path.is_dir():
             found = sorted(p for p in path.rglob("*.txt") if p.is_file())
             if not found:
-                raise FileNotFoundError(f"the folder {path} holds no .txt file")
+                raise FileNotFoundError(f"no text file at {path}: the folder holds no .txt "
+                                        "file")
             files.extend(found)
         else:
             files.append(path)
