@@ -486,8 +486,12 @@ def _load(spec, config, models_dir):
 
 def _load_any(spec, config, models_dir):
     from . import gpt2
+    from .japanese_gpt2 import is_japanese_gpt2_folder, is_repo_id, load_japanese_gpt2
 
     path = Path(spec).expanduser()
+    if is_japanese_gpt2_folder(path) or is_repo_id(spec):  # rinna's layout, or the Hub's
+        model, tokenizer = load_japanese_gpt2(spec, models_dir, progress=sys.stderr.isatty())
+        return model, tokenizer.spec(tokenizer.path.resolve())
     if path.is_dir():
         if (path / "hparams.json").exists() or any(path.glob("model.ckpt*")):
             return _model_from_tf_dir(path), None  # a missing hparams.json is reported there

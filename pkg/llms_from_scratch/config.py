@@ -56,6 +56,7 @@ class Setting:
     resumable: bool = False
     metavar: str = None
     default_text: str = None
+    nargs: str = None  # "+": one or more values (a list)
 
     @property
     def flag(self):
@@ -77,19 +78,25 @@ _DATA, _MODEL, _OPT, _EVAL = "data", "model", "optimisation", "evaluation, sampl
 
 SETTINGS = (
     _s("dataset", "tinyshakespeare", str, _DATA, "a built-in text", choices=DATASETS),
-    _s("text", None, str, _DATA, "train on this UTF-8 text file", nullable=True,
-       metavar="PATH", default_text=""),
+    _s("text", None, str, _DATA, "train on these UTF-8 text files or folders of .txt files "
+       "(Aozora Bunko's files, also in Shift_JIS, are cleaned)", nullable=True,
+       metavar="PATH", default_text="", nargs="+"),
     _s("documents", None, str, _DATA, "train on separate documents: FILE.jsonl with one "
        '{"text": ...} per line, or a folder of .txt files; the separator token is placed '
        "between them by the code", nullable=True, metavar="PATH", default_text=""),
-    _s("tokenizer", None, str, _DATA, "char: one token per character; gpt2: GPT-2's BPE",
-       choices=TOKENIZERS, nullable=True, default_text="char, gpt2 with --init-from"),
+    _s("tokenizer", None, str, _DATA, "char: one token per character; gpt2: GPT-2's BPE; "
+       "bpe:SIZE: a byte-level BPE of SIZE tokens learned from the training split; or a "
+       "tokenizer file (tokenizer.json, SentencePiece .model)", nullable=True,
+       metavar="TOKENIZER", default_text="char; gpt2 with --init-from a GPT-2 size; the "
+       "model's own with --init-from a Japanese GPT-2"),
     _s("val_fraction", 0.1, float, _DATA, "the last F of the text is the validation split",
        minimum=0, metavar="F"),
     _s("data_dir", None, str, _DATA, "where the token files go", nullable=True,
        resumable=True, metavar="DIR", default_text="the cache's tokens folder"),
     _s("init_from", "scratch", str, _MODEL,
-       f"scratch, or a GPT-2 size to fine-tune OpenAI's weights: {GPT2_SIZES_TEXT}",
+       f"scratch, a GPT-2 size to fine-tune OpenAI's weights ({GPT2_SIZES_TEXT}), or a "
+       "Japanese GPT-2 to fine-tune with its own tokenizer: a Hub repository such as "
+       "rinna/japanese-gpt2-small or a folder in its layout",
        metavar="FROM"),
     _s("models_dir", None, str, _MODEL, "where GPT-2 weights are stored", nullable=True,
        resumable=True, metavar="DIR", default_text="the cache's gpt2 folder"),
@@ -176,6 +183,8 @@ def add_arguments(parser):
                 kwargs["choices"] = setting.choices
             if setting.metavar:
                 kwargs["metavar"] = setting.metavar
+            if setting.nargs:
+                kwargs["nargs"] = setting.nargs
         groups[setting.group].add_argument(setting.flag, **kwargs)
     groups[_EVAL].add_argument("--resume", action="store_true", default=argparse.SUPPRESS,
                                help="continue the run whose ckpt.pt is in --out-dir")
@@ -195,8 +204,11 @@ def _check_setting(setting, value):
             raise TrainError(f"{setting.name} must be true or false, got {value!r}")
         return
     if setting.type is str:
-        if not setting.choices and not isinstance(value, str):  # choices: _check_choices
-            raise TrainError(f"{name} must be a string, got {value!r}")
+        several = setting.nargs and isinstance(value, list) and value \
+            and all(isinstance(v, str) for v in value)
+        if not setting.choices and not isinstance(value, str) and not several:
+            kinds = "a string or a list of strings" if setting.nargs else "a string"
+            raise TrainError(f"{name} must be {kinds}, got {value!r}")
         return
     if setting.type is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise TrainError(f"{name} must be an integer, got {value!r}")
@@ -216,19 +228,29 @@ def _check_choices(cfg):
     if cfg["dataset"] not in DATASETS:
         raise TrainError(f"unknown --dataset {cfg['dataset']!r}; use {', '.join(DATASETS)} "
                          "or --text PATH")
-    if cfg["tokenizer"] not in (None, *TOKENIZERS):
-        raise TrainError(f"unknown --tokenizer {cfg['tokenizer']!r}; use "
-                         f"{' or '.join(TOKENIZERS)}")
+    if cfg["tokenizer"] not in (None, "model"):
+        from .tokenizer_choice import parse_tokenizer
+
+        parse_tokenizer(cfg["tokenizer"])
     if cfg["dtype"] not in DTYPES:
         raise TrainError(f"unknown --dtype {cfg['dtype']!r}; use {', '.join(DTYPES)}")
-    if cfg["init_from"] != "scratch":
+    if cfg["init_from"] != "scratch" and not is_japanese_init(cfg["init_from"]):
         from . import gpt2
 
         try:
             gpt2.normalize_gpt2_size(cfg["init_from"])
         except ValueError:
             raise TrainError(f"--init-from must be scratch or a GPT-2 size ({GPT2_SIZES_TEXT}), "
-                             f"got {cfg['init_from']!r}") from None
+                             "or a Japanese GPT-2 (a Hub repository owner/name, or a model "
+                             f"folder), got {cfg['init_from']!r}") from None
+
+
+def is_japanese_init(value):
+    """Whether ``--init-from`` names a Japanese GPT-2: a Hub repository or a model folder."""
+    from .japanese_gpt2 import is_repo_id
+
+    # Any folder: its loader says what it lacks (config.json, weights, spiece.model).
+    return isinstance(value, str) and (is_repo_id(value) or Path(value).expanduser().is_dir())
 
 
 def check_config(cfg):

@@ -11,11 +11,16 @@ SHA-256. The IDs are stored as ``uint16`` when the vocabulary has at most
 ``tokenmeta`` checks every field of ``meta.json`` against the files and the
 text; a folder that fails is prepared again.
 
-Two tokenizers are supported:
+Tokenizers:
 
 - ``"char"``: one token per Unicode character, the vocabulary being the
   sorted set of characters of the text (``CharTokenizer``);
-- ``"gpt2"``: OpenAI's GPT-2 byte-pair encoding through tiktoken.
+- ``"gpt2"``: OpenAI's GPT-2 byte-pair encoding through tiktoken;
+- a tokenizer object kept as a file in the run's folder
+  (``tokenizer_choice``: a byte-level BPE learned from the text, or a
+  SentencePiece model); ``meta.json`` then records its kind and SHA-256.
+
+``--text`` may name several files or folders (``read_texts``).
 
 For the ``train`` command, ``prepare_data(cfg, dist)`` reads the configured
 text, prepares its token files (rank 0 only in a distributed run), checks
@@ -34,6 +39,7 @@ from . import fileio
 from .config import TOKENIZERS, TrainError
 from .errors import UserError
 from .tokenmeta import (
+    FILE_TOKENIZERS,
     FORMAT_VERSION,
     META_NAME,
     SPLIT_FILES,
@@ -111,8 +117,16 @@ class CharTokenizer:
         return {"kind": "char", "chars": self.chars}
 
 
-def tokenizer_from_spec(spec):
-    """A tokenizer from a checkpoint's ``{"kind": ..., ...}`` entry."""
+def tokenizer_from_spec(spec, folder=None):
+    """A tokenizer from a checkpoint's ``{"kind": ..., ...}`` entry.
+
+    A ``bpe`` or ``sentencepiece`` entry names its file, looked for in
+    ``folder`` (the checkpoint's) unless the path is absolute.
+    """
+    if isinstance(spec, dict) and spec.get("kind") in FILE_TOKENIZERS:
+        from .tokenizer_choice import tokenizer_from_spec as from_file
+
+        return from_file(spec, folder)
     if not isinstance(spec, dict) or spec.get("kind") not in TOKENIZERS:
         raise ValueError(f"unknown tokenizer entry {spec!r}; expected "
                          '{"kind": "char", "chars": ...} or {"kind": "gpt2"}')
@@ -154,13 +168,15 @@ def prepare_tokens(text, tokenizer, data_dir, val_fraction=0.1, source=""):
     read-only folder serves them); otherwise one process tokenises while
     holding ``meta.json.lock`` and the others wait for it and keep its files.
     """
-    if tokenizer not in TOKENIZERS:
+    if isinstance(tokenizer, str) and tokenizer not in TOKENIZERS:
         raise ValueError(f"unknown tokenizer {tokenizer!r}; use {' or '.join(TOKENIZERS)}")
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"the validation fraction must be in (0, 1), got {val_fraction!r}")
     data_dir = Path(data_dir)
     digest = text_digest(text)
-    wanted = {"sha256": digest, "tokenizer": tokenizer, "val_fraction": val_fraction}
+    kind, tokenizer_digest = _tokenizer_identity(tokenizer)
+    wanted = {"sha256": digest, "tokenizer": kind, "tokenizer_sha256": tokenizer_digest,
+              "val_fraction": val_fraction}
     meta = reused_meta(data_dir, wanted, lambda meta: text_problems(meta, text))
     if meta is not None:  # only read: a read-only folder of prepared tokens serves
         return meta
@@ -172,8 +188,19 @@ def prepare_tokens(text, tokenizer, data_dir, val_fraction=0.1, source=""):
     return meta
 
 
+def _tokenizer_identity(tokenizer):
+    """``(kind, SHA-256 of its file or None)`` as ``meta.json`` records a tokenizer."""
+    if isinstance(tokenizer, str):
+        return tokenizer, None
+    return tokenizer_spec(tokenizer)["kind"], tokenizer.sha256
+
+
 def _write_tokens(text, tokenizer, data_dir, val_fraction, source, digest):
-    if tokenizer == "char":
+    kind, tokenizer_digest = _tokenizer_identity(tokenizer)
+    if not isinstance(tokenizer, str):
+        tok = tokenizer
+        ids = tok.encode_ordinary(text)
+    elif tokenizer == "char":
         tok = CharTokenizer.from_text(text)
         ids = tok.encode(text)
     else:
@@ -192,7 +219,7 @@ def _write_tokens(text, tokenizer, data_dir, val_fraction, source, digest):
         "format": FORMAT_VERSION,
         "source": source,
         "sha256": digest,
-        "tokenizer": tokenizer,
+        "tokenizer": kind,
         "vocab_size": int(vocab_size),
         "dtype": dtype.name,
         "val_fraction": val_fraction,
@@ -202,6 +229,8 @@ def _write_tokens(text, tokenizer, data_dir, val_fraction, source, digest):
     }
     if tokenizer == "char":
         meta["chars"] = tok.chars
+    if tokenizer_digest is not None:
+        meta["tokenizer_sha256"] = tokenizer_digest
     fileio.write_text(data_dir / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
     return meta
 
@@ -220,6 +249,10 @@ def load_split(data_dir, meta, split):
 def tokenizer_from_meta(meta):
     if meta["tokenizer"] == "char":
         return CharTokenizer(meta["chars"])
+    if meta["tokenizer"] in FILE_TOKENIZERS:
+        raise TrainError(f"these tokens were made by a {meta['tokenizer']} tokenizer file "
+                         f"(SHA-256 {meta.get('tokenizer_sha256')}); it is kept in the run's "
+                         "--out-dir: give that file with --tokenizer")
     return tokenizer_from_spec({"kind": "gpt2"})
 
 
@@ -235,25 +268,32 @@ def get_batch(tokens, batch_size, context_length, generator):
 # -- the train command's data --------------------------------------------------------------
 
 
-def _default_data_dir(cfg, digest):
+def _default_data_dir(cfg, digest, tokenizer=None):
     from .assets import cache_dir
 
     if cfg["text"] is not None:
-        stem = Path(cfg["text"]).stem or "text"
+        first = cfg["text"] if isinstance(cfg["text"], str) else cfg["text"][0]
+        stem = Path(first).stem or "text"
         name = f"{stem}-{digest[:12]}"
     elif cfg["documents"] is not None:
         stem = Path(cfg["documents"]).stem or "documents"
         name = f"{stem}-docs-{digest[:12]}"
     else:
         name = cfg["dataset"]
+    if tokenizer is not None:  # a tokenizer file: its kind and digest name the tokens
+        kind, tokenizer_digest = _tokenizer_identity(tokenizer)
+        return cache_dir() / "tokens" / f"{name}-{kind}-{tokenizer_digest[:12]}"
     return cache_dir() / "tokens" / f"{name}-{cfg['tokenizer']}"
 
 
 def _read_source(cfg):
     """(text, source label) of ``--text`` or ``--dataset``."""
     if cfg["text"] is not None:
+        from .texts import read_texts
+
+        paths = [cfg["text"]] if isinstance(cfg["text"], str) else cfg["text"]
         try:
-            return read_text_file(cfg["text"]), str(cfg["text"])
+            return read_texts(paths), ", ".join(str(p) for p in paths)
         except FileNotFoundError as err:
             raise TrainError(f"{err}; check the path given to --text") from None
         except OSError as err:
@@ -284,7 +324,7 @@ def _read_documents(cfg):
         raise TrainError(str(err)) from None
 
 
-def _prepare_on_main(text, source, cfg, data_dir):
+def _prepare_on_main(text, source, cfg, data_dir, tokenizer=None):
     """Token files of a text, or of a list of documents (separator placed by code)."""
     from .assets import DownloadError
     from .documents import prepare_documents
@@ -293,8 +333,8 @@ def _prepare_on_main(text, source, cfg, data_dir):
         if isinstance(text, list):
             return prepare_documents(text, cfg["tokenizer"], data_dir, cfg["val_fraction"],
                                      source=source)
-        return prepare_tokens(text, cfg["tokenizer"], data_dir, cfg["val_fraction"],
-                              source=source)
+        return prepare_tokens(text, tokenizer or cfg["tokenizer"], data_dir,
+                              cfg["val_fraction"], source=source)
     except DownloadError as err:  # GPT-2's tokenizer files
         raise TrainError(str(err)) from None
     except OSError as err:
@@ -308,6 +348,25 @@ def prepare_data(cfg, dist=None):
     In a distributed run (``dist``, a ``distributed.Dist``) rank 0 prepares
     the files while the others wait.
     """
+    return prepare_run_data(cfg, dist)[:2]
+
+
+def _run_tokenizer(cfg, text, is_main):
+    """The tokenizer object of a ``--tokenizer`` kept as a file, else None."""
+    from .tokenizer_choice import run_tokenizer
+
+    if cfg["tokenizer"] in ("char", "gpt2"):
+        return None
+    if isinstance(text, list):
+        raise TrainError(f"--documents works with --tokenizer char or gpt2, not "
+                         f"{cfg['tokenizer']}")
+    training_split = text[:int(len(text) * (1.0 - cfg["val_fraction"]))]
+    return run_tokenizer(cfg, training_split, is_main)[0]
+
+
+def prepare_run_data(cfg, dist=None):
+    """``(data_dir, meta, tokenizer)``: ``prepare_data``'s result and the tokenizer object of
+    a ``--tokenizer`` kept as a file in ``--out-dir`` (None for char and gpt2)."""
     if cfg["documents"] is not None:
         from .documents import documents_digest
 
@@ -316,16 +375,18 @@ def prepare_data(cfg, dist=None):
     else:
         text, source = _read_source(cfg)
         digest = text_digest(text)
-    data_dir = Path(cfg["data_dir"]).expanduser() if cfg["data_dir"] else \
-        _default_data_dir(cfg, digest)
     is_main = dist is None or dist.is_main
+    tokenizer = _run_tokenizer(cfg, text, is_main)
+    data_dir = Path(cfg["data_dir"]).expanduser() if cfg["data_dir"] else \
+        _default_data_dir(cfg, digest, tokenizer)
     if is_main:
-        meta = _prepare_on_main(text, source, cfg, data_dir)
+        meta = _prepare_on_main(text, source, cfg, data_dir, tokenizer)
     if dist is not None:
         dist.barrier()
     if not is_main:
         meta = read_meta(data_dir)
-        if meta is None or meta.get("sha256") != digest:
+        if meta is None or meta.get("sha256") != digest or (
+                tokenizer is not None and meta.get("tokenizer_sha256") != tokenizer.sha256):
             raise TrainError(f"rank 0 did not prepare {data_dir}; is the folder shared?")
     check_meta(meta, data_dir)
     for split in ("train", "val"):
@@ -334,7 +395,7 @@ def prepare_data(cfg, dist=None):
                 f"the {split} split has only {meta[f'{split}_tokens']} tokens, not more than "
                 f"the context length {cfg['context_length']}; use a longer text or a "
                 "shorter --context-length")
-    return data_dir, meta
+    return data_dir, meta, tokenizer
 
 
 def check_meta(meta, data_dir):
@@ -385,11 +446,16 @@ def tokenizer_spec(tokenizer):
     """What a checkpoint stores to rebuild ``tokenizer``."""
     if isinstance(tokenizer, CharTokenizer):
         return tokenizer.spec()
+    if hasattr(tokenizer, "sha256"):  # kept as a file in the run's folder
+        from .tokenizer_choice import tokenizer_spec as file_spec
+
+        return file_spec(tokenizer)
     return {"kind": "gpt2"}
 
 
 __all__ = ["CharTokenizer", "FORMAT_VERSION", "TOKENIZERS", "UnknownCharacterError",
            "check_meta", "get_batch", "meta_problems", "reused_meta",
-           "load_split", "load_splits", "prepare_data", "prepare_tokens", "read_meta",
+           "load_split", "load_splits", "prepare_data", "prepare_run_data", "prepare_tokens",
+           "read_meta",
            "read_text_file", "text_digest", "token_dtype", "tokenizer_for_training",
            "tokenizer_from_meta", "tokenizer_from_spec", "tokenizer_spec"]

@@ -17,6 +17,7 @@ Every failure the reader can fix raises ``errors.UserError`` (one line).
 import codecs
 import math
 import sys
+from pathlib import Path
 
 import torch
 
@@ -102,15 +103,19 @@ def cpu_has_native_bf16():
     return bool(caps.get("avx512_bf16") or caps.get("amx_bf16"))
 
 
-def model_tokenizer(spec):
-    """The tokenizer a model file names (``spec``), GPT-2's BPE when it names none."""
+def model_tokenizer(spec, folder=None):
+    """The tokenizer a model file names (``spec``), GPT-2's BPE when it names none.
+
+    A tokenizer kept as a file (a run's ``tokenizer.json`` or ``spiece.model``)
+    is looked for in ``folder``, the model file's own.
+    """
     from . import assets
 
     if spec is None:
         return assets.gpt2_tokenizer()
     from .data import tokenizer_from_spec
 
-    return tokenizer_from_spec(spec)
+    return tokenizer_from_spec(spec, folder)
 
 
 def model_config(model):
@@ -212,7 +217,7 @@ def _load(args, device, dtype):
 
     try:
         model, spec = load_model_and_tokenizer(args.model, args.config, args.models_dir)
-        tokenizer = model_tokenizer(spec)
+        tokenizer = model_tokenizer(spec, Path(args.model).expanduser().parent)
     except (assets.DownloadError, ImportError, OSError) as err:
         raise UserError(one_line(err)) from None
     return fast_copy(model.to(device), dtype), tokenizer
@@ -226,7 +231,7 @@ def _check_prompt_ids(ids, model):
                         f"holds {context}; shorten the prompt")
     if max(ids) >= vocab_size:
         raise UserError(f"the prompt has token ID {max(ids)} but the model's vocabulary has "
-                        f"only {vocab_size} tokens; it was not trained with the GPT-2 "
+                        f"only {vocab_size} tokens; it was not trained with this "
                         "tokenizer")
 
 

@@ -67,46 +67,57 @@ def load_gpt2_params_from_safetensors(path):
     if not path.is_file():
         raise FileNotFoundError(f"no safetensors file at {path}; check the path, or download "
                                 "the weights again (download_gpt2_safetensors)")
-    params = {"blocks": []}
-    blocks = {}
     try:
         handle = safe_open(str(path), framework="pt")
     except Exception as err:  # the library raises its own error types for bad headers
         what = "empty" if path.stat().st_size == 0 else "not a readable safetensors file"
         raise ValueError(f"{path} is {what} ({_first_line(err)}); it is truncated or "
                          "corrupt: delete it and download it again") from None
-    with handle as f:
-        for key in f.keys():  # noqa: SIM118 (safe_open is not a dict)
-            name = key[len("transformer."):] if key.startswith("transformer.") else key
-            parts = name.split(".")
-            if parts[-1] == "masked_bias" or parts[-2:] == ["attn", "bias"]:
-                continue  # causal-mask buffers, not weights
-            if parts[0] == "lm_head":
-                continue  # tied to wte in GPT-2
-            try:
-                array = f.get_tensor(key).float().numpy()
-            except Exception as err:  # safetensors' own error type for truncated data
-                raise ValueError(f"cannot read {key!r} from {path} ({_first_line(err)}); the "
-                                 "file is truncated or corrupt: delete it and download it "
-                                 "again") from None
-            if parts[0] in ("wte", "wpe") and parts[1:] == ["weight"]:
-                params[parts[0]] = array
-            elif parts[0] == "ln_f" and len(parts) == 2:
-                params[_HF_NORM_NAMES[parts[1]]] = array
-            elif parts[0] == "h" and len(parts) >= 4:
-                block = blocks.setdefault(int(parts[1]), {})
-                inner = parts[2:-1]
-                leaf = (_HF_NORM_NAMES if inner[0].startswith("ln_") else _HF_NAMES).get(
-                    parts[-1])
-                if leaf is None:
-                    raise ValueError(f"{path} has an unexpected tensor {key!r}; is it a "
-                                     "GPT-2 model?")
-                _set_nested(block, [*inner, leaf], array)
-            else:
-                raise ValueError(f"{path} has an unexpected tensor {key!r}; is it a "
+
+    def read(key):
+        try:
+            return handle.get_tensor(key).float().numpy()
+        except Exception as err:  # safetensors' own error type for truncated data
+            raise ValueError(f"cannot read {key!r} from {path} ({_first_line(err)}); the "
+                             "file is truncated or corrupt: delete it and download it "
+                             "again") from None
+
+    with handle:
+        return params_from_hf_tensors(list(handle.keys()), read, path)
+
+
+def params_from_hf_tensors(keys, read, where):
+    """The nested ``params`` of Hugging Face GPT-2 tensors: ``keys`` and ``read(key)``.
+
+    ``read`` returns a tensor as a float32 NumPy array; the causal-mask
+    buffers and ``lm_head.weight`` (tied to ``wte`` in GPT-2) are skipped.
+    """
+    params = {"blocks": []}
+    blocks = {}
+    for key in keys:
+        name = key[len("transformer."):] if key.startswith("transformer.") else key
+        parts = name.split(".")
+        if parts[-1] == "masked_bias" or parts[-2:] == ["attn", "bias"]:
+            continue  # causal-mask buffers, not weights
+        if parts[0] == "lm_head":
+            continue  # tied to wte in GPT-2
+        if parts[0] in ("wte", "wpe") and parts[1:] == ["weight"]:
+            params[parts[0]] = read(key)
+        elif parts[0] == "ln_f" and len(parts) == 2:
+            params[_HF_NORM_NAMES[parts[1]]] = read(key)
+        elif parts[0] == "h" and len(parts) >= 4:
+            block = blocks.setdefault(int(parts[1]), {})
+            inner = parts[2:-1]
+            leaf = (_HF_NORM_NAMES if inner[0].startswith("ln_") else _HF_NAMES).get(parts[-1])
+            if leaf is None:
+                raise ValueError(f"{where} has an unexpected tensor {key!r}; is it a "
                                  "GPT-2 model?")
+            _set_nested(block, [*inner, leaf], read(key))
+        else:
+            raise ValueError(f"{where} has an unexpected tensor {key!r}; is it a "
+                             "GPT-2 model?")
     if blocks and sorted(blocks) != list(range(len(blocks))):
-        raise ValueError(f"{path} has blocks {sorted(blocks)}; expected 0..{len(blocks) - 1}")
+        raise ValueError(f"{where} has blocks {sorted(blocks)}; expected 0..{len(blocks) - 1}")
     params["blocks"] = [blocks[i] for i in range(len(blocks))]
-    _check_complete(params, None, str(path))
+    _check_complete(params, None, str(where))
     return params

@@ -45,11 +45,37 @@ def model_config(cfg, vocab_size):
 GPT2_SHAPE = ("n_layer", "n_head", "n_embd", "qkv_bias")
 
 
+def japanese_start(cfg):
+    """``(model_config, params)`` of a Japanese GPT-2 (``japanese_gpt2``) to fine-tune;
+    ``params["lm_head"]`` holds its output head when that is not tied."""
+    from .errors import DownloadError
+    from .japanese_gpt2 import JapaneseGPT2Error, local_folder, read_japanese_gpt2
+
+    try:
+        parts = read_japanese_gpt2(local_folder(cfg["init_from"], cfg["models_dir"]))
+    except (JapaneseGPT2Error, DownloadError, OSError) as err:
+        raise TrainError(one_line(err)) from None
+    n_ctx = parts.config["context_length"]
+    if cfg["context_length"] > n_ctx:
+        raise TrainError(f"--context-length {cfg['context_length']} exceeds the model's "
+                         f"{n_ctx} positions")
+    params = dict(parts.params, wpe=np.asarray(parts.params["wpe"])[:cfg["context_length"]])
+    if parts.lm_head is not None:
+        params["lm_head"] = parts.lm_head
+    model_cfg = dict(parts.config, context_length=cfg["context_length"],
+                     drop_rate=float(cfg["dropout"]))
+    return model_cfg, params
+
+
 def gpt2_start(cfg, explicit):
-    """``(model_config, params)`` to fine-tune GPT-2 of the size in ``--init-from``."""
+    """``(model_config, params)`` to fine-tune GPT-2 of the size in ``--init-from``
+    (or a Japanese GPT-2, see ``japanese_start``)."""
     from . import gpt2
     from .assets import DownloadError
+    from .config import is_japanese_init
 
+    if is_japanese_init(cfg["init_from"]):
+        return japanese_start(cfg)
     size = gpt2.normalize_gpt2_size(cfg["init_from"])
     clash = [k for k in GPT2_SHAPE if k in explicit]
     if clash:
@@ -84,6 +110,10 @@ def build_model(cfg, model_cfg, tie_weights, params=None):
         from .ch05 import load_weights_into_gpt
 
         load_weights_into_gpt(model, params)  # also ties the output head
+        if "lm_head" in params:  # an output head of its own (not tied)
+            import torch
+
+            model.out_head.weight = torch.nn.Parameter(torch.tensor(params["lm_head"]))
     elif tie_weights:
         model.out_head.weight = model.tok_emb.weight
     return model

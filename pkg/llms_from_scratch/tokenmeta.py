@@ -20,6 +20,7 @@ from .config import TOKENIZERS
 FORMAT_VERSION = 1
 META_NAME = "meta.json"
 SPLIT_FILES = {"train": "train.bin", "val": "val.bin"}
+FILE_TOKENIZERS = ("bpe", "sentencepiece")  # kept as a file in the run's folder
 GPT2_VOCAB_SIZE = 50257  # tiktoken's "gpt2" encoding: 50,256 merges and <|endoftext|>
 
 
@@ -59,6 +60,9 @@ def _vocabulary_problems(meta):
             problems.append("its vocabulary repeats a character")
         if len(chars) != vocab_size:
             problems.append(f"{len(chars)} characters for a vocabulary of {vocab_size}")
+    elif meta["tokenizer"] in FILE_TOKENIZERS and not re.fullmatch(
+            r"[0-9a-f]{64}", str(meta.get("tokenizer_sha256"))):
+        problems.append("tokenizer_sha256 is not a SHA-256 digest")
     elif meta["tokenizer"] == "gpt2" and vocab_size != GPT2_VOCAB_SIZE:
         problems.append(f"vocab_size {vocab_size} is not GPT-2's {GPT2_VOCAB_SIZE}")
     separator = meta.get("separator_id")
@@ -81,7 +85,8 @@ def meta_problems(meta, data_dir):
     problems = _field_problems(meta)
     if problems:
         return problems
-    if meta["format"] != FORMAT_VERSION or meta["tokenizer"] not in TOKENIZERS:
+    if meta["format"] != FORMAT_VERSION \
+            or meta["tokenizer"] not in (*TOKENIZERS, *FILE_TOKENIZERS):
         return [f"format {meta['format']!r} or tokenizer {meta['tokenizer']!r} unknown"]
     problems += _vocabulary_problems(meta)
     if meta["vocab_size"] < 1 or meta["dtype"] != token_dtype(meta["vocab_size"]).name:
@@ -147,5 +152,6 @@ def reused_meta(data_dir, wanted, problems_with_text, say=False):
     return meta
 
 
-__all__ = ["FORMAT_VERSION", "GPT2_VOCAB_SIZE", "META_NAME", "SPLIT_FILES", "meta_problems",
+__all__ = ["FILE_TOKENIZERS", "FORMAT_VERSION", "GPT2_VOCAB_SIZE", "META_NAME", "SPLIT_FILES",
+           "meta_problems",
            "read_meta", "reused_meta", "text_problems", "token_dtype"]

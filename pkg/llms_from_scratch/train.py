@@ -23,8 +23,10 @@ This module holds the loop; every other concern has its own module:
 
 ``log.jsonl`` in ``--out-dir`` gets one JSON line per step
 (``{"kind": "train", "step", "loss", "lr"}``) and per evaluation
-(``{"kind": "eval", "step", "train_loss", "val_loss"}``); ``summary.json``
-is written at the end.
+(``{"kind": "eval", "step", "train_loss", "val_loss", "val_bpc", "val_bpb"}``);
+``summary.json`` is written at the end. The validation loss is also given in
+bits per character and per UTF-8 byte (``bits``), the one measure that
+compares runs with different tokenizers.
 """
 
 import hashlib
@@ -37,7 +39,7 @@ from pathlib import Path
 
 import torch
 
-from . import amp, checkpoint, data, fileio, interrupts
+from . import amp, bits, checkpoint, data, fileio, interrupts
 from .appendix_d import lr_at_step, param_groups_for_adamw
 from .checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from .config import (
@@ -48,6 +50,7 @@ from .config import (
     TrainError,
     add_arguments,
     flag,
+    is_japanese_init,
     read_config_file,
     resolve_config,
     resumed_config,
@@ -90,6 +93,7 @@ class Run:
     model: torch.nn.Module = None
     optimizer: torch.optim.Optimizer = None
     scaler: object = None
+    val_units: tuple = None  # (tokens, characters, bytes) of the validation split
 
     @property
     def tokenizer_spec(self):
@@ -109,15 +113,21 @@ def _new_run_settings(cfg, explicit, ckpt_path):
                          "choose another --out-dir")
     if cfg["text"] is not None and "dataset" in explicit:
         raise TrainError("give either --dataset or --text, not both")
+    japanese = cfg["init_from"] != "scratch" and is_japanese_init(cfg["init_from"])
     if cfg["tokenizer"] is None:
-        cfg["tokenizer"] = "char" if cfg["init_from"] == "scratch" else "gpt2"
-    if cfg["init_from"] != "scratch" and cfg["tokenizer"] != "gpt2":
+        cfg["tokenizer"] = "char" if cfg["init_from"] == "scratch" else \
+            "model" if japanese else "gpt2"
+    if japanese and cfg["tokenizer"] != "model":
+        raise TrainError(f"--init-from {cfg['init_from']} uses the model's own tokenizer "
+                         "(its spiece.model); leave out --tokenizer")
+    if cfg["init_from"] != "scratch" and not japanese and cfg["tokenizer"] != "gpt2":
         raise TrainError(f"--init-from {cfg['init_from']} needs --tokenizer gpt2 (GPT-2's "
                          "vocabulary)")
     clash = [k for k in GPT2_SHAPE if k in explicit]
     if cfg["init_from"] != "scratch" and clash:  # said before any data is prepared
         raise TrainError(f"{', '.join(flag(k) for k in clash)} cannot be set with "
-                         f"--init-from {cfg['init_from']}: GPT-2 has a fixed shape")
+                         f"--init-from {cfg['init_from']}: a pretrained model has a fixed "
+                         "shape")
     if cfg["lr_decay_iters"] is None:
         cfg["lr_decay_iters"] = max(1, cfg["max_iters"])
     cfg["resume"] = False
@@ -173,6 +183,7 @@ def _model(cfg, explicit, ckpt, prepared, tokenizer, ckpt_path):
                              f"than the data in {data_dir}")
     elif cfg["init_from"] != "scratch":
         model_cfg, params = gpt2_start(cfg, explicit)
+        tie_weights = "lm_head" not in params  # a Japanese GPT-2 may have its own head
     else:
         model_cfg = model_config(cfg, meta["vocab_size"])
     if model_cfg["vocab_size"] < meta["vocab_size"]:
@@ -188,15 +199,16 @@ def _setup(cfg, explicit, ckpt):
     """The data, model and optimizer of a run (its random state is set by ``_start``)."""
     dist = Dist()
     device = _device(cfg, dist)
-    data_dir, meta = prepare_data(cfg, dist)
+    data_dir, meta, tokenizer = data.prepare_run_data(cfg, dist)
     splits = data.load_splits(data_dir, meta)
-    tokenizer = data.tokenizer_for_training(meta)
+    tokenizer = tokenizer or data.tokenizer_for_training(meta)
     out_dir = Path(cfg["out_dir"]).expanduser()
     model, model_cfg, tie_weights = _model(cfg, explicit, ckpt, (data_dir, meta), tokenizer,
                                            out_dir / CHECKPOINT_NAME)
     model.to(device)
     run = Run(cfg, dist, device, out_dir, data_dir, meta, splits, tokenizer, model_cfg,
               tie_weights, raw_model=model)
+    run.val_units = (len(splits[1]), *bits.text_units(tokenizer, splits[1]))
     run.optimizer = torch.optim.AdamW(
         param_groups_for_adamw(model, cfg["weight_decay"]), lr=cfg["lr"],
         betas=(cfg["beta1"], cfg["beta2"]),
@@ -280,9 +292,14 @@ class _Reporter:
             else:
                 self.bar.write(text, file=self.out)
 
+    val_bpc = None  # the last evaluation's validation bits per character
+
     def step(self, loss, tok_s):
         self.bar.update(1)
-        self.bar.set_postfix(loss=f"{loss:.4f}", tok_s=f"{tok_s:,.0f}", refresh=False)
+        shown = {"loss": f"{loss:.4f}", "tok_s": f"{tok_s:,.0f}"}
+        if self.val_bpc is not None:
+            shown["val_bpc"] = f"{self.val_bpc:.3f}"
+        self.bar.set_postfix(shown, refresh=False)
 
 
 def _evaluate(run, step, best_val, batch_gen, log, report, prompt):
@@ -290,10 +307,13 @@ def _evaluate(run, step, best_val, batch_gen, log, report, prompt):
     train_loss, val_loss = estimate_loss(run.raw_model, run.splits, run.cfg, run.cfg["seed"],
                                          run.device, run.dist)
     best_val = min(best_val, val_loss)
+    val_bits = bits.val_bits(val_loss, run.val_units)
     if log is not None:
         log.write({"kind": "eval", "step": step, "train_loss": train_loss,
-                   "val_loss": val_loss})
-    report(f"step {step}: train loss {train_loss:.4f}, val loss {val_loss:.4f}")
+                   "val_loss": val_loss, **val_bits})
+    report(f"step {step}: train loss {train_loss:.4f}, val loss {val_loss:.4f} nats/token "
+           f"= {val_bits['val_bpc']:.4f} bits/char, {val_bits['val_bpb']:.4f} bits/byte")
+    report.val_bpc = val_bits["val_bpc"]
     if prompt is not None and run.dist.is_main:
         report("sample: " + sample_text(run.raw_model, run.tokenizer, prompt, run.cfg,
                                         run.device))
@@ -301,7 +321,7 @@ def _evaluate(run, step, best_val, batch_gen, log, report, prompt):
     if run.dist.is_main:
         save_checkpoint(run.out_dir / CHECKPOINT_NAME,
                         checkpoint.checkpoint_payload(run, step, best_val, rngs))
-    return {"train_loss": train_loss, "val_loss": val_loss}, best_val
+    return {"train_loss": train_loss, "val_loss": val_loss, **val_bits}, best_val
 
 
 def _train_step(run, step, batch_gen):
@@ -325,7 +345,8 @@ def _loop(run, start_step, best_val, batch_gen, log, report):
     """Train from ``start_step`` to ``max_iters``; return the summary's numbers."""
     cfg = run.cfg
     prompt = prompt_ids(cfg, run.tokenizer)
-    last, first_batch, step = {"train_loss": None, "val_loss": None}, None, start_step
+    last = {"train_loss": None, "val_loss": None, "val_bpc": None, "val_bpb": None}
+    first_batch, step = None, start_step
     t_start = time.perf_counter()
     while True:
         interrupts.check()  # a Ctrl-C that a library swallowed still ends the run here
@@ -383,7 +404,10 @@ def _train(cfg, explicit, ckpt, out):
     batch_gen, start_step, best_val = _start(run, ckpt)
     del ckpt
     summary = {"world_size": run.dist.world_size, "start_step": start_step,
-               "tokens_per_step": run.tokens_per_step}
+               "tokens_per_step": run.tokens_per_step, "tokenizer": run.tokenizer_spec["kind"],
+               "vocab_size": run.meta["vocab_size"],
+               **dict(zip(("val_tokens", "val_characters", "val_bytes"), run.val_units,
+                          strict=True))}
     log = _open_files(run, start_step)
     report = None
     try:

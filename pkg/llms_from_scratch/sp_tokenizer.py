@@ -1,0 +1,85 @@
+"""The SentencePiece tokenizer of a pretrained Japanese GPT-2 (rinna's), with tiktoken's interface.
+
+rinna's japanese-gpt2 models ship ``spiece.model`` (a SentencePiece model of
+32,000 pieces) and load it in ``transformers`` with ``T5Tokenizer``. Two
+settings of that tokenizer matter here:
+
+- lower-casing: the model cards tell users to set ``do_lower_case = True``
+  by hand, because the setting was not picked up from the tokenizer's
+  config; ``SentencePieceTokenizer`` lower-cases unless
+  ``tokenizer_config.json`` says ``"do_lower_case": false``;
+- ``T5Tokenizer`` appends the end-of-sequence piece ``</s>`` to every text it
+  encodes. A prompt that ends in ``</s>`` asks the model to start a new text,
+  so prompts and training text are encoded here without it; the model's
+  ``eos_token_id`` (``config.json``) is the ``eot_token`` that ends generation.
+
+``decode_single_token_bytes`` gives a piece's text with ``▁`` as a space
+(control pieces such as ``</s>`` as nothing), so that ``generate`` streams
+the pieces as they come.
+"""
+
+import hashlib
+from pathlib import Path
+
+from .errors import UserError
+
+SPIECE_FILE = "spiece.model"
+_SPACE = "\u2581"  # SentencePiece's visible space ▁
+
+
+class SentencePieceTokenizer:
+    """``spiece.model`` read by ``sentencepiece``; ``lower_case`` and ``eos_id`` as above."""
+
+    byte_exact = False  # its pieces spell the normalised text, not the original bytes
+
+    def __init__(self, path, lower_case=True, eos_id=None):
+        try:
+            import sentencepiece
+        except ImportError:
+            raise UserError("reading a Japanese GPT-2's spiece.model needs the sentencepiece "
+                            "package: pip install sentencepiece") from None
+        self.path = Path(path)
+        try:
+            self.sp = sentencepiece.SentencePieceProcessor(model_file=str(self.path))
+        except (OSError, RuntimeError) as err:
+            raise UserError(f"cannot read the SentencePiece model {self.path} "
+                            f"({str(err).splitlines()[0] if str(err) else type(err).__name__});"
+                            " download it again") from None
+        self.lower_case = bool(lower_case)
+        self.n_vocab = self.sp.get_piece_size()
+        # The model config's id; GPT-2's default 50256 left in a config of another
+        # vocabulary names no piece, and then the SentencePiece model's own </s> counts.
+        candidates = [int(eos_id)] if eos_id is not None else []
+        candidates.append(self.sp.eos_id())
+        self.eot_token = next((i for i in candidates if 0 <= i < self.n_vocab), None)
+        self.sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    def encode_ordinary(self, text):
+        """The piece IDs of ``text`` (lower-cased if set), without a final ``</s>``."""
+        if not isinstance(text, str):
+            raise TypeError(f"the text must be a str, got {type(text).__name__}")
+        return self.sp.encode(text.lower() if self.lower_case else text)
+
+    def encode(self, text, allowed_special=None):  # noqa: ARG002 (tiktoken's signature)
+        return self.encode_ordinary(text)
+
+    def decode(self, ids):
+        return self.sp.decode([int(i) for i in ids])
+
+    def decode_single_token_bytes(self, token):
+        if not 0 <= token < self.n_vocab:
+            raise KeyError(token)
+        if self.sp.is_control(token):
+            return b""
+        piece = self.sp.id_to_piece(token)
+        if self.sp.is_byte(token):  # "<0xE3>"
+            return bytes([int(piece[3:5], 16)])
+        return piece.replace(_SPACE, " ").encode("utf-8")
+
+    def spec(self, file=None):
+        """What a checkpoint stores to find and check this tokenizer again."""
+        return {"kind": "sentencepiece", "file": str(file or self.path), "sha256": self.sha256,
+                "lower_case": self.lower_case, "eos_id": self.eot_token}
+
+
+__all__ = ["SPIECE_FILE", "SentencePieceTokenizer"]

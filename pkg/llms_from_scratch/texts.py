@@ -1,0 +1,72 @@
+"""Training text from several files or folders, Aozora Bunko's files cleaned.
+
+``train --text`` and the tokenizer trainer take any number of paths; a
+folder stands for its ``.txt`` files (sorted by name, sub-folders included).
+Several texts are joined with a blank line between them.
+
+A file from Aozora Bunko is recognised by its footer (a line starting with
+底本： and the name 青空文庫 in it). It may be Shift_JIS, as Aozora serves
+it, or UTF-8; either way it is decoded and cleaned of its header, footer,
+ruby and notes by ``basic_download.clean_aozora``, as the book's own
+吾輩は猫である is. Any other file must be UTF-8 (``data.read_text_file``).
+"""
+
+from pathlib import Path
+
+from .basic_download import clean_aozora
+
+_AOZORA_MARKS = ("底本：", "青空文庫")
+
+
+def is_aozora(text):
+    """Whether ``text`` carries Aozora Bunko's footer."""
+    return all(mark in text for mark in _AOZORA_MARKS)
+
+
+def read_text_path(path):
+    """The text of one file, cleaned if it is Aozora Bunko's (see the module)."""
+    from .data import read_text_file
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"no text file at {path}")
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if is_aozora(text):
+            return clean_aozora(text)
+    return read_text_file(path)  # UTF-8, or its one-line error
+
+
+def text_files(paths):
+    """The files that ``paths`` name: files as given, folders as their ``.txt`` files."""
+    files = []
+    for path in paths:
+        path = Path(path).expanduser()
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.txt") if p.is_file())
+            if not found:
+                raise FileNotFoundError(f"no text file at {path}: the folder holds no .txt "
+                                        "file")
+            files.extend(found)
+        else:
+            files.append(path)
+    if not files:
+        raise FileNotFoundError("no text file given")
+    return files
+
+
+def read_texts(paths):
+    """The texts of ``paths`` (files or folders) joined by a blank line."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files = text_files(paths)
+    if len(files) == 1:  # one file: its text as it is
+        return read_text_path(files[0])
+    return "\n\n".join(read_text_path(path).strip("\n") for path in files) + "\n"
+
+
+__all__ = ["is_aozora", "read_text_path", "read_texts", "text_files"]

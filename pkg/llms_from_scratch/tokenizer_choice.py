@@ -1,0 +1,156 @@
+"""What ``train --tokenizer`` may name, and the tokenizer file of a run's folder.
+
+``--tokenizer`` takes
+
+- ``char`` (one token per character) or ``gpt2`` (GPT-2's BPE), as before;
+- ``bpe:SIZE`` (also written ``bpe-ja:SIZE``): a byte-level BPE of SIZE
+  tokens (``bpe_tokenizer``), learned from the training split of the text
+  when the run's folder holds none of that size;
+- a tokenizer file: a ``tokenizer.json`` of ``bpe_tokenizer``, or a
+  SentencePiece ``.model``;
+- nothing with ``--init-from`` a Japanese GPT-2 (a folder or a Hub
+  repository): the model's own ``spiece.model``.
+
+A run keeps its tokenizer as one file in ``--out-dir`` (``tokenizer.json`` or
+``spiece.model``); the checkpoint's tokenizer entry names that file and its
+SHA-256, so ``train --resume`` and ``generate --model out/ckpt.pt`` find and
+check it without another flag (``tokenizer_from_spec``).
+"""
+
+import re
+import shutil
+from pathlib import Path
+
+from .bpe_tokenizer import TOKENIZER_FILE, BPETokenizer, load_bpe_tokenizer, train_bpe_tokenizer
+from .config import TrainError
+from .errors import UserError
+from .sp_tokenizer import SPIECE_FILE, SentencePieceTokenizer
+
+_BPE_SIZE = re.compile(r"bpe(?:-ja)?:(\d+)")
+FORMS = ("char, gpt2, bpe:SIZE (a byte-level BPE of SIZE tokens learned from the training "
+         "text), or a tokenizer file (tokenizer.json, or a SentencePiece .model)")
+
+
+def parse_tokenizer(value):
+    """``(kind, argument)`` of a ``--tokenizer`` value; ``TrainError`` for anything else.
+
+    Kinds: ``char``, ``gpt2``, ``bpe`` (argument: the size), ``bpe-file`` and
+    ``sentencepiece-file`` (argument: the path).
+    """
+    if value in ("char", "gpt2"):
+        return value, None
+    if not isinstance(value, str) or not value:
+        raise TrainError(f"--tokenizer must be {FORMS}; got {value!r}")
+    match = _BPE_SIZE.fullmatch(value)
+    if match:
+        size = int(match.group(1))
+        if size < 258:
+            raise TrainError(f"--tokenizer {value}: a byte-level BPE needs at least 258 tokens "
+                             "(<|endoftext|>, the 256 bytes and one merge), e.g. bpe:1000")
+        return "bpe", size
+    path = Path(value).expanduser()
+    if path.suffix in (".json", ".model"):
+        if not path.is_file():
+            raise TrainError(f"--tokenizer {value}: no such file; give a tokenizer.json, a "
+                             "SentencePiece .model, or bpe:SIZE to learn one")
+        return ("bpe-file" if path.suffix == ".json" else "sentencepiece-file"), path
+    raise TrainError(f"unknown --tokenizer {value!r}; use {FORMS}")
+
+
+def tokenizer_spec(tokenizer, file_name=None):
+    """The checkpoint entry of a tokenizer kept as ``file_name`` in the run's folder
+    (by default ``tokenizer.json`` or ``spiece.model``)."""
+    if isinstance(tokenizer, SentencePieceTokenizer):
+        return tokenizer.spec(file_name or SPIECE_FILE)
+    return {"kind": "bpe", "file": file_name or TOKENIZER_FILE, "sha256": tokenizer.sha256}
+
+
+def tokenizer_from_spec(spec, folder=None):
+    """The tokenizer of a ``bpe`` or ``sentencepiece`` entry; its file is looked for in
+    ``folder`` (the checkpoint's) unless the entry names an absolute path."""
+    path = Path(spec.get("file", ""))
+    if not path.is_absolute():
+        path = Path(folder or ".") / path
+    if not path.is_file():
+        raise UserError(f"the model's tokenizer {path} is missing; keep the run folder's "
+                        f"{path.name} beside its checkpoint")
+    if spec["kind"] == "bpe":
+        tokenizer = load_bpe_tokenizer(path)
+    else:
+        tokenizer = SentencePieceTokenizer(path, spec.get("lower_case", True), spec.get("eos_id"))
+    if spec.get("sha256") not in (None, tokenizer.sha256):
+        raise UserError(f"{path} is not the tokenizer the model was trained with (its SHA-256 "
+                        "differs); put the run's own tokenizer file back")
+    return tokenizer
+
+
+def _keep_bpe(tokenizer, out_dir, is_main):
+    if is_main:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        tokenizer.save(out_dir / TOKENIZER_FILE)
+    return tokenizer
+
+
+def _learned_bpe(size, out_dir, training_text, is_main):
+    """The run folder's ``tokenizer.json`` of ``size`` tokens, or one learned now."""
+    kept = out_dir / TOKENIZER_FILE
+    if kept.is_file():
+        try:
+            tokenizer = load_bpe_tokenizer(kept)
+        except UserError:
+            tokenizer = None
+        if tokenizer is not None and tokenizer.n_vocab == size:
+            return tokenizer
+    # Every process learns the same merges from the same text; rank 0 keeps the file.
+    tokenizer = train_bpe_tokenizer(training_text, size)
+    if tokenizer.n_vocab != size:
+        raise TrainError(f"--tokenizer bpe:{size}: the training text gives only "
+                         f"{tokenizer.n_vocab} tokens; choose a smaller size or a longer text")
+    return _keep_bpe(tokenizer, out_dir, is_main)
+
+
+def _copied_sentencepiece(source, out_dir, is_main, lower_case=True, eos_id=None):
+    kept = out_dir / SPIECE_FILE
+    if is_main and Path(source).resolve() != kept.resolve():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        from . import fileio
+
+        fileio.atomic_write(kept, lambda tmp: shutil.copyfile(source, tmp))
+    return SentencePieceTokenizer(source, lower_case, eos_id)
+
+
+def run_tokenizer(cfg, training_text, is_main=True):
+    """``(tokenizer, spec)`` of a run whose ``--tokenizer`` needs a file, else ``(None, None)``.
+
+    ``training_text`` is the training split's text (for ``bpe:SIZE``).
+    """
+    out_dir = Path(cfg["out_dir"]).expanduser()
+    if cfg["init_from"] != "scratch" and cfg["tokenizer"] in (None, "model"):
+        from .errors import one_line
+        from .japanese_gpt2 import local_folder, read_japanese_tokenizer
+
+        try:
+            sp = read_japanese_tokenizer(local_folder(cfg["init_from"], cfg["models_dir"]))[2]
+        except (UserError, OSError) as err:  # a folder that lacks files, an unreachable Hub
+            raise TrainError(one_line(err)) from None
+        tokenizer = _copied_sentencepiece(sp.path, out_dir, is_main, sp.lower_case,
+                                          sp.eot_token)
+        return tokenizer, tokenizer_spec(tokenizer, SPIECE_FILE)
+    kind, argument = parse_tokenizer(cfg["tokenizer"])
+    try:
+        if kind == "bpe":
+            tokenizer = _learned_bpe(argument, out_dir, training_text, is_main)
+        elif kind == "bpe-file":
+            tokenizer = _keep_bpe(load_bpe_tokenizer(argument), out_dir, is_main)
+        elif kind == "sentencepiece-file":
+            tokenizer = _copied_sentencepiece(argument, out_dir, is_main)
+        else:
+            return None, None
+    except (UserError, OSError) as err:
+        raise TrainError(str(err)) from None
+    name = TOKENIZER_FILE if isinstance(tokenizer, BPETokenizer) else SPIECE_FILE
+    return tokenizer, tokenizer_spec(tokenizer, name)
+
+
+__all__ = ["FORMS", "parse_tokenizer", "run_tokenizer", "tokenizer_from_spec",
+           "tokenizer_spec"]
