@@ -103,7 +103,7 @@ def test_a_signal_at_any_instant_of_train_is_one_line_and_loses_nothing(
 
 
 @pytest.mark.parametrize("name", SIGNALS)
-def test_a_signal_while_training_and_saving_is_one_line_and_resume_continues(
+def test_a_signal_while_training_and_saving_is_one_line_and_the_checkpoint_loads(
         tmp_path, text_file, name):
     signum, code = SIGNALS[name]
     child = start_train(tmp_path, text_file)
