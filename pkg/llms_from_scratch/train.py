@@ -117,6 +117,9 @@ def _new_run_settings(cfg, explicit, ckpt_path):
     if cfg["tokenizer"] is None:
         cfg["tokenizer"] = "char" if cfg["init_from"] == "scratch" else \
             "model" if japanese else "gpt2"
+    if cfg["tokenizer"] == "model" and not japanese:
+        raise TrainError("--tokenizer model names a pretrained model's own tokenizer; give "
+                         "--init-from a Japanese GPT-2 (owner/name or a folder) with it")
     if japanese and cfg["tokenizer"] != "model":
         raise TrainError(f"--init-from {cfg['init_from']} uses the model's own tokenizer "
                          "(its spiece.model); leave out --tokenizer")
