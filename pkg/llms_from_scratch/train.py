@@ -441,7 +441,7 @@ examples:
   llms-from-scratch train --dataset wagahaiwa-nekodearu --tokenizer bpe:1000 --out-dir out-neko
       (a byte-level BPE of 1,000 tokens learned from the text, kept as out-neko/tokenizer.json)
   llms-from-scratch train --text works/ more.txt --tokenizer bpe:4000 --out-dir out-works
-  llms-from-scratch train --init-from rinna/japanese-gpt2-small --dataset wagahaiwa-nekodearu \
+  llms-from-scratch train --init-from rinna/japanese-gpt2-small --dataset wagahaiwa-nekodearu \\
       --max-iters 200 --out-dir out-rinna   (fine-tuning with the model's own tokenizer)
   llms-from-scratch train --out-dir out-shakespeare --resume --max-iters 2500
       (the learning rate stays at --min-lr after --lr-decay-iters)
