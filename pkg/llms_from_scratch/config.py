@@ -86,7 +86,8 @@ SETTINGS = (
        "between them by the code", nullable=True, metavar="PATH", default_text=""),
     _s("tokenizer", None, str, _DATA, "char: one token per character; gpt2: GPT-2's BPE; "
        "bpe:SIZE: a byte-level BPE of SIZE tokens learned from the training split; or a "
-       "tokenizer file (tokenizer.json, SentencePiece .model)", nullable=True,
+       "tokenizer file (tokenizer.json, SentencePiece .model); model: the --init-from "
+       "Japanese GPT-2's own", nullable=True,
        metavar="TOKENIZER", default_text="char; gpt2 with --init-from a GPT-2 size; the "
        "model's own with --init-from a Japanese GPT-2"),
     _s("val_fraction", 0.1, float, _DATA, "the last F of the text is the validation split",

@@ -117,6 +117,9 @@ def _new_run_settings(cfg, explicit, ckpt_path):
     if cfg["tokenizer"] is None:
         cfg["tokenizer"] = "char" if cfg["init_from"] == "scratch" else \
             "model" if japanese else "gpt2"
+    if cfg["tokenizer"] == "model" and not japanese:
+        raise TrainError("--tokenizer model names a pretrained model's own tokenizer; give "
+                         "--init-from a Japanese GPT-2 (owner/name or a folder) with it")
     if japanese and cfg["tokenizer"] != "model":
         raise TrainError(f"--init-from {cfg['init_from']} uses the model's own tokenizer "
                          "(its spiece.model); leave out --tokenizer")
@@ -436,6 +439,11 @@ examples:
   llms-from-scratch train --out-dir out-shakespeare            # CPU recipe, ~1 minute
   llms-from-scratch train --dataset wagahaiwa-nekodearu --out-dir out-neko
   llms-from-scratch train --text my.txt --tokenizer gpt2 --out-dir out-mine
+  llms-from-scratch train --dataset wagahaiwa-nekodearu --tokenizer bpe:1000 --out-dir out-neko
+      (a byte-level BPE of 1,000 tokens learned from the text, kept as out-neko/tokenizer.json)
+  llms-from-scratch train --text works/ more.txt --tokenizer bpe:4000 --out-dir out-works
+  llms-from-scratch train --init-from rinna/japanese-gpt2-small --dataset wagahaiwa-nekodearu \\
+      --max-iters 200 --out-dir out-rinna   (fine-tuning with the model's own tokenizer)
   llms-from-scratch train --out-dir out-shakespeare --resume --max-iters 2500
       (the learning rate stays at --min-lr after --lr-decay-iters)
   llms-from-scratch generate --model out-shakespeare/ckpt.pt --prompt "ROMEO:"

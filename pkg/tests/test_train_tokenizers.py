@@ -130,6 +130,7 @@ def test_a_sentencepiece_model_file(capsys, tmp_path, neko_file):
     (["--tokenizer", "bpe:50000"], "gives only"),
     (["--tokenizer", "missing.json"], "no such file"),
     (["--tokenizer", "words"], "unknown --tokenizer 'words'"),
+    (["--tokenizer", "model"], "give --init-from a Japanese GPT-2"),
 ])
 def test_bad_tokenizers_are_one_line(capsys, tmp_path, neko_file, argv, words):
     code, _, err = train(capsys, tmp_path, "run", "--text", neko_file, *argv)
