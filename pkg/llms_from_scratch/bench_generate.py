@@ -24,6 +24,8 @@ import time
 
 import torch
 
+from .i18n import _
+
 COMMAND = "command (stream_text)"
 HF_GENERATE = "generate (KV cache)"
 HF_NAME = "transformers GPT2LMHeadModel"
@@ -120,7 +122,7 @@ def time_interleaved(runs, device, new_tokens, reps):
     for run in runs.values():
         run(min(8, new_tokens))  # warm-up: allocations, kernels, caches
     times = {name: [] for name in runs}
-    for _ in range(reps):
+    for _rep in range(reps):
         for name, run in runs.items():
             _sync(device)
             start = time.perf_counter()
@@ -184,7 +186,8 @@ def _side_by_side_rows(cfg, device, new_tokens, reps, bandwidth, build, hf_build
         runs = {COMMAND: _runner("command", models[COMMAND], cfg, prompt, tokenizer)}
         if HF_GENERATE in models:
             runs[HF_GENERATE] = _runner("transformers", models[HF_GENERATE], cfg, prompt)
-        log(f"generate side by side, {precision}: {', '.join(runs)} ...")
+        log(_("generate side by side, {precision}: {runs} ...").format(
+            precision=precision, runs=", ".join(runs)))
         seconds = time_interleaved(runs, device, new_tokens, reps)
         for method, secs in seconds.items():
             name = "GPTModelFast" if method == COMMAND else HF_NAME
@@ -205,9 +208,9 @@ def generation_rows(cfg, device, new_tokens, reps, build, hf_build=None, log=Non
     """
     log = log if log is not None else (lambda msg: None)
     device = torch.device(device)
-    log("copy bandwidth ...")
+    log(_("copy bandwidth ..."))
     bandwidth = copy_bandwidth(device, megabytes=16 if cfg["vocab_size"] < 5000 else 256)
-    log(f"  {bandwidth / 1e9:.1f} GB/s (read + written)")
+    log(_("  {gb_s:.1f} GB/s (read + written)").format(gb_s=bandwidth / 1e9))
     tokenizer, tokenizer_name = _tokenizer()
     rows = _library_rows(cfg, device, new_tokens, reps, bandwidth, build, log)
     rows += _side_by_side_rows(cfg, device, new_tokens, reps, bandwidth, build, hf_build, log,

@@ -31,6 +31,7 @@ import torch
 from . import fileio
 from .config import TOKENIZERS, TrainError
 from .errors import UserError
+from .i18n import _
 
 FORMAT_VERSION = 1
 META_NAME = "meta.json"
@@ -79,9 +80,10 @@ class CharTokenizer:
         try:
             return [self._ids[ch] for ch in text]
         except KeyError as err:
-            raise UnknownCharacterError(f"the character {err.args[0]!r} is not in the model's "
-                                        f"vocabulary of {self.n_vocab} characters; remove or "
-                                        "replace it, or train on a text that contains it"
+            raise UnknownCharacterError(_("the character {value1!r} is not in the model's "
+                                          "vocabulary of {n_vocab} characters; remove or replace "
+                                          "it, or train on a text that contains it")
+                                        .format(value1=err.args[0], n_vocab=self.n_vocab)
                                         ) from None
 
     def decode(self, ids):
@@ -280,10 +282,12 @@ def _read_source(cfg):
         try:
             return read_text_file(cfg["text"]), str(cfg["text"])
         except FileNotFoundError as err:
-            raise TrainError(f"{err}; check the path given to --text") from None
+            raise TrainError(_("{err}; check the path given to --text")
+                             .format(err=err)) from None
         except OSError as err:
-            raise TrainError(f"cannot read --text {cfg['text']} ({err.strerror or err}); "
-                             "check the path and its permissions") from None
+            raise TrainError(_("cannot read --text {text} ({strerror}); check the path and its "
+                               "permissions")
+                             .format(text=cfg['text'], strerror=err.strerror or err)) from None
         except ValueError as err:  # not UTF-8, or empty
             raise TrainError(str(err)) from None
     from . import assets
@@ -301,10 +305,13 @@ def _read_documents(cfg):
     try:
         return read_documents(cfg["documents"])
     except FileNotFoundError as err:
-        raise TrainError(f"{err}; check the path given to --documents") from None
+        raise TrainError(_("{err}; check the path given to --documents")
+                         .format(err=err)) from None
     except OSError as err:
-        raise TrainError(f"cannot read --documents {cfg['documents']} "
-                         f"({err.strerror or err}); check the path and its permissions") from None
+        raise TrainError(_("cannot read --documents {documents} ({strerror}); check the path and "
+                           "its permissions")
+                         .format(documents=cfg['documents'],
+                                 strerror=err.strerror or err)) from None
     except ValueError as err:  # DocumentsError, a file that is not UTF-8 or empty
         raise TrainError(str(err)) from None
 
@@ -323,8 +330,9 @@ def _prepare_on_main(text, source, cfg, data_dir):
     except DownloadError as err:  # GPT-2's tokenizer files
         raise TrainError(str(err)) from None
     except OSError as err:
-        raise TrainError(f"cannot write the token files to {data_dir} "
-                         f"({err.strerror or err}); choose another --data-dir") from None
+        raise TrainError(_("cannot write the token files to {data_dir} ({strerror}); choose "
+                           "another --data-dir")
+                         .format(data_dir=data_dir, strerror=err.strerror or err)) from None
 
 
 def prepare_data(cfg, dist=None):
@@ -351,14 +359,16 @@ def prepare_data(cfg, dist=None):
     if not is_main:
         meta = read_meta(data_dir)
         if meta is None or meta.get("sha256") != digest:
-            raise TrainError(f"rank 0 did not prepare {data_dir}; is the folder shared?")
+            raise TrainError(_("rank 0 did not prepare {data_dir}; is the folder shared?")
+                             .format(data_dir=data_dir))
     check_meta(meta, data_dir)
     for split in ("train", "val"):
         if meta[f"{split}_tokens"] <= cfg["context_length"]:
             raise TrainError(
-                f"the {split} split has only {meta[f'{split}_tokens']} tokens, not more than "
-                f"the context length {cfg['context_length']}; use a longer text or a "
-                "shorter --context-length")
+                _("the {split} split has only {n_tokens} tokens, not more than the context length "
+                  "{context_length}; use a longer text or a shorter --context-length")
+                .format(split=split, n_tokens=meta[f'{split}_tokens'],
+                        context_length=cfg['context_length']))
     return data_dir, meta
 
 
@@ -368,22 +378,28 @@ _META_TYPES = {"tokenizer": str, "vocab_size": int, "dtype": str, "train_tokens"
 
 def check_meta(meta, data_dir):
     """``meta.json`` must describe the token files fully, or training would crash later."""
-    redo = f"delete the folder {data_dir} to prepare the data again"
+    redo = _("delete the folder {data_dir} to prepare the data again").format(data_dir=data_dir)
     wrong = [key for key, kind in _META_TYPES.items()
              if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool)]
     if meta.get("tokenizer") == "char" and not isinstance(meta.get("chars"), str):
         wrong.append("chars")
     if wrong:
-        raise TrainError(f"{data_dir / META_NAME} lacks or garbles {', '.join(wrong)}; {redo}")
+        raise TrainError(_("{data_dir} lacks or garbles {wrong}; {redo}")
+                         .format(data_dir=data_dir / META_NAME, wrong=', '.join(wrong),
+                                 redo=redo))
     if meta["tokenizer"] not in TOKENIZERS or meta["vocab_size"] < 1 or (
             meta["tokenizer"] == "char" and len(meta["chars"]) != meta["vocab_size"]):
-        raise TrainError(f"{data_dir / META_NAME} is inconsistent (tokenizer "
-                         f"{meta['tokenizer']!r}, vocabulary {meta['vocab_size']}); {redo}")
+        raise TrainError(_("{data_dir} is inconsistent (tokenizer {tokenizer!r}, vocabulary "
+                           "{vocab_size}); {redo}")
+                         .format(data_dir=data_dir / META_NAME,
+                                 tokenizer=meta['tokenizer'],
+                                 vocab_size=meta['vocab_size'], redo=redo))
     try:
         np.dtype(meta["dtype"])
     except TypeError:
-        raise TrainError(f"{data_dir / META_NAME} names an unknown dtype "
-                         f"{meta['dtype']!r}; {redo}") from None
+        raise TrainError(_("{data_dir} names an unknown dtype {dtype!r}; {redo}")
+                         .format(data_dir=data_dir / META_NAME, dtype=meta['dtype'],
+                                 redo=redo)) from None
 
 
 def _check_token_ids(data_dir, meta, split, tokens, chunk=1 << 22):
@@ -393,9 +409,10 @@ def _check_token_ids(data_dir, meta, split, tokens, chunk=1 << 22):
         block = tokens[start:start + chunk]
         if len(block) and int(block.max()) >= vocab_size:
             raise TrainError(
-                f"{data_dir / SPLIT_FILES[split]} holds token ID {int(block.max())} "
-                f"but the vocabulary has {vocab_size} tokens; the file is corrupt: "
-                f"delete the folder {data_dir} to prepare the data again")
+                _("{data_dir} holds token ID {max} but the vocabulary has {vocab_size} tokens; "
+                  "the file is corrupt: delete the folder {data_dir2} to prepare the data again")
+                .format(data_dir=data_dir / SPLIT_FILES[split], max=int(block.max()),
+                        vocab_size=vocab_size, data_dir2=data_dir))
 
 
 def load_splits(data_dir, meta):
