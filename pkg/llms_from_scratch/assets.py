@@ -400,9 +400,32 @@ def _asset(name):
 
 
 def fetch(name, progress=True):
-    """Make sure asset ``name`` is in the cache; return the path of its first file."""
-    paths = [_ensure_file(remote, progress) for remote in _asset(name).files]
+    """Make sure asset ``name`` is in the cache; return the path of its first file.
+
+    When a file of an asset with several files fails, the error lists every
+    file still missing and where it goes, so that all of them can be placed
+    by hand for offline work (GPT-2's TensorFlow checkpoint has seven).
+    """
+    asset = _asset(name)
+    paths = []
+    for remote in asset.files:
+        try:
+            paths.append(_ensure_file(remote, progress))
+        except DownloadError as err:
+            if len(asset.files) == 1:
+                raise
+            raise _with_missing_files(err, name, asset) from err
     return paths[0]
+
+
+def _with_missing_files(err, name, asset):
+    """``err`` with the list of ``asset``'s files that are not in the cache yet."""
+    missing = [remote for remote in asset.files if not local_path(remote).exists()]
+    listing = "; ".join(f"{remote.url} -> {local_path(remote)}" for remote in missing)
+    message = _("{err} {name} needs all of its {total} files; missing ({count}, URL -> where "
+                "it goes): {listing}").format(err=err, name=name, total=len(asset.files),
+                                             count=len(missing), listing=listing)
+    return DownloadError(message, url=err.url, reason=err.reason, advice=err.advice)
 
 
 def is_cached(name):

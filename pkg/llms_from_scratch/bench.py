@@ -305,6 +305,8 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
         "peak_gflops": {},
         "train": [],
         "generate": [],
+        # transformers' rows were asked for but the package is not installed
+        "transformers_missing": include_transformers and not use_hf,
     }
     if use_hf:
         import transformers
@@ -414,10 +416,11 @@ __all__ = ["FLOPS_FORMULA", "GPT2_124M_BENCH", "OPTIMIZER", "QUICK_BENCH", "chec
 
 def add_arguments(parser):
     """The ``bench`` command's flags (used by ``cli``)."""
-    parser.epilog = ("The command sets THP_MEM_ALLOC_ENABLE=1 (unless set): on Linux PyTorch "
-                     "then backs large tensors with huge pages, which saves the page faults "
-                     "of each training step's fresh gradients and logits; and with glibc it keeps "
-                     "freed memory in the process for reuse (llms_from_scratch.cpu_memory).")
+    parser.epilog = _("The command sets THP_MEM_ALLOC_ENABLE=1 (unless set): on Linux PyTorch "
+                      "then backs large tensors with huge pages, which saves the page faults "
+                      "of each training step's fresh gradients and logits; and with glibc it "
+                      "keeps freed memory in the process for reuse "
+                      "(llms_from_scratch.cpu_memory).")
     parser.add_argument("--json", metavar="PATH", default=None,
                         help=_("also write every measurement to PATH as JSON"))
     parser.add_argument("--quick", action="store_true",

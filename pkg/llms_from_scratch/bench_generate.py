@@ -24,7 +24,7 @@ import time
 
 import torch
 
-from .i18n import _
+from .i18n import _, display_width, ljust, rjust
 
 COMMAND = "command (stream_text)"
 HF_GENERATE = "generate (KV cache)"
@@ -230,24 +230,27 @@ def gen_rate(result, model, method, precision="float32"):
 
 def format_rows(result):
     """The generation table's lines."""
-    header = (f"{'generation (greedy, batch 1)':<30} {'method':<22} {'precision':<9} "
-              f"{'seconds':>8} {'tokens/s':>9} {'MB/token':>9} {'of bw':>6}")
-    lines = [header, "-" * len(header)]
+    header = " ".join([ljust(_("generation (greedy, batch 1)"), 30), ljust(_("method"), 22),
+                       ljust(_("precision"), 9), rjust(_("seconds"), 8),
+                       rjust(_("tokens/s"), 9), rjust(_("MB/token"), 9), rjust(_("of bw"), 6)])
+    lines = [header, "-" * display_width(header)]
     for row in result["generate"]:
         share = row.get("bandwidth_share")
         mb = row.get("weight_bytes_per_token")
         lines.append(f"{row['model']:<30} {row['method']:<22} "
                      f"{row.get('precision', 'float32'):<9} {row['seconds']:>8.2f} "
                      f"{row['tokens_per_s']:>9.1f} "
-                     f"{'n/a' if mb is None else f'{mb / 1e6:.1f}':>9} "
-                     f"{'n/a' if share is None else f'{share * 100:.0f}%':>6}")
+                     f"{'' if mb is None else f'{mb / 1e6:.1f}':>9} "
+                     f"{'' if share is None else f'{share * 100:.0f}%':>6}")
     bandwidth = result.get("copy_bandwidth")
     if bandwidth:
-        lines.append(f"of bw: weight bytes per token x tokens/s / copy bandwidth "
-                     f"{bandwidth / 1e9:.1f} GB/s (bytes read + written by one large "
-                     "tensor copy)")
+        lines.append(_("of bw: how close a row comes to the memory's limit: the weight bytes "
+                       "read per token x tokens/s, divided by the copy bandwidth {gb_s:.1f} GB/s "
+                       "(bytes read + written by one large tensor copy); generating one token "
+                       "reads every weight once.").format(gb_s=bandwidth / 1e9))
     if result.get("generate_tokenizer"):
-        lines.append(f"the command's rows decode with {result['generate_tokenizer']}")
+        lines.append(_("the command's rows decode with {tokenizer}").format(
+            tokenizer=result["generate_tokenizer"]))
     return lines
 
 

@@ -278,8 +278,10 @@ def _add_bench(subparsers):
         help=_("measure training and generation speed on this device"),
         description=_("Time training steps (GPTModel, GPTModelFast in float32 and bf16, "
                       "transformers' GPT-2) and greedy generation with and without the KV cache "
-                      "for the GPT-2 124M configuration (context 256, batch 2), with the "
-                      "device's matmul peak and each row's model-FLOPs utilisation. Takes a few "
+                      "for the GPT-2 124M configuration (context 256, batch 2), side by side, "
+                      "and say what the ratios mean (--json also writes the matmul peak, "
+                      "each row's model-FLOPs utilisation and the package's speed goals). "
+                      "Takes a few "
                       "minutes on a CPU."),
     )
     bench.add_arguments(p)

@@ -52,7 +52,7 @@ def _not_utf8(where, position):
 def read_prompt(prompt, stdin=None):
     """``prompt``, or the text on ``stdin`` (one final newline dropped) when it is None."""
     stdin = stdin if stdin is not None else sys.stdin
-    where = "given with --prompt" if prompt is not None else "on stdin"
+    where = _("given with --prompt") if prompt is not None else _("on stdin")
     if prompt is None:
         if stdin.isatty():
             print(_("reading the prompt from stdin; end it with Ctrl-D (Ctrl-Z Enter on "
@@ -60,13 +60,15 @@ def read_prompt(prompt, stdin=None):
         try:
             prompt = stdin.read()
         except UnicodeDecodeError as err:
-            raise _not_utf8(where, f"{err.reason} at byte {err.start}") from None
+            raise _not_utf8(where, _("{reason} at byte {start}").format(
+                reason=err.reason, start=err.start)) from None
         if prompt.endswith("\n"):  # the newline that ends a line typed or echoed
             prompt = prompt[:-1]
     try:  # undecodable bytes in argv (or a stdin read leniently) arrive as surrogates
         prompt.encode("utf-8")
     except UnicodeEncodeError as err:
-        raise _not_utf8(where, f"an undecodable byte at character {err.start}") from None
+        raise _not_utf8(where, _("an undecodable byte at character {start}").format(
+            start=err.start)) from None
     if not prompt.strip():
         raise UserError(_("the prompt is empty; give --prompt TEXT or pipe text to stdin"))
     return prompt

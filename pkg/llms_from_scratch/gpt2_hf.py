@@ -10,7 +10,6 @@ from .assets import download_file
 from .catalog import cache_dir
 from .gpt2_layout import _check_complete, _first_line, _set_nested, normalize_gpt2_size
 from .hub import hub_file
-from .i18n import _
 
 # Hugging Face's copies of the same weights, one repository per size.
 GPT2_HF_REPOS = {
@@ -73,10 +72,9 @@ def load_gpt2_params_from_safetensors(path):
     try:
         handle = safe_open(str(path), framework="pt")
     except Exception as err:  # the library raises its own error types for bad headers
-        what = _("empty") if path.stat().st_size == 0 else _("not a readable safetensors file")
-        raise ValueError(_("{path} is {what} ({first_line}); it is truncated or corrupt: delete "
-                           "it and download it again").format(
-            path=path, what=what, first_line=_first_line(err))) from None
+        what = "empty" if path.stat().st_size == 0 else "not a readable safetensors file"
+        raise ValueError(f"{path} is {what} ({_first_line(err)}); it is truncated or "
+                         "corrupt: delete it and download it again") from None
     with handle as f:
         for key in f.keys():  # noqa: SIM118 (safe_open is not a dict)
             name = key[len("transformer."):] if key.startswith("transformer.") else key

@@ -17,7 +17,6 @@ import urllib.parse
 from pathlib import Path
 
 from .errors import DownloadError, one_line
-from .i18n import _
 
 
 @contextlib.contextmanager
@@ -83,26 +82,21 @@ def _reason(cause, url):
 def _hub_error(err, url, where, offline):
     """A one-line ``DownloadError`` for a failed Hub download."""
 
-    by_hand = (_("To work offline, download {url} on a machine with internet and place it at "
-                 "{where}")
-               .format(url=url, where=where) if where is not None else
-               _("To work offline, download {url} elsewhere and pass its folder as models_dir "
-                 "(--models-dir) with the file at <size>/model.safetensors")
-               .format(url=url))
+    by_hand = (f"To work offline, download {url} on a machine with internet and place it at "
+               f"{where}" if where is not None else
+               f"To work offline, download {url} elsewhere and pass its folder as models_dir "
+               "(--models-dir) with the file at <size>/model.safetensors")
     if offline:
-        reason = _("it is not cached and the Hub's offline mode is on (HF_HUB_OFFLINE)")
-        advice = _("Unset HF_HUB_OFFLINE on a machine with internet and run again.")
+        reason = "it is not cached and the Hub's offline mode is on (HF_HUB_OFFLINE)"
+        advice = "Unset HF_HUB_OFFLINE on a machine with internet and run again."
     else:
         cause = err
         while cause.__cause__ is not None or cause.__context__ is not None:
             cause = cause.__cause__ or cause.__context__
         status = getattr(getattr(err, "response", None), "status_code", None)
-        reason = (_("the Hub answered HTTP {status}").format(status=status) if status
-                  else _reason(cause, url))
-        advice = (_("Check the model name, or update llms-from-scratch.")
-                  if status and status < 500 else
-                  _("Check the internet connection (and proxy settings) and run the command "
-                    "again."))
-    return DownloadError(_("could not download {url}: {reason}. {advice} {by_hand}.")
-                         .format(url=url, reason=reason, advice=advice, by_hand=by_hand),
+        reason = f"the Hub answered HTTP {status}" if status else _reason(cause, url)
+        advice = ("Check the model name, or update llms-from-scratch." if status and status < 500
+                  else "Check the internet connection (and proxy settings) and run the "
+                       "command again.")
+    return DownloadError(f"could not download {url}: {reason}. {advice} {by_hand}.",
                          url=url, reason=reason, advice=advice)

@@ -23,6 +23,7 @@ texts) and is translated with ``_`` where it is shown.
 
 import gettext
 import os
+import unicodedata
 
 from .messages_ja import JA
 
@@ -54,6 +55,21 @@ def translations():
 def _(message):
     """``message`` in the reader's language."""
     return translations().gettext(message)
+
+
+def display_width(text):
+    """Columns ``text`` takes in a terminal: 2 for each wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def ljust(text, width):
+    """``text`` padded with spaces to ``width`` terminal columns (for tables)."""
+    return text + " " * max(0, width - display_width(text))
+
+
+def rjust(text, width):
+    """``text`` right-aligned in ``width`` terminal columns."""
+    return " " * max(0, width - display_width(text)) + text
 
 
 def N_(message):  # noqa: N802 (gettext's name for the marker)

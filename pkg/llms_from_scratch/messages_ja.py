@@ -23,6 +23,10 @@ JA = {
     "upstream or a proxy alters it).":
         "壊れたダウンロードは削除しました。コマンドをもう一度実行してください（また起きるときは"
         "、配布元でファイルが変わったか、プロキシが中身を書き換えています）。",
+    "{err} {name} needs all of its {total} files; missing ({count}, URL -> where it goes): "
+    "{listing}":
+        "{err} {name} には {total} 個のファイルがすべて必要です。足りないもの（{count} 個。URL "
+        "-> 置き場所）: {listing}",
     ", extract {zip_member} from the zip,":
         "zip から {zip_member} を取り出して",
     " (SHA-256 {sha256})":
@@ -116,6 +120,14 @@ JA = {
         "{archive} に {member} が入っていません。配布元でアーカイブが変わりました。お手数ですが"
         "報告してください。",
     # bench.py
+    "The command sets THP_MEM_ALLOC_ENABLE=1 (unless set): on Linux PyTorch then backs large "
+    "tensors with huge pages, which saves the page faults of each training step's fresh "
+    "gradients and logits; and with glibc it keeps freed memory in the process for reuse "
+    "(llms_from_scratch.cpu_memory).":
+        "このコマンドは THP_MEM_ALLOC_ENABLE=1 を設定します（設定済みならそのまま）。Linux では "
+        "PyTorch が大きなテンソルにヒュージページを使うので、学習ステップごとに新しく作る勾配と"
+        "ロジットのページフォールトが減ります。また glibc では、解放したメモリをプロセスの中に残"
+        "して使い回します（llms_from_scratch.cpu_memory）。",
     "bf16 rows left out: this CPU has no native bfloat16 arithmetic":
         "bf16 の行は省きました: この CPU には bfloat16 の演算命令がありません",
     "also write every measurement to PATH as JSON":
@@ -165,8 +177,87 @@ JA = {
         "メモリのコピー帯域 ...",
     "  {gb_s:.1f} GB/s (read + written)":
         "  {gb_s:.1f} GB/秒（読み込み + 書き込み）",
+    "generation (greedy, batch 1)":
+        "生成（貪欲法、バッチ 1）",
+    "method":
+        "方法",
+    "precision":
+        "精度",
+    "seconds":
+        "秒",
+    "tokens/s":
+        "トークン/秒",
+    "MB/token":
+        "MB/トークン",
+    "of bw":
+        "帯域比",
     "generate side by side, {precision}: {runs} ...":
         "生成を並べて計測、{precision}: {runs} ...",
+    "of bw: how close a row comes to the memory's limit: the weight bytes read per token x "
+    "tokens/s, divided by the copy bandwidth {gb_s:.1f} GB/s (bytes read + written by one large "
+    "tensor copy); generating one token reads every weight once.":
+        "帯域比: メモリの速さの限界にどこまで近いか。1 トークンあたりに読む重みのバイト数 × トー"
+        "クン/秒 を、コピーの帯域 {gb_s:.1f} GB/秒（大きなテンソルを 1 回コピーしたときの読み込"
+        "み + 書き込みのバイト数）で割った値です。1 トークンを生成するたびに、すべての重みを 1 "
+        "回読みます。",
+    "the command's rows decode with {tokenizer}":
+        "コマンドの行は {tokenizer} でデコードしています",
+    # bench_report.py
+    "vs GPTModel: tokens/s divided by that of the book's GPTModel (float32, fused AdamW) with "
+    "the same head; tied: the output head shares the token embedding's weights.":
+        "GPTModel 比: トークン/秒を、同じヘッドの本書の GPTModel（float32、fused AdamW）の値で割"
+        "ったもの。共有: 出力ヘッドがトークン埋め込みの重みを共有（重み共有）。",
+    "What the numbers mean:":
+        "数値の読み方:",
+    "--quick: a tiny model and one run each; the numbers only show that everything works, not "
+    "how fast this machine is.":
+        "--quick: 小さなモデルで 1 回ずつ実行しただけです。数値はすべてが動くことを示すだけで、"
+        "このマシンの速さは表しません。",
+    "tied":
+        "共有",
+    "untied":
+        "別",
+    "transformers is not installed, so Hugging Face's GPT-2 is missing from the tables; to "
+    "compare with it: pip install transformers":
+        "transformers が入っていないので、Hugging Face の GPT-2 の行は表にありません。比べるには"
+        ": pip install transformers",
+    "bf16 rows left out: this CPU has no native bfloat16 arithmetic (AVX512_BF16 or AMX); "
+    "emulated, it runs many times slower than float32":
+        "bf16 の行は省きました: この CPU には bfloat16 の演算命令（AVX512_BF16 または AMX）があ"
+        "りません。エミュレーションでは float32 の何倍も遅くなります",
+    "Measured on {device} ({device_name}), torch {torch}, {threads} threads.":
+        "計測した環境: {device}（{device_name}）、torch {torch}、{threads} スレッド。",
+    "The model has GPT-2's shape ({n_layers} layers, width {emb_dim}, vocabulary {vocab_size}) "
+    "with random weights; a training step takes {batch} windows of {context} tokens (forward, "
+    "backward, {optimizer}); generation is greedy, one text at a time. Each time is the median "
+    "of {train_reps} (training) / {gen_reps} (generation) runs after a warm-up run.":
+        "モデルは GPT-2 の形（{n_layers} 層、幅 {emb_dim}、語彙 {vocab_size}）で、重みはランダム"
+        "です。学習の 1 ステップは {context} トークンの窓 {batch} 個（順伝播、逆伝播、"
+        "{optimizer}）、生成は貪欲法で 1 つずつです。どの時間も、ウォームアップを 1 回したあとの"
+        " {train_reps} 回（学習）/ {gen_reps} 回（生成）の中央値です。",
+    "training step":
+        "学習ステップ",
+    "head":
+        "ヘッド",
+    "s/step":
+        "秒/ステップ",
+    "vs GPTModel":
+        "GPTModel 比",
+    "GPTModelFast trains {ratio:.2f}x as fast as the book's GPTModel: the same computation and "
+    "weights, with fused kernels.":
+        "GPTModelFast の学習は本書の GPTModel の {ratio:.2f} 倍の速さです。計算も重みも同じで、"
+        "融合したカーネルを使っています。",
+    "bfloat16 autocast changes GPTModelFast's training speed by {ratio:.2f}x against float32 on "
+    "this device.":
+        "このデバイスでは、bfloat16 の autocast で GPTModelFast の学習の速さが float32 の "
+        "{ratio:.2f} 倍になります。",
+    "GPTModelFast trains {ratio:.2f}x as fast as Hugging Face's GPT-2 (transformers).":
+        "GPTModelFast の学習は Hugging Face の GPT-2（transformers）の {ratio:.2f} 倍の速さです"
+        "。",
+    "The KV cache makes generation {ratio:.1f}x as fast: each step runs only the new token "
+    "instead of the whole text so far.":
+        "KV キャッシュを使うと生成が {ratio:.1f} 倍速くなります。各ステップで、それまでのテキス"
+        "ト全体ではなく新しいトークンだけを計算するからです。",
     # bench_sweep.py
     "sweep {size}, context {context}: training steps ...":
         "スイープ {size}、文脈長 {context}: 学習ステップ ...",
@@ -552,11 +643,13 @@ JA = {
         "このデバイスでの学習と生成の速さを計る",
     "Time training steps (GPTModel, GPTModelFast in float32 and bf16, transformers' GPT-2) and "
     "greedy generation with and without the KV cache for the GPT-2 124M configuration (context "
-    "256, batch 2), with the device's matmul peak and each row's model-FLOPs utilisation. Takes "
-    "a few minutes on a CPU.":
+    "256, batch 2), side by side, and say what the ratios mean (--json also writes the matmul "
+    "peak, each row's model-FLOPs utilisation and the package's speed goals). Takes a few "
+    "minutes on a CPU.":
         "GPT-2 124M の設定（文脈長 256、バッチ 2）で、学習ステップ（GPTModel、float32 と bf16 の"
         " GPTModelFast、transformers の GPT-2）と、KV キャッシュあり・なしの貪欲法による生成の時"
-        "間を計ります。CPU では数分かかります。",
+        "間を並べて計り、比の意味を説明します（--json を付けると、行列積のピーク性能、各行の "
+        "MFU、パッケージの速さの目標も書き出します）。CPU では数分かかります。",
     "pretrain a GPT on a text (char-level or GPT-2 BPE), with checkpoints and torchrun support":
         "テキストで GPT を事前学習する（文字単位か GPT-2 の BPE。チェックポイントと torchrun に"
         "対応）",
@@ -890,6 +983,10 @@ JA = {
     "{lock} is held by another process":
         "{lock} は別のプロセスが使っています",
     # generate.py
+    "given with --prompt":
+        "（--prompt で指定）",
+    "on stdin":
+        "（標準入力）",
     "the prompt is empty; give --prompt TEXT or pipe text to stdin":
         "プロンプトが空です。--prompt TEXT を指定するか、標準入力にテキストを流してください",
     "note: this CPU has no bfloat16 instructions (AVX-512 BF16, AMX); --dtype float32 is faster "
@@ -926,37 +1023,12 @@ JA = {
         "りません。このモデルは GPT-2 のトークナイザで学習していません",
     "--top-k must be in 1..{vocab_size} (the model's vocabulary), got {top_k}":
         "--top-k は 1〜{vocab_size}（モデルの語彙数）にしてください（{top_k} が指定されました）",
+    "an undecodable byte at character {start}":
+        "{start} 文字目にデコードできないバイトがあります",
+    "{reason} at byte {start}":
+        "{start} バイト目で {reason}",
     "the model produced token ID {token}, which its tokenizer does not know":
         "モデルがトークン ID {token} を出しましたが、そのトークナイザはこの ID を知りません",
-    # gpt2_hf.py
-    "empty":
-        "空",
-    "not a readable safetensors file":
-        "読める safetensors ファイルではありません",
-    "{path} is {what} ({first_line}); it is truncated or corrupt: delete it and download it "
-    "again":
-        "{path} は{what}です（{first_line}）。途中で切れているか壊れています: 削除して、もう一度"
-        "ダウンロードしてください",
-    # hub.py
-    "it is not cached and the Hub's offline mode is on (HF_HUB_OFFLINE)":
-        "キャッシュになく、Hub のオフラインモード（HF_HUB_OFFLINE）がオンです",
-    "Unset HF_HUB_OFFLINE on a machine with internet and run again.":
-        "インターネットにつながるマシンで HF_HUB_OFFLINE を外して、もう一度実行してください。",
-    "Check the model name, or update llms-from-scratch.":
-        "モデルの名前を確かめるか、llms-from-scratch を更新してください。",
-    "Check the internet connection (and proxy settings) and run the command again.":
-        "インターネット接続（とプロキシの設定）を確かめて、コマンドをもう一度実行してください。",
-    "To work offline, download {url} on a machine with internet and place it at {where}":
-        "オフラインで使うには、インターネットにつながるマシンで {url} をダウンロードし、{where} "
-        "に置いてください",
-    "To work offline, download {url} elsewhere and pass its folder as models_dir (--models-dir) "
-    "with the file at <size>/model.safetensors":
-        "オフラインで使うには、別の場所で {url} をダウンロードし、そのフォルダを models_dir（"
-        "--models-dir）に指定してください。ファイルは <size>/model.safetensors に置きます",
-    "could not download {url}: {reason}. {advice} {by_hand}.":
-        "{url} をダウンロードできませんでした: {reason}。{advice} {by_hand}。",
-    "the Hub answered HTTP {status}":
-        "Hub が HTTP {status} を返しました",
     # model.py
     "{clash} cannot be set with --init-from {init_from}: GPT-2 {size} has a fixed shape":
         "--init-from {init_from} では {clash} を設定できません: GPT-2 {size} の形は決まっていま"

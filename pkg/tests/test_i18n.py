@@ -33,8 +33,18 @@ MESSAGE_PARTS = re.compile(r"advice|hint|redo|why|reason|resume|space|what|note|
 MARKERS = {"_", "N_"}
 
 
+def copied_modules():
+    """Modules that ``standalone`` copies into the chapter folders: the copies run
+    without the package (and its catalog), so these keep their English messages."""
+    from llms_from_scratch.standalone import OUTPUTS
+
+    return {entry if isinstance(entry, str) else entry[0]
+            for entries in OUTPUTS.values() for entry in entries}
+
+
 def modules():
-    return sorted(p for p in PACKAGE.rglob("*.py") if p.stem not in BOOK_MODULES)
+    skip = BOOK_MODULES | copied_modules()
+    return sorted(p for p in PACKAGE.rglob("*.py") if p.stem not in skip)
 
 
 def user_error_classes(trees):
