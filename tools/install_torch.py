@@ -20,7 +20,7 @@ from pathlib import Path
 
 # The package's rule for the language, read from the source tree (nothing is installed yet).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pkg"))
-from llms_from_scratch.i18n import language  # noqa: E402
+from llms_from_scratch.i18n import language
 
 PROBE_TIMEOUT = 5  # seconds
 

@@ -41,7 +41,7 @@ JA = {
         "インターネット接続（とプロキシの設定）を確かめて、コマンドをもう一度実行してください"
         "{resume}。",
     "could not download {url}: {reason}. {advice} {hint}.":
-        "{url} をダウンロードできませんでした: {reason}。{advice} {hint}。",
+        "{url} をダウンロードできませんでした: {reason}。{advice}{hint}。",
     "Run the command again.":
         "コマンドをもう一度実行してください。",
     " (the file is not, or no longer, at that address)":
@@ -91,7 +91,7 @@ JA = {
         "{url} を {parent} にダウンロードできません: {reason}。書き込めるフォルダを選ぶ（"
         "${cache_env_var}）か、ファイルを手でそこに置いてください",
     "{url} arrived with SHA-256 {actual}, expected {sha256}. {advice} {hint}.":
-        "{url} の SHA-256 が {actual} でした（想定は {sha256}）。{advice} {hint}。",
+        "{url} の SHA-256 が {actual} でした（想定は {sha256}）。{advice}{hint}。",
     "cannot store {url} at {dest} ({one_line}); remove what is in the way or choose another "
     "folder":
         "{url} を {dest} に保存できません（{one_line}）。じゃまになっているものを取り除くか、別"
