@@ -152,7 +152,7 @@ def check_devices():
     try:
         chosen = get_device()
         env = os.environ.get(DEVICE_ENV_VAR)
-        how = f"${DEVICE_ENV_VAR}={env}" if env else "automatic choice"
+        how = f"${DEVICE_ENV_VAR}={env}" if env else _("automatic choice")
         results.append(Result(OK, "get_device()", f"{chosen} ({how})"))
     except (RuntimeError, ValueError) as err:
         results.append(Result(FAIL, "get_device()", str(err)))

@@ -291,6 +291,8 @@ JA = {
         "この torch のビルドには CUDA がありません（CPU 版）。setup/README.md を見てください",
     "no NVIDIA GPU or driver found":
         "NVIDIA の GPU かドライバが見つかりません",
+    "automatic choice":
+        "自動で選択",
     "self-test {device}":
         "自己テスト {device}",
     "max |logits diff| {logit_diff:.1e}, max |gradient diff| {grad_diff:.1e} (float32 on "

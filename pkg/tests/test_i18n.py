@@ -28,7 +28,7 @@ BOOK_MODULES = {"ch02", "ch03", "ch04", "ch05", "appendix_d", "i18n", "messages_
 SHOWN_FIRST_ARGUMENT = {"print", "report", "log", "add_argument_group"}
 SHOWN_KEYWORDS = {"help", "description", "epilog", "reason", "advice", "default_text"}
 # Variables that hold a part of a message (advice = "..."; raise Error(f"... {advice}")).
-MESSAGE_PARTS = re.compile(r"advice|hint|redo|why|reason|resume|space|what|note|detail|by_hand"
+MESSAGE_PARTS = re.compile(r"advice|hint|redo|why|how|reason|resume|space|what|note|detail|by_hand"
                            r"|[A-Z_]*(ADVICE|START_OVER)")
 MARKERS = {"_", "N_"}
 
