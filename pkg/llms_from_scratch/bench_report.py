@@ -108,12 +108,13 @@ def _introduction(result):
             threads=result["threads"]),
         _("The model has GPT-2's shape ({n_layers} layers, width {emb_dim}, vocabulary "
           "{vocab_size}) with random weights; a training step takes {batch} windows of "
-          "{context} tokens (forward, backward, {optimizer}); generation is greedy, one text "
-          "at a time. Each time is the median of {train_reps} (training) / {gen_reps} "
-          "(generation) runs after a warm-up run.").format(
+          "{context} tokens (forward, backward, AdamW with lr 1e-4 and weight decay 0.1: "
+          "fused, or in the rows marked foreach PyTorch's default as in chapter 5's loop); "
+          "generation is greedy, one text at a time. Each time is the median of {train_reps} "
+          "(training) / {gen_reps} (generation) runs after a warm-up run.").format(
             n_layers=cfg["n_layers"], emb_dim=cfg["emb_dim"], vocab_size=cfg["vocab_size"],
             batch=result["batch_size"], context=cfg["context_length"],
-            optimizer=result["optimizer"], train_reps=result["repetitions"]["train"],
+            train_reps=result["repetitions"]["train"],
             gen_reps=result["repetitions"]["generate"]),
     ]
     if result.get("quick"):

@@ -229,12 +229,15 @@ JA = {
         "計測した環境: {device}（{device_name}）、torch {torch}、{threads} スレッド。",
     "The model has GPT-2's shape ({n_layers} layers, width {emb_dim}, vocabulary {vocab_size}) "
     "with random weights; a training step takes {batch} windows of {context} tokens (forward, "
-    "backward, {optimizer}); generation is greedy, one text at a time. Each time is the median "
-    "of {train_reps} (training) / {gen_reps} (generation) runs after a warm-up run.":
+    "backward, AdamW with lr 1e-4 and weight decay 0.1: fused, or in the rows marked foreach "
+    "PyTorch's default as in chapter 5's loop); generation is greedy, one text at a time. Each "
+    "time is the median of {train_reps} (training) / {gen_reps} (generation) runs after a "
+    "warm-up run.":
         "モデルは GPT-2 の形（{n_layers} 層、幅 {emb_dim}、語彙 {vocab_size}）で、重みはランダム"
-        "です。学習の 1 ステップは {context} トークンの窓 {batch} 個（順伝播、逆伝播、"
-        "{optimizer}）、生成は貪欲法で 1 つずつです。どの時間も、ウォームアップを 1 回したあとの"
-        " {train_reps} 回（学習）/ {gen_reps} 回（生成）の中央値です。",
+        "です。学習の 1 ステップは {context} トークンの窓 {batch} 個（順伝播、逆伝播、学習率 "
+        "1e-4・重み減衰 0.1 の AdamW。fused の行は融合版、foreach の行は第5章のループと同じ "
+        "PyTorch の既定）、生成は貪欲法で 1 つずつです。どの時間も、ウォームアップを 1 回したあ"
+        "との {train_reps} 回（学習）/ {gen_reps} 回（生成）の中央値です。",
     "training step":
         "学習ステップ",
     "head":
