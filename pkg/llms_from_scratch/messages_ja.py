@@ -21,8 +21,8 @@ JA = {
         "接続を拒否されました（ネットワークがないか、サーバが止まっています）",
     "The bad download was deleted; run the command again (if it happens again, the file changed "
     "upstream or a proxy alters it).":
-        "壊れたダウンロードは削除しました。コマンドをもう一度実行してください（また起きるときは"
-        "、配布元でファイルが変わったか、プロキシが中身を書き換えています）。",
+        "壊れたダウンロードは削除しました。コマンドをもう一度実行してください（また起きるときは、"
+        "配布元でファイルが変わったか、プロキシが中身を書き換えています）。",
     "{err} {name} needs all of its {total} files; missing ({count}, URL -> where it goes): "
     "{listing}":
         "{err} {name} には {total} 個のファイルがすべて必要です。足りないもの（{count} 個。URL "
@@ -67,12 +67,11 @@ JA = {
     "{member} in {archive} has an unexpected SHA-256; the file changed upstream or the download "
     "is corrupt. The archive was deleted; run the command again.":
         "{archive} の中の {member} の SHA-256 が想定と違います。配布元でファイルが変わったか、ダ"
-        "ウンロードが壊れています。アーカイブは削除しました。コマンドをもう一度実行してください"
-        "。",
+        "ウンロードが壊れています。アーカイブは削除しました。コマンドをもう一度実行してください。",
     "{dest} exists but its SHA-256 is not {sha256}; delete it and run again to download a fresh "
     "copy":
-        "{dest} はありますが、SHA-256 が {sha256} ではありません。削除してからもう一度実行すると"
-        "、新しくダウンロードします",
+        "{dest} はありますが、SHA-256 が {sha256} ではありません。削除してからもう一度実行すると、"
+        "新しくダウンロードします",
     "the server redirects in a loop or too often (HTTP {code}); the address is broken on the "
     "server's side":
         "サーバのリダイレクトがループしているか多すぎます（HTTP {code}）。サーバ側でアドレスが壊"
@@ -255,8 +254,7 @@ JA = {
         "このデバイスでは、bfloat16 の autocast で GPTModelFast の学習の速さが float32 の "
         "{ratio:.2f} 倍になります。",
     "GPTModelFast trains {ratio:.2f}x as fast as Hugging Face's GPT-2 (transformers).":
-        "GPTModelFast の学習は Hugging Face の GPT-2（transformers）の {ratio:.2f} 倍の速さです"
-        "。",
+        "GPTModelFast の学習は Hugging Face の GPT-2（transformers）の {ratio:.2f} 倍の速さです。",
     "The KV cache makes generation {ratio:.1f}x as fast: each step runs only the new token "
     "instead of the whole text so far.":
         "KV キャッシュを使うと生成が {ratio:.1f} 倍速くなります。各ステップで、それまでのテキス"
@@ -318,8 +316,8 @@ JA = {
         "ダウンロード",
     "Check that this machine is ready for the book: package versions, devices, a numerical "
     "self-test and the downloads.":
-        "このマシンで本を進める準備ができているかを確かめます: パッケージのバージョン、デバイス"
-        "、数値の自己テスト、ダウンロード。",
+        "このマシンで本を進める準備ができているかを確かめます: パッケージのバージョン、デバイス、"
+        "数値の自己テスト、ダウンロード。",
     "for the CPU build: {switch} (setup/README.md)":
         "CPU 版にするには: {switch}（setup/README.md）",
     "for an NVIDIA GPU: {switch} (pick the CUDA version that nvidia-smi allows, setup/README.md)":
@@ -407,16 +405,16 @@ JA = {
     "it holds Python objects that a safe load (weights_only=True) refuses, so it was not loaded "
     "and nothing in it ran; do not trust a file you did not write, and save only tensors, "
     "dicts, lists, numbers and strings, e.g. {\"config\": cfg, \"model\": model.state_dict()}":
-        "安全な読み込み（weights_only=True）が受け付けない Python のオブジェクトが入っているので"
-        "、読み込まず、中身も何も実行していません。自分で書いていないファイルは信用せず、テンソ"
-        "ル、辞書、リスト、数値、文字列だけを保存してください（例: {\"config\": cfg, \"model\": "
+        "安全な読み込み（weights_only=True）が受け付けない Python のオブジェクトが入っているので、"
+        "読み込まず、中身も何も実行していません。自分で書いていないファイルは信用せず、テンソル、"
+        "辞書、リスト、数値、文字列だけを保存してください（例: {\"config\": cfg, \"model\": "
         "model.state_dict()}）",
     "no checkpoint at {path}; check --out-dir, or leave out --resume to start a new run":
         "{path} にチェックポイントがありません。--out-dir を確かめるか、--resume を外して新しい"
         "実行を始めてください",
     "the checkpoint {path} is empty (0 bytes), e.g. from a full disk; {start_over}":
-        "チェックポイント {path} が空（0 バイト）です。ディスクがいっぱいだったのかもしれません"
-        "。{start_over}",
+        "チェックポイント {path} が空（0 バイト）です。ディスクがいっぱいだったのかもしれません。"
+        "{start_over}",
     "{path} is not a checkpoint of {prog} (no format {checkpoint_format!r}); {start_over}":
         "{path} は {prog} のチェックポイントではありません（形式 {checkpoint_format!r} がありま"
         "せん）。{start_over}",
