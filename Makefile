@@ -28,6 +28,10 @@ LAB_MESSAGE := $(if $(filter ja%,$(LOCALE)),\
   JupyterLab を起動します。表示される ?token= 付きの URL を開いてください（Ctrl-C で止まります）。目次は index.ipynb、ターミナルでは llms-from-scratch コマンドが使えます。,\
   Starting JupyterLab: open the URL with ?token= that it prints (Ctrl-C stops it). The book starts at index.ipynb; its terminals have the llms-from-scratch command.)
 
+# JupyterLab opens on the book's table of contents: the URL it prints (and the browser it
+# starts) is /lab/tree/index.ipynb, also without a browser (a file argument would not show there).
+OPEN_TOC := --LabApp.default_url=/lab/tree/index.ipynb
+
 COLAB_SIM := .colab-sim
 
 .PHONY: lab test nbval-portable lint previous-chapters colab-cells dist-check colab-sim colab-sim-prepare clean
@@ -41,7 +45,7 @@ $(STAMP): requirements.txt pkg/pyproject.toml
 
 lab: $(STAMP)
 	@echo "$(strip $(LAB_MESSAGE))"
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab $(strip $(LAB_ARGS)) index.ipynb
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab $(strip $(LAB_ARGS)) $(OPEN_TOC)
 
 test: $(STAMP)
 	$(BIN)/python tools/gen_previous_chapters.py --check

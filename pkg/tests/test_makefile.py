@@ -70,7 +70,8 @@ def test_lab_puts_the_venv_first_on_path_and_opens_the_table_of_contents(tmp_pat
     _, lab_line = dry_run(tmp_path)
     # Kernels and terminals inherit the server's PATH: `llms-from-scratch` is found there.
     assert lab_line.startswith(f'PATH="{tmp_path / "venv" / "bin"}:$PATH" ')
-    assert lab_line.endswith(" index.ipynb") and (ROOT / "index.ipynb").is_file()
+    assert lab_line.endswith(" --LabApp.default_url=/lab/tree/index.ipynb")
+    assert (ROOT / "index.ipynb").is_file()
 
 
 def test_lab_speaks_the_readers_language(tmp_path):
