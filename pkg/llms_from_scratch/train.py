@@ -289,14 +289,6 @@ class _Reporter:
             else:
                 self.bar.write(text, file=self.out)
 
-    def note(self, text):
-        """A progress note: on stderr, with the bar (stdout keeps the losses and samples)."""
-        if self.main:
-            if self.bar.disable:
-                print(text, file=sys.stderr, flush=True)
-            else:
-                self.bar.write(text, file=sys.stderr)
-
     def step(self, loss, tok_s):
         self.bar.update(1)
         self.bar.set_postfix(loss=f"{loss:.4f}", tok_s=f"{tok_s:,.0f}", refresh=False)
@@ -376,7 +368,7 @@ def _loop(run, start_step, best_val, batch_gen, log, report):
         if (step % cfg["eval_interval"] == 0 or step == cfg["max_iters"]) \
                 and not (step == start_step and start_step > 0):
             if step == start_step:
-                report.note(_announce_evaluation(run))
+                report(_announce_evaluation(run))
             last, best_val = _evaluate(run, step, best_val, batch_gen, log, report, prompt)
         if step >= cfg["max_iters"]:
             break
