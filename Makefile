@@ -6,7 +6,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 UNAME  := $(shell uname -s)
 
-# torch is installed first, on its own, so that the right build comes in:
+# torch is installed first, on its own, so that the right build comes in
+# (tools/install_torch.py asks the index once and falls back to PyPI when it does not answer):
 # Linux without an NVIDIA GPU (no nvidia-smi) gets the CPU build from PyTorch's
 # CPU index (a few hundred MB instead of several GB of CUDA wheels); Linux with
 # nvidia-smi, Windows and macOS (MPS) get the default wheel from the package index.
@@ -20,6 +21,17 @@ TORCH_INDEX ?= $(if $(and $(filter Linux,$(UNAME)),$(if $(shell command -v nvidi
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root) \
             $(if $(and $(filter Linux,$(UNAME)),$(if $(DISPLAY)$(WAYLAND_DISPLAY),,none)),--no-browser)
 
+# The start message in the reader's language (the package's rule: LANGUAGE, LC_ALL,
+# LC_MESSAGES, LANG; the first one set decides).
+LOCALE := $(firstword $(LANGUAGE) $(LC_ALL) $(LC_MESSAGES) $(LANG))
+LAB_MESSAGE := $(if $(filter ja%,$(LOCALE)),\
+  JupyterLab を起動します。表示される ?token= 付きの URL を開いてください（Ctrl-C で止まります）。目次は index.ipynb、ターミナルでは llms-from-scratch コマンドが使えます。,\
+  Starting JupyterLab: open the URL with ?token= that it prints (Ctrl-C stops it). The book starts at index.ipynb; its terminals have the llms-from-scratch command.)
+
+# JupyterLab opens on the book's table of contents: the URL it prints (and the browser it
+# starts) is /lab/tree/index.ipynb, also without a browser (a file argument would not show there).
+OPEN_TOC := --LabApp.default_url=/lab/tree/index.ipynb
+
 COLAB_SIM := .colab-sim
 
 .PHONY: lab test nbval-portable lint previous-chapters colab-cells dist-check colab-sim colab-sim-prepare clean
@@ -27,13 +39,13 @@ COLAB_SIM := .colab-sim
 $(STAMP): requirements.txt pkg/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH_SPEC)"
+	$(BIN)/python tools/install_torch.py "$(TORCH_INDEX)" "$(TORCH_SPEC)"
 	$(BIN)/python -m pip install -r requirements.txt -e "./pkg[test]"
 	touch $(STAMP)
 
 lab: $(STAMP)
-	@echo "Starting JupyterLab: open the URL with ?token= that it prints (Ctrl-C stops it)."
-	$(BIN)/jupyter lab $(strip $(LAB_ARGS))
+	@echo "$(strip $(LAB_MESSAGE))"
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab $(strip $(LAB_ARGS)) $(OPEN_TOC)
 
 test: $(STAMP)
 	$(BIN)/python tools/gen_previous_chapters.py --check

@@ -5,13 +5,15 @@
 
 One source: ``pkg/pyproject.toml`` gives the repository (``[project.urls]
 Repository``) and the package version; the git ref is the release tag
-``v<version>``, which must be pushed with each version. From these come:
+``v<version>``, which should be pushed with each version. From these come:
 
 - the Colab cell of each notebook (the first code cell that tests
   ``"google.colab" in sys.modules``): install the book's package at that tag
-  from the repository, stop with a Japanese message unless what got installed
-  is this book's package at this version, then write the folder's generated
-  files (``llms-from-scratch previous-chapters FOLDER``);
+  from the repository, or from the default branch while the tag does not
+  exist (``git ls-remote`` asks), saying in Japanese which it installed; stop
+  with a Japanese message unless what got installed is this book's package
+  (at this version, when the tag was there); then write the folder's
+  generated files (``llms-from-scratch previous-chapters FOLDER``);
 - the "Open in Colab" badge on the title cell of each notebook;
 - the block of Colab links in each chapter folder's README.md and in the root README.md.
 
@@ -40,14 +42,23 @@ FOLDERS = ("ch01", "ch02", "ch03", "ch04", "ch05", "appendix-D")
 
 CELL = '''\
 # Google Colab で開いたときだけ実行されます（手元の環境では何もしません）。
-# この本のパッケージ（{version} 版）を本のリポジトリから入れ、この本のものが入ったことを確かめます。{write_note}
+# この本のパッケージを本のリポジトリから入れ、この本のものが入ったことを確かめます。
+# 入れるのは {version} 版のタグ {ref} の版で、タグがまだないときは既定のブランチの最新版です。{write_note}
 import sys
 if "google.colab" in sys.modules:
-    %pip install -q "{requirement}"
-    import importlib.metadata, shutil
+    import importlib.metadata, shutil, subprocess
+    _tagged = subprocess.run(["git", "ls-remote", "--exit-code", "--tags", "{url}", "{ref}"],
+                             capture_output=True).returncode == 0
+    if _tagged:
+        print("タグ {ref} の版（{version}）を入れます。")
+        %pip install -q "{requirement}"
+    else:
+        print("リポジトリにタグ {ref} がないので、既定のブランチの最新版を入れます。")
+        %pip install -q "{branch_requirement}"
     try:
         _meta = importlib.metadata.metadata("llms-from-scratch")
-        _ours = (_meta["Version"] == "{version}" and shutil.which("llms-from-scratch") is not None
+        _ours = ((_meta["Version"] == "{version}" or not _tagged)
+                 and shutil.which("llms-from-scratch") is not None
                  and "{url}" in str(_meta.get_all("Project-URL")))
     except importlib.metadata.PackageNotFoundError:
         _ours = False
@@ -55,6 +66,7 @@ if "google.colab" in sys.modules:
         raise SystemExit("この本のパッケージ llms-from-scratch {version} が入っていません（インストールに失敗したか、"
                          "同じ名前の別のパッケージです）。上の pip の出力を確かめ、メニューの"
                          "「ランタイム」→「セッションを再起動する」のあとで、このセルをもう一度実行してください。")
+    print(f"llms-from-scratch {{_meta['Version']}} を入れました。")
 '''
 WRITE_NOTE = "\n# そのあと、このノートブックが読み込む previous_chapters.py などをパッケージから書き出します。"
 WRITE_LINE = "    !llms-from-scratch previous-chapters {folder}\n"
@@ -77,6 +89,11 @@ def requirement(conf):
     return f"llms-from-scratch @ git+{conf['url']}@{conf['ref']}#subdirectory=pkg"
 
 
+def branch_requirement(conf):
+    """The pip requirement of the book's package on the default branch (no tag yet)."""
+    return f"llms-from-scratch @ git+{conf['url']}#subdirectory=pkg"
+
+
 def colab_url(rel_path, conf):
     """Colab's URL for the notebook at ``rel_path`` (from the repository root)."""
     return (f"https://colab.research.google.com/github/{conf['owner_repo']}/blob/"
@@ -96,7 +113,8 @@ def writes_files(folder):
 
 def cell_source(folder, conf):
     writes = writes_files(folder)
-    text = CELL.format(version=conf["version"], url=conf["url"], requirement=requirement(conf),
+    text = CELL.format(version=conf["version"], url=conf["url"], ref=conf["ref"],
+                       requirement=requirement(conf), branch_requirement=branch_requirement(conf),
                        write_note=WRITE_NOTE if writes else "")
     return (text + WRITE_LINE.format(folder=folder) if writes else text).rstrip("\n")
 

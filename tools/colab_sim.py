@@ -17,7 +17,8 @@
 bottom (nbclient, in this Python) in a kernel of ``venv/`` that imports
 ``google.colab`` at start, as Colab's does. So the notebook's Colab cell really
 runs: ``%pip`` installs the package from ``git+<repository>@v<version>``, which git
-reads from a temporary clone of this working tree tagged ``v<version>``
+reads from a temporary clone of this working tree tagged ``v<version>`` (with
+``--without-tag`` the clone has no tag and the cell installs its default branch)
 (``url.<clone>.insteadOf`` through ``GIT_CONFIG_COUNT``); pip takes everything
 else from ``wheels/`` (``PIP_NO_INDEX``, ``PIP_FIND_LINKS``); the book's downloads
 come from the offline copies (``LLMS_FROM_SCRATCH_OFFLINE_DIR``, default
@@ -130,7 +131,8 @@ def exclusive(sim_dir):
 
 
 def make_remote(work, tag):
-    """A git repository with this working tree's files, tagged ``tag``: the stand-in for GitHub."""
+    """A git repository with this working tree's files, tagged ``tag`` (None: no tag, as
+    before a release is tagged): the stand-in for GitHub."""
     remote = work / "remote"
     listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
                             check=True, capture_output=True).stdout.decode().split("\0")
@@ -141,8 +143,8 @@ def make_remote(work, tag):
             shutil.copy2(src, remote / rel)
     git = ["git", "-c", "user.name=colab-sim", "-c", "user.email=colab-sim@localhost",
            "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"]
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"],
-                 ["tag", tag]):
+    steps = [["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]]
+    for args in steps + ([["tag", tag]] if tag else []):
         subprocess.run(git + args, cwd=remote, check=True, capture_output=True)
     return remote
 
@@ -255,8 +257,12 @@ def all_notebooks():
     return [str(p.relative_to(ROOT)) for p in notebooks()]
 
 
-def run_all(rels, sim_dir, work=None):
-    """Run every notebook in ``rels``; return ``{rel: seconds or the error}``."""
+def run_all(rels, sim_dir, work=None, tagged=True):
+    """Run every notebook in ``rels``; return ``{rel: seconds or the error}``.
+
+    ``tagged=False`` serves the repository without its release tag: the Colab
+    cell must then install from the default branch.
+    """
     if not is_prepared(sim_dir):
         raise SystemExit(f"{sim_dir} is not prepared: run `make colab-sim-prepare` "
                          "(it needs the package index once)")
@@ -266,8 +272,8 @@ def run_all(rels, sim_dir, work=None):
     work = Path(tempfile.mkdtemp(prefix="colab-sim-")) if own else Path(work)
     try:
         with exclusive(sim_dir):
-            results = _run_each(rels, sim_dir, work, url,
-                                make_remote(work, f"v{project['project']['version']}"))
+            tag = f"v{project['project']['version']}" if tagged else None
+            results = _run_each(rels, sim_dir, work, url, make_remote(work, tag))
     finally:
         if own:
             shutil.rmtree(work, ignore_errors=True)
@@ -297,6 +303,9 @@ def main(argv=None):
     parser.add_argument("notebooks", nargs="*", help="paths from the repository root")
     parser.add_argument("--dir", default=str(DEFAULT_DIR), help="where prepare puts its files")
     parser.add_argument("--all", action="store_true", help="run every notebook of the book")
+    parser.add_argument("--without-tag", action="store_true",
+                        help="serve the repository without its release tag (as before a "
+                             "release is tagged)")
     args = parser.parse_args(argv)
     if args.command == "prepare":
         prepare(args.dir)
@@ -305,7 +314,7 @@ def main(argv=None):
     if not rels:
         parser.error("name notebooks or give --all")
     start = time.perf_counter()
-    results = run_all(rels, args.dir)
+    results = run_all(rels, args.dir, tagged=not args.without_tag)
     failed = [rel for rel, r in results.items() if isinstance(r, Exception)]
     print(f"{len(rels) - len(failed)} of {len(rels)} notebooks ran top to bottom "
           f"in {time.perf_counter() - start:.0f} s")

@@ -47,15 +47,17 @@ from .catalog import (
     tiktoken_cache_dir,
 )
 from .errors import DownloadError, one_line
+from .i18n import _
 
 
 def _by_hand_hint(url, dest, sha256, zip_member=None):
-    what = f"download {url}"
+    what = _("download {url}").format(url=url)
     if zip_member:
-        what += f", extract {zip_member} from the zip,"
-    hint = f"To work offline, {what} on a machine with internet and place it at {dest}"
+        what += _(", extract {zip_member} from the zip,").format(zip_member=zip_member)
+    hint = _("To work offline, {what} on a machine with internet and place it at {dest}").format(
+        what=what, dest=dest)
     if sha256:
-        hint += f" (SHA-256 {sha256})"
+        hint += _(" (SHA-256 {sha256})").format(sha256=sha256)
     return hint
 
 
@@ -63,8 +65,9 @@ class _WriteError(Exception):
     """Writing the local file failed (disk full, permissions): not worth a retry."""
 
     def __init__(self, path, err, needed=None):
-        advice = (f"free some space or choose a writable folder (${CACHE_ENV_VAR}), then run "
-                  "again (the download resumes from the bytes kept)")
+        advice = (_("free some space or choose a writable folder (${cache_env_var}), then run "
+                    "again (the download resumes from the bytes kept)")
+                  .format(cache_env_var=CACHE_ENV_VAR))
         super().__init__(str(fileio.refused(err, path, needed, advice)))
         self.path = path
 
@@ -136,24 +139,29 @@ def _describe_failure(err, url, timeout):
     """``(reason, retry)``: a one-line reason for a failed attempt, and whether to retry."""
     if isinstance(err, urllib.error.HTTPError):
         if 300 <= err.code < 400:  # urllib gave up following redirects
-            return (f"the server redirects in a loop or too often (HTTP {err.code}); the "
-                    "address is broken on the server's side", False)
-        text = f"the server answered HTTP {err.code} {one_line(err.reason)}"
+            return (_("the server redirects in a loop or too often (HTTP {code}); the address is "
+                      "broken on the server's side")
+                    .format(code=err.code), False)
+        text = _("the server answered HTTP {code} {reason}").format(
+            code=err.code, reason=one_line(err.reason))
         if 400 <= err.code < 500:
-            return text + " (the file is not, or no longer, at that address)", False
+            return text + _(" (the file is not, or no longer, at that address)"), False
         return text, True
     reason = getattr(err, "reason", None) if isinstance(err, urllib.error.URLError) else err
     if isinstance(reason, socket.gaierror):
         host = urllib.parse.urlsplit(url).hostname
-        return (f"the host name {host} cannot be resolved ({one_line(reason)}); there may "
-                "be no network connection, or the DNS does not answer", True)
+        return (_("the host name {host} cannot be resolved ({one_line}); there may be no network "
+                  "connection, or the DNS does not answer")
+                .format(host=host, one_line=one_line(reason)), True)
     if isinstance(reason, (TimeoutError, socket.timeout)):
-        return f"the server did not answer within {timeout:g} s (timed out)", True
+        return _("the server did not answer within {timeout:g} s (timed out)").format(
+            timeout=timeout), True
     if isinstance(err, http.client.IncompleteRead):
-        return (f"the connection closed before the end of the file ({err.expected} more bytes "
-                "were expected)", True)
+        return (_("the connection closed before the end of the file ({expected} more bytes were "
+                  "expected)")
+                .format(expected=err.expected), True)
     if isinstance(reason, ConnectionRefusedError):
-        return "the connection was refused (no network, or the server is down)", True
+        return _("the connection was refused (no network, or the server is down)"), True
     if isinstance(reason, str):
         return one_line(reason) or type(err).__name__, True
     return one_line(reason or err) or type(err).__name__, True
@@ -170,8 +178,9 @@ def _fetch_with_retries(url, part, timeout, retries, progress, desc, hint):
             return
         except _WriteError as err:
             raise DownloadError(
-                f"could not save {url}: {err}", url=url, reason=str(err),
-                advice="Free some disk space or choose a writable folder, then run again."
+                _("could not save {url}: {err}")
+                .format(url=url, err=err), url=url, reason=str(err),
+                advice=_("Free some disk space or choose a writable folder, then run again.")
             ) from err.__cause__
         except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
             # URLError (also HTTPError), cut connections, timeouts, TLS errors.
@@ -181,14 +190,17 @@ def _fetch_with_retries(url, part, timeout, retries, progress, desc, hint):
     reason, retryable = _describe_failure(last_error, url, timeout)
     if not retryable:
         part.unlink(missing_ok=True)  # nothing of such an answer is worth resuming
-        advice = "Check the URL, or update llms-from-scratch if it is the package's."
+        advice = _("Check the URL, or update llms-from-scratch if it is the package's.")
     else:
         kept = part.stat().st_size if part.exists() else 0
-        resume = (f" (the {kept:,} bytes received so far are kept in {part} and the "
-                  "download resumes from there)" if kept else "")
-        advice = (f"Check the internet connection (and proxy settings) and run the "
-                  f"command again{resume}.")
-    raise DownloadError(f"could not download {url}: {reason}. {advice} {hint}.",
+        resume = (_(" (the {kept:,} bytes received so far are kept in {part} and the download "
+                    "resumes from there)")
+                  .format(kept=kept, part=part) if kept else "")
+        advice = (_("Check the internet connection (and proxy settings) and run the command "
+                    "again{resume}.")
+                  .format(resume=resume))
+    raise DownloadError(_("could not download {url}: {reason}. {advice} {hint}.")
+                        .format(url=url, reason=reason, advice=advice, hint=hint),
                         url=url, reason=reason, advice=advice) from last_error
 
 
@@ -229,15 +241,20 @@ def _check_target(url, dest):
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise DownloadError(
-            f"cannot create the folder {dest.parent} for {url} ({one_line(err)}); set "
-            f"${CACHE_ENV_VAR} (or the folder argument) to a writable folder",
-            url=url, reason=f"cannot create the folder {dest.parent}",
-            advice=f"Set ${CACHE_ENV_VAR} to a writable folder.") from err
+            _("cannot create the folder {parent} for {url} ({one_line}); set ${cache_env_var} "
+              "(or the folder argument) to a writable folder")
+            .format(parent=dest.parent, url=url, one_line=one_line(err),
+                    cache_env_var=CACHE_ENV_VAR),
+            url=url, reason=_("cannot create the folder {parent}")
+                            .format(parent=dest.parent),
+            advice=_("Set ${cache_env_var} to a writable folder.")
+                   .format(cache_env_var=CACHE_ENV_VAR)) from err
     try:
         urllib.request.Request(url)
     except ValueError as err:
-        raise DownloadError(f"{url!r} is not a valid http(s) URL ({one_line(err)}); check "
-                            "the address", url=url, reason="not a valid URL") from None
+        raise DownloadError(_("{url!r} is not a valid http(s) URL ({one_line}); check the address")
+                            .format(url=url, one_line=one_line(err)),
+                            url=url, reason=_("not a valid URL")) from None
 
 
 @contextlib.contextmanager
@@ -249,10 +266,14 @@ def _locked(url, dest):
     except OSError as err:
         reason = fileio.refusal_reason(err, dest.parent) or one_line(err)
         raise DownloadError(
-            f"cannot download {url} into {dest.parent}: {reason}; choose a writable folder "
-            f"(${CACHE_ENV_VAR}) or place the file there by hand", url=url,
-            reason=f"the folder {dest.parent} cannot be written ({reason})",
-            advice=f"Choose a writable folder (${CACHE_ENV_VAR}).") from None
+            _("cannot download {url} into {parent}: {reason}; choose a writable folder "
+              "(${cache_env_var}) or place the file there by hand")
+            .format(url=url, parent=dest.parent, reason=reason, cache_env_var=CACHE_ENV_VAR),
+            url=url,
+            reason=_("the folder {parent} cannot be written ({reason})")
+                   .format(parent=dest.parent, reason=reason),
+            advice=_("Choose a writable folder (${cache_env_var}).")
+                   .format(cache_env_var=CACHE_ENV_VAR)) from None
     try:
         yield
     finally:
@@ -267,19 +288,25 @@ def _download_unlocked(url, dest, sha256, timeout, retries, progress, desc, hint
         actual = sha256_of(part)
         if actual != sha256:
             part.unlink()
-            reason = f"the file arrived with SHA-256 {actual}, expected {sha256}"
-            advice = ("The bad download was deleted; run the command again (if it happens "
-                      "again, the file changed upstream or a proxy alters it).")
-            raise DownloadError(f"{url} arrived with SHA-256 {actual}, expected {sha256}. "
-                                f"{advice} {hint}.", url=url, reason=reason, advice=advice)
+            reason = _("the file arrived with SHA-256 {actual}, expected {sha256}").format(
+                actual=actual, sha256=sha256)
+            advice = (_("The bad download was deleted; run the command again (if it happens "
+                        "again, the file changed upstream or a proxy alters it)."))
+            raise DownloadError(_("{url} arrived with SHA-256 {actual}, expected {sha256}. "
+                                  "{advice} {hint}.")
+                                .format(url=url, actual=actual, sha256=sha256,
+                                        advice=advice, hint=hint),
+                            url=url, reason=reason, advice=advice)
     try:
         fileio.fsync_file(part)
         part.replace(dest)
         fileio.fsync_dir(dest.parent)
     except OSError as err:
-        raise DownloadError(f"cannot store {url} at {dest} ({one_line(err)}); remove what is "
-                            "in the way or choose another folder", url=url,
-                            reason=f"cannot store the file at {dest}") from err
+        raise DownloadError(_("cannot store {url} at {dest} ({one_line}); remove what is in the "
+                              "way or choose another folder")
+                            .format(url=url, dest=dest, one_line=one_line(err)), url=url,
+                            reason=_("cannot store the file at {dest}")
+                                   .format(dest=dest)) from err
     return dest
 
 
@@ -288,20 +315,24 @@ def _extract_member(archive, member, dest, sha256):
         with zipfile.ZipFile(archive) as zf:
             names = [n for n in zf.namelist() if n.rsplit("/", 1)[-1] == member]
             if not names:
-                raise DownloadError(f"{archive} has no member {member}; the archive changed "
-                                    "upstream. Please report this.")
+                raise DownloadError(_("{archive} has no member {member}; the archive changed "
+                                      "upstream. Please report this.")
+                                    .format(archive=archive, member=member))
             data = zf.read(names[0])
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as err:
-        raise DownloadError(f"the download {archive} is not a readable zip archive "
-                            f"({one_line(err)}); it was deleted, run the command again",
-                            reason="the download is not a readable zip archive",
-                            advice="Run the command again.") from None
+        raise DownloadError(_("the download {archive} is not a readable zip archive "
+                              "({one_line}); it was deleted, run the command again")
+                            .format(archive=archive, one_line=one_line(err)),
+                            reason=_("the download is not a readable zip archive"),
+                            advice=_("Run the command again.")) from None
     if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
-        raise DownloadError(f"{member} in {archive} has an unexpected SHA-256; the file "
-                            "changed upstream or the download is corrupt. The archive was "
-                            "deleted; run the command again.",
-                            reason=f"{member} in the archive has an unexpected SHA-256",
-                            advice="Run the command again.")
+        raise DownloadError(_("{member} in {archive} has an unexpected SHA-256; the file changed "
+                              "upstream or the download is corrupt. The archive was deleted; run "
+                              "the command again.")
+                            .format(member=member, archive=archive),
+                            reason=_("{member} in the archive has an unexpected SHA-256")
+                                   .format(member=member),
+                            advice=_("Run the command again."))
     fileio.write_bytes(dest, data)
 
 
@@ -325,8 +356,9 @@ def _ensure_file(remote, progress=True):
 def _checked(remote, dest):
     if remote.sha256 is not None and sha256_of(dest) != remote.sha256:
         raise DownloadError(
-            f"{dest} exists but its SHA-256 is not {remote.sha256}; delete it and "
-            "run again to download a fresh copy"
+            _("{dest} exists but its SHA-256 is not {sha256}; delete it and run again to "
+              "download a fresh copy")
+            .format(dest=dest, sha256=remote.sha256)
         )
     return dest
 
@@ -346,7 +378,9 @@ def _make_file(remote, dest, progress):
         if err.reason is None:
             raise
         advice = f"{err.advice} " if err.advice else ""
-        raise DownloadError(f"could not download {remote.url}: {err.reason}. {advice}{hint}.",
+        raise DownloadError(_("could not download {url}: {reason}. {advice}{hint}.")
+                            .format(url=remote.url, reason=err.reason, advice=advice,
+                                    hint=hint),
                             url=remote.url, reason=err.reason, advice=err.advice) from err
     try:
         _extract_member(archive, remote.zip_member, dest, remote.sha256)
@@ -366,9 +400,32 @@ def _asset(name):
 
 
 def fetch(name, progress=True):
-    """Make sure asset ``name`` is in the cache; return the path of its first file."""
-    paths = [_ensure_file(remote, progress) for remote in _asset(name).files]
+    """Make sure asset ``name`` is in the cache; return the path of its first file.
+
+    When a file of an asset with several files fails, the error lists every
+    file still missing and where it goes, so that all of them can be placed
+    by hand for offline work (GPT-2's TensorFlow checkpoint has seven).
+    """
+    asset = _asset(name)
+    paths = []
+    for remote in asset.files:
+        try:
+            paths.append(_ensure_file(remote, progress))
+        except DownloadError as err:
+            if len(asset.files) == 1:
+                raise
+            raise _with_missing_files(err, name, asset) from err
     return paths[0]
+
+
+def _with_missing_files(err, name, asset):
+    """``err`` with the list of ``asset``'s files that are not in the cache yet."""
+    missing = [remote for remote in asset.files if not local_path(remote).exists()]
+    listing = "; ".join(f"{remote.url} -> {local_path(remote)}" for remote in missing)
+    message = _("{err} {name} needs all of its {total} files; missing ({count}, URL -> where "
+                "it goes): {listing}").format(err=err, name=name, total=len(asset.files),
+                                             count=len(missing), listing=listing)
+    return DownloadError(message, url=err.url, reason=err.reason, advice=err.advice)
 
 
 def is_cached(name):

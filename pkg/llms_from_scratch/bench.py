@@ -50,6 +50,7 @@ from . import bench_generate, bench_sweep, fileio
 from .amp import check_precision, make_grad_scaler, train_step
 from .bench_report import check_targets, format_table
 from .errors import UserError
+from .i18n import _
 
 GPT2_124M_BENCH = {"vocab_size": 50257, "context_length": 256, "emb_dim": 768, "n_heads": 12,
                    "n_layers": 12, "drop_rate": 0.0, "qkv_bias": True}
@@ -72,11 +73,11 @@ def _sync(device):
 
 def _median_time(fn, device, reps, warmup=1):
     """Median wall time of ``fn()`` over ``reps`` runs after ``warmup`` runs."""
-    for _ in range(warmup):
+    for _warm in range(warmup):
         fn()
     _sync(device)
     times = []
-    for _ in range(reps):
+    for _rep in range(reps):
         start = time.perf_counter()
         fn()
         _sync(device)
@@ -224,7 +225,7 @@ def _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log, with_b
     """The matmul peaks (for the MFU) and every training row, into ``result``."""
     precisions = (("float32", torch.float32), ("bf16", torch.bfloat16))
     for label, dtype in precisions[:2 if with_bf16 else 1]:
-        log(f"matmul peak {label} ...")
+        log(_("matmul peak {label} ...").format(label=label))
         result["peak_gflops"][label] = matmul_peak(device, dtype, n=result["matmul_n"])
         log(f"  {result['peak_gflops'][label]:.1f} GFLOP/s")
 
@@ -239,8 +240,9 @@ def _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log, with_b
             rows.append(("transformers GPT2LMHeadModel", _hf_model, "float32", tied, True))
     tokens_per_step = batch_size * cfg["context_length"]
     for name, build, precision, tied, fused in rows:
-        log(f"train {name} {precision} {'tied' if tied else 'untied'} "
-            f"{'fused' if fused else 'foreach'} AdamW ...")
+        log(_("train {name} {precision} {head} {adamw} AdamW ...").format(
+            name=name, precision=precision, head="tied" if tied else "untied",
+            adamw="fused" if fused else "foreach"))
         torch.manual_seed(0)
         model = build(cfg, tied)
         if build is _hf_model:
@@ -255,8 +257,8 @@ def _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log, with_b
             "tokens_per_s": tok_s,
             "mfu": tok_s * result["train_flops_per_token"] / (peak * 1e9),
         })
-        log(f"  {seconds:.3f} s/step, {tok_s:.1f} tokens/s, "
-            f"MFU {result['train'][-1]['mfu'] * 100:.1f}%")
+        log(_("  {seconds:.3f} s/step, {tok_s:.1f} tokens/s").format(seconds=seconds,
+                                                                     tok_s=tok_s))
         del model
         gc.collect()
 
@@ -303,6 +305,8 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
         "peak_gflops": {},
         "train": [],
         "generate": [],
+        # transformers' rows were asked for but the package is not installed
+        "transformers_missing": include_transformers and not use_hf,
     }
     if use_hf:
         import transformers
@@ -315,7 +319,7 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
     # run keeps them, to check that they work).
     with_bf16 = result["native_bf16"] or quick
     if not with_bf16:
-        log("bf16 rows left out: this CPU has no native bfloat16 arithmetic")
+        log(_("bf16 rows left out: this CPU has no native bfloat16 arithmetic"))
     if "train" in parts:
         _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log, with_bf16)
 
@@ -368,7 +372,8 @@ def main(device="cpu", quick=False, json_path=None, reps=None, include_transform
                            include_transformers=include_transformers, log=log, parts=parts)
     result["wall_seconds"] = time.perf_counter() - start
     print(format_table(result), file=out)
-    print(f"\n(total {result['wall_seconds']:.0f} s)", file=out)
+    print(_("\n(total {wall_seconds:.0f} s)")
+          .format(wall_seconds=result['wall_seconds']), file=out)
     _write_json(json_path, result)
     return result
 
@@ -392,10 +397,13 @@ def sweep_main(device="cpu", quick=False, json_path=None, reps=None,
     result = {"device": str(torch.device(device)), "device_name": _device_name(
         torch.device(device)), "torch": torch.__version__, "threads": torch.get_num_threads(),
         "sweep": rows, "wall_seconds": time.perf_counter() - start}
-    print(f"device: {result['device']} - {result['device_name']}, torch {result['torch']}, "
-          f"{result['threads']} threads; float32, random weights", file=out)
+    print(_("device: {device} - {device_name}, torch {torch}, {threads} threads; float32, random "
+            "weights")
+          .format(device=result['device'], device_name=result['device_name'],
+                  torch=result['torch'], threads=result['threads']), file=out)
     print("\n".join(bench_sweep.format_sweep(rows)), file=out)
-    print(f"(total {result['wall_seconds']:.0f} s)", file=out)
+    print(_("(total {wall_seconds:.0f} s)")
+          .format(wall_seconds=result['wall_seconds']), file=out)
     _write_json(json_path, result)
     return result
 
@@ -408,29 +416,30 @@ __all__ = ["FLOPS_FORMULA", "GPT2_124M_BENCH", "OPTIMIZER", "QUICK_BENCH", "chec
 
 def add_arguments(parser):
     """The ``bench`` command's flags (used by ``cli``)."""
-    parser.epilog = ("The command sets THP_MEM_ALLOC_ENABLE=1 (unless set): on Linux PyTorch "
-                     "then backs large tensors with huge pages, which saves the page faults "
-                     "of each training step's fresh gradients and logits; and with glibc it keeps "
-                     "freed memory in the process for reuse (llms_from_scratch.cpu_memory).")
+    parser.epilog = _("The command sets THP_MEM_ALLOC_ENABLE=1 (unless set): on Linux PyTorch "
+                      "then backs large tensors with huge pages, which saves the page faults "
+                      "of each training step's fresh gradients and logits; and with glibc it "
+                      "keeps freed memory in the process for reuse "
+                      "(llms_from_scratch.cpu_memory).")
     parser.add_argument("--json", metavar="PATH", default=None,
-                        help="also write every measurement to PATH as JSON")
+                        help=_("also write every measurement to PATH as JSON"))
     parser.add_argument("--quick", action="store_true",
-                        help="a tiny config and one repetition: checks that everything runs "
-                             "(seconds), the numbers mean nothing")
+                        help=_("a tiny config and one repetition: checks that everything runs "
+                               "(seconds), the numbers mean nothing"))
     parser.add_argument("--reps", type=int, default=None, metavar="N",
-                        help="timed repetitions per row after the warm-up (default: 3)")
+                        help=_("timed repetitions per row after the warm-up (default: 3)"))
     parser.add_argument("--device", default=None,
-                        help="cpu, cuda, cuda:N or mps (default: the best available, "
-                             "or $LLMS_FROM_SCRATCH_DEVICE)")
+                        help=_("cpu, cuda, cuda:N or mps (default: the best available, or "
+                               "$LLMS_FROM_SCRATCH_DEVICE)"))
     parser.add_argument("--no-transformers", action="store_true",
-                        help="skip the Hugging Face transformers rows")
+                        help=_("skip the Hugging Face transformers rows"))
     parser.add_argument("--only", choices=["train", "generate"], default=None,
-                        help="measure only the training or only the generation table "
-                             "(default: both)")
+                        help=_("measure only the training or only the generation table (default: "
+                               "both)"))
     parser.add_argument("--sweep", action="store_true",
-                        help="instead: training step and decoding time for context 128 to "
-                             "1024 and the 124M and 355M shapes, ours beside transformers "
-                             "(much longer than the default run; --quick: seconds)")
+                        help=_("instead: training step and decoding time for context 128 to 1024 "
+                               "and the 124M and 355M shapes, ours beside transformers (much "
+                               "longer than the default run; --quick: seconds)"))
 
 
 def run_cli(args):
@@ -438,25 +447,27 @@ def run_cli(args):
     from .device import get_device
 
     if args.reps is not None and args.reps < 1:
-        raise UserError(f"--reps must be at least 1, got {args.reps}")
+        raise UserError(_("--reps must be at least 1, got {reps}")
+                        .format(reps=args.reps))
     if args.json is not None:  # found out now, not after minutes of measuring
         path = Path(args.json).expanduser()
         if path.is_dir():
-            raise UserError(f"--json {path} is a folder; give a file name, e.g. "
-                             f"{path / 'bench.json'}")
+            raise UserError(_("--json {path} is a folder; give a file name, e.g. {path2}")
+                            .format(path=path, path2=path / 'bench.json'))
         parent = path.parent
         while not parent.exists() and parent != parent.parent:
             parent = parent.parent
         if not parent.is_dir() or not os.access(parent, os.W_OK):
-            raise UserError(f"--json {path}: cannot write into {parent}; give a path in a "
-                             "folder you can write to")
+            raise UserError(_("--json {path}: cannot write into {parent}; give a path in a "
+                              "folder you can write to")
+                            .format(path=path, parent=parent))
     try:
         device = get_device(args.device)
     except (RuntimeError, ValueError) as err:
         raise UserError(str(err)) from None
     if args.sweep:
         if args.only:
-            raise UserError("--sweep measures its own rows; leave out --only")
+            raise UserError(_("--sweep measures its own rows; leave out --only"))
         sweep_main(device, quick=args.quick, json_path=args.json, reps=args.reps,
                    include_transformers=not args.no_transformers)
         return 0

@@ -24,6 +24,8 @@ import time
 
 import torch
 
+from .i18n import _, display_width, ljust, rjust
+
 COMMAND = "command (stream_text)"
 HF_GENERATE = "generate (KV cache)"
 HF_NAME = "transformers GPT2LMHeadModel"
@@ -120,7 +122,7 @@ def time_interleaved(runs, device, new_tokens, reps):
     for run in runs.values():
         run(min(8, new_tokens))  # warm-up: allocations, kernels, caches
     times = {name: [] for name in runs}
-    for _ in range(reps):
+    for _rep in range(reps):
         for name, run in runs.items():
             _sync(device)
             start = time.perf_counter()
@@ -184,7 +186,8 @@ def _side_by_side_rows(cfg, device, new_tokens, reps, bandwidth, build, hf_build
         runs = {COMMAND: _runner("command", models[COMMAND], cfg, prompt, tokenizer)}
         if HF_GENERATE in models:
             runs[HF_GENERATE] = _runner("transformers", models[HF_GENERATE], cfg, prompt)
-        log(f"generate side by side, {precision}: {', '.join(runs)} ...")
+        log(_("generate side by side, {precision}: {runs} ...").format(
+            precision=precision, runs=", ".join(runs)))
         seconds = time_interleaved(runs, device, new_tokens, reps)
         for method, secs in seconds.items():
             name = "GPTModelFast" if method == COMMAND else HF_NAME
@@ -205,9 +208,9 @@ def generation_rows(cfg, device, new_tokens, reps, build, hf_build=None, log=Non
     """
     log = log if log is not None else (lambda msg: None)
     device = torch.device(device)
-    log("copy bandwidth ...")
+    log(_("copy bandwidth ..."))
     bandwidth = copy_bandwidth(device, megabytes=16 if cfg["vocab_size"] < 5000 else 256)
-    log(f"  {bandwidth / 1e9:.1f} GB/s (read + written)")
+    log(_("  {gb_s:.1f} GB/s (read + written)").format(gb_s=bandwidth / 1e9))
     tokenizer, tokenizer_name = _tokenizer()
     rows = _library_rows(cfg, device, new_tokens, reps, bandwidth, build, log)
     rows += _side_by_side_rows(cfg, device, new_tokens, reps, bandwidth, build, hf_build, log,
@@ -227,24 +230,27 @@ def gen_rate(result, model, method, precision="float32"):
 
 def format_rows(result):
     """The generation table's lines."""
-    header = (f"{'generation (greedy, batch 1)':<30} {'method':<22} {'precision':<9} "
-              f"{'seconds':>8} {'tokens/s':>9} {'MB/token':>9} {'of bw':>6}")
-    lines = [header, "-" * len(header)]
+    header = " ".join([ljust(_("generation (greedy, batch 1)"), 30), ljust(_("method"), 22),
+                       ljust(_("precision"), 9), rjust(_("seconds"), 8),
+                       rjust(_("tokens/s"), 9), rjust(_("MB/token"), 9), rjust(_("of bw"), 6)])
+    lines = [header, "-" * display_width(header)]
     for row in result["generate"]:
         share = row.get("bandwidth_share")
         mb = row.get("weight_bytes_per_token")
         lines.append(f"{row['model']:<30} {row['method']:<22} "
                      f"{row.get('precision', 'float32'):<9} {row['seconds']:>8.2f} "
                      f"{row['tokens_per_s']:>9.1f} "
-                     f"{'n/a' if mb is None else f'{mb / 1e6:.1f}':>9} "
-                     f"{'n/a' if share is None else f'{share * 100:.0f}%':>6}")
+                     f"{'' if mb is None else f'{mb / 1e6:.1f}':>9} "
+                     f"{'' if share is None else f'{share * 100:.0f}%':>6}")
     bandwidth = result.get("copy_bandwidth")
     if bandwidth:
-        lines.append(f"of bw: weight bytes per token x tokens/s / copy bandwidth "
-                     f"{bandwidth / 1e9:.1f} GB/s (bytes read + written by one large "
-                     "tensor copy)")
+        lines.append(_("of bw: how close a row comes to the memory's limit: the weight bytes "
+                       "read per token x tokens/s, divided by the copy bandwidth {gb_s:.1f} GB/s "
+                       "(bytes read + written by one large tensor copy); generating one token "
+                       "reads every weight once.").format(gb_s=bandwidth / 1e9))
     if result.get("generate_tokenizer"):
-        lines.append(f"the command's rows decode with {result['generate_tokenizer']}")
+        lines.append(_("the command's rows decode with {tokenizer}").format(
+            tokenizer=result["generate_tokenizer"]))
     return lines
 
 

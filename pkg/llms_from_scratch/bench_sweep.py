@@ -29,6 +29,8 @@ from importlib import resources
 
 import torch
 
+from .i18n import _
+
 SIZES = {"124M": {"emb_dim": 768, "n_layers": 12, "n_heads": 12},
          "355M": {"emb_dim": 1024, "n_layers": 24, "n_heads": 16}}
 CONTEXTS = (128, 256, 512, 1024)
@@ -111,9 +113,11 @@ def run_sweep(device="cpu", quick=False, reps=None, hf_build=None, log=None,
     for size in sizes:
         for context in contexts:
             cfg = sweep_config(size, context, table, vocab)
-            log(f"sweep {size}, context {context}: training steps ...")
+            log(_("sweep {size}, context {context}: training steps ...").format(
+                size=size, context=context))
             found = _train_rows(cfg, device, reps, builders)
-            log(f"sweep {size}, context {context}: decoding ...")
+            log(_("sweep {size}, context {context}: decoding ...").format(
+                size=size, context=context))
             found += _decode_rows(cfg, device, reps, new_tokens, hf_build)
             rows += [{"size": size, "context": context, **row} for row in found]
     return rows

@@ -32,6 +32,7 @@ import urllib.request
 from pathlib import Path
 
 from .errors import UserError
+from .i18n import _
 from .versions import (  # noqa: F401 (part of check's interface)
     FAIL,
     INFO,
@@ -93,14 +94,16 @@ def torch_build(torch=None):
     switch = "pip uninstall -y torch && pip install torch --index-url " + TORCH_INDEX
     if torch.version.cuda:
         return (f"CUDA {torch.version.cuda}",
-                f"for the smaller CPU build: {switch}/cpu (setup/README.md)")
+                _("for the smaller CPU build: {switch} (setup/README.md)").format(
+                    switch=f"{switch}/cpu"))
     if getattr(torch.version, "hip", None):
-        return f"ROCm {torch.version.hip}", f"for the CPU build: {switch}/cpu (setup/README.md)"
+        how = _("for the CPU build: {switch} (setup/README.md)").format(switch=f"{switch}/cpu")
+        return f"ROCm {torch.version.hip}", how
     mps = getattr(torch.backends, "mps", None)
     if sys.platform == "darwin" and mps is not None and mps.is_built():
-        return "MPS (the default macOS wheel)", "nothing to switch: macOS has no CUDA build"
-    return "CPU", (f"for an NVIDIA GPU: {switch}/cu126 (pick the CUDA version that "
-                   "nvidia-smi allows, setup/README.md)")
+        return _("MPS (the default macOS wheel)"), _("nothing to switch: macOS has no CUDA build")
+    return "CPU", _("for an NVIDIA GPU: {switch} (pick the CUDA version that nvidia-smi allows, "
+                    "setup/README.md)").format(switch=f"{switch}/cu126")
 
 
 def check_devices():
@@ -109,41 +112,47 @@ def check_devices():
     from .device import DEVICE_ENV_VAR, get_device
 
     build, switch = torch_build(torch)
-    results = [Result(INFO, "torch build", f"{build}, torch {torch.__version__}; {switch}")]
+    results = [Result(INFO, _("torch build"), _("{build}, torch {version}; {switch}")
+                                           .format(build=build, version=torch.__version__,
+                                                   switch=switch))]
     getcap = getattr(torch.backends.cpu, "get_cpu_capability", None)
     capability = getcap() if getcap is not None else "unknown"
     from .generate import cpu_has_native_bf16
 
-    bf16 = "works" if _bf16_matmul_works(torch) else "does not work"
-    native = {True: "native (AVX512_BF16 or AMX): --dtype bfloat16 pays off",
-              False: "emulated (no AVX512_BF16 or AMX): keep float32 on this CPU",
-              None: "native or emulated: unknown"}[cpu_has_native_bf16()]
-    results.append(Result(INFO, "CPU", f"{os.cpu_count()} cores, torch uses "
-                                       f"{torch.get_num_threads()} threads, instruction set "
-                                       f"{capability}, bfloat16 matmul {bf16}, {native}"))
+    bf16 = _("works") if _bf16_matmul_works(torch) else _("does not work")
+    native = {True: _("native (AVX512_BF16 or AMX): --dtype bfloat16 pays off"),
+              False: _("emulated (no AVX512_BF16 or AMX): keep float32 on this CPU"),
+              None: _("native or emulated: unknown")}[cpu_has_native_bf16()]
+    results.append(Result(INFO, "CPU", _("{cpu_count} cores, torch uses {get_num_threads} "
+                                         "threads, instruction set {capability}, bfloat16 matmul "
+                                         "{bf16}, {native}")
+                                       .format(cpu_count=os.cpu_count(),
+                                               get_num_threads=torch.get_num_threads(),
+                                               capability=capability, bf16=bf16,
+                                               native=native)))
     if torch.cuda.is_available():
         for i in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(i)
-            bf16_gpu = "yes" if torch.cuda.is_bf16_supported() else "no"
-            results.append(Result(INFO, f"CUDA:{i}", f"{props.name}, "
-                                                    f"{props.total_memory / 2**30:.1f} GiB, "
-                                                    f"CUDA {torch.version.cuda}, bf16 {bf16_gpu}"))
+            detail = _("{name}, {memory:.1f} GiB, CUDA {cuda}, bf16 {bf16_gpu}").format(
+                name=props.name, memory=props.total_memory / 2**30, cuda=torch.version.cuda,
+                bf16_gpu=_("yes") if torch.cuda.is_bf16_supported() else _("no"))
+            results.append(Result(INFO, f"CUDA:{i}", detail))
     else:
-        why = ("this torch build has no CUDA (a CPU build); see setup/README.md"
-               if torch.version.cuda is None else "no NVIDIA GPU or driver found")
-        results.append(Result(INFO, "CUDA", f"not available ({why})"))
+        why = (_("this torch build has no CUDA (a CPU build); see setup/README.md")
+               if torch.version.cuda is None else _("no NVIDIA GPU or driver found"))
+        results.append(Result(INFO, "CUDA", _("not available ({why})").format(why=why)))
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
-        results.append(Result(INFO, "MPS", "available (Apple silicon)"))
+        results.append(Result(INFO, "MPS", _("available (Apple silicon)")))
     elif sys.platform == "darwin":
-        results.append(Result(INFO, "MPS", "not available (needs Apple silicon and macOS "
-                                           "12.3+)"))
+        results.append(Result(INFO, "MPS",
+                              _("not available (needs Apple silicon and macOS 12.3+)")))
     else:
-        results.append(Result(INFO, "MPS", "not available (macOS only)"))
+        results.append(Result(INFO, "MPS", _("not available (macOS only)")))
     try:
         chosen = get_device()
         env = os.environ.get(DEVICE_ENV_VAR)
-        how = f"${DEVICE_ENV_VAR}={env}" if env else "automatic choice"
+        how = f"${DEVICE_ENV_VAR}={env}" if env else _("automatic choice")
         results.append(Result(OK, "get_device()", f"{chosen} ({how})"))
     except (RuntimeError, ValueError) as err:
         results.append(Result(FAIL, "get_device()", str(err)))
@@ -191,7 +200,7 @@ def self_test(device, tolerance=DEFAULT_TOLERANCE, seed=123):
     from .ch04 import GPTModel
 
     device = torch.device(device)
-    name = f"self-test {device}"
+    name = _("self-test {device}").format(device=device)
     torch.manual_seed(seed)
     model = GPTModel(SELF_TEST_CFG).eval()
     cfg = SELF_TEST_CFG
@@ -203,17 +212,19 @@ def self_test(device, tolerance=DEFAULT_TOLERANCE, seed=123):
         logits, grads = _forward_backward(copy.deepcopy(model), inputs, targets, device)
     except Exception as err:
         text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        hint = " (on MPS, try PYTORCH_ENABLE_MPS_FALLBACK=1)" if device.type == "mps" else ""
-        return Result(FAIL, name, f"the forward/backward pass raised: {text}{hint}")
+        hint = _(" (on MPS, try PYTORCH_ENABLE_MPS_FALLBACK=1)") if device.type == "mps" else ""
+        return Result(FAIL, name, _("the forward/backward pass raised: {text}{hint}")
+                                  .format(text=text, hint=hint))
     logit_diff = (logits - ref_logits).abs().max().item()
     grad_diff = max((grads[k] - ref_grads[k]).abs().max().item() for k in ref_grads)
     finite = bool(torch.isfinite(logits).all()) and all(
         bool(torch.isfinite(g).all()) for g in grads.values())
-    detail = (f"max |logits diff| {logit_diff:.1e}, max |gradient diff| {grad_diff:.1e} "
-              f"(float32 on {device} vs float64 on cpu; tolerance {tolerance:.0e})")
+    detail = _("max |logits diff| {logit_diff:.1e}, max |gradient diff| {grad_diff:.1e} "
+               "(float32 on {device} vs float64 on cpu; tolerance {tolerance:.0e})").format(
+        logit_diff=logit_diff, grad_diff=grad_diff, device=device, tolerance=tolerance)
     if not finite or not (logit_diff <= tolerance and grad_diff <= tolerance):
-        hint = "results on this device are wrong; update torch (and macOS for MPS) or run " \
-               "the book on the CPU with LLMS_FROM_SCRATCH_DEVICE=cpu"
+        hint = _("results on this device are wrong; update torch (and macOS for MPS) or run "
+                 "the book on the CPU with LLMS_FROM_SCRATCH_DEVICE=cpu")
         return Result(FAIL, name, f"{detail}: {hint}")
     return Result(OK, name, detail)
 
@@ -270,43 +281,47 @@ def check_downloads(network=True, timeout=PROBE_TIMEOUT):
     for name in BOOK_ASSETS:
         asset = assets.ASSETS[name]
         if assets.is_cached(name):
-            results.append(Result(OK, name, "cached"))
+            results.append(Result(OK, name, _("cached")))
         else:
             missing[name] = asset
     if missing and network:
         answers = probe_urls([f.url for a in missing.values() for f in a.files], timeout)
     for name, asset in missing.items():
         where = "; ".join(
-            f"extract {f.zip_member} from {f.url} to {assets.local_path(f)}" if f.zip_member
-            else f"place {f.url} at {assets.local_path(f)}"
+            _("extract {member} from {url} to {path}").format(
+                member=f.zip_member, url=f.url, path=assets.local_path(f)) if f.zip_member
+            else _("place {url} at {path}").format(url=f.url, path=assets.local_path(f))
             for f in asset.files if not assets.local_path(f).exists())
         if not network:
-            results.append(Result(FAIL, name, "not cached (network probe skipped); run "
-                                              f"`llms-from-scratch download --all`, or {where}"))
+            results.append(Result(FAIL, name, _("not cached (network probe skipped); run "
+                                                "`llms-from-scratch download --all`, or {where}")
+                                              .format(where=where)))
             continue
         failures = [answers[f.url] for f in asset.files if answers[f.url] is not None]
         if failures:
-            results.append(Result(FAIL, name, f"not cached and not reachable ({failures[0]}); "
-                                              "on a machine with internet run "
-                                              "`llms-from-scratch download --all`, or "
-                                              f"{where}"))
+            results.append(Result(FAIL, name, _("not cached and not reachable ({reason}); on a "
+                                                "machine with internet run `llms-from-scratch "
+                                                "download --all`, or {where}")
+                                              .format(reason=failures[0], where=where)))
         else:
-            results.append(Result(WARN, name, "not cached yet; reachable, so it is downloaded "
-                                              "on first use (or now: `llms-from-scratch "
-                                              "download --all`)"))
+            results.append(Result(WARN, name, _("not cached yet; reachable, so it is downloaded "
+                                                "on first use (or now: `llms-from-scratch "
+                                                "download --all`)")))
     if assets.is_cached("gpt2-tokenizer"):
         try:
             tokenizer = assets.gpt2_tokenizer()
             ids = tokenizer.encode("Hello, world.")
             ok = tokenizer.decode(ids) == "Hello, world." and tokenizer.n_vocab == 50257
             results.append(Result(OK if ok else FAIL, "tokenizer",
-                                  f"GPT-2 BPE loads ({tokenizer.n_vocab} tokens; "
-                                  f"'Hello, world.' -> {ids})"))
+                                  _("GPT-2 BPE loads ({n_vocab} tokens; 'Hello, world.' -> {ids})")
+                                  .format(n_vocab=tokenizer.n_vocab, ids=ids)))
         except Exception as err:
-            results.append(Result(FAIL, "tokenizer", f"cached files do not load: {err}"))
+            results.append(Result(FAIL, "tokenizer",
+                                  _("cached files do not load: {err}").format(err=err)))
     weights = [s for s in ("124M", "355M", "774M", "1558M") if assets.is_cached(f"gpt2-{s}")]
-    results.append(Result(INFO, "GPT-2 weights", "cached: " + ", ".join(weights) if weights
-                          else "none cached (chapter 5 downloads them on demand)"))
+    detail = (_("cached: {sizes}").format(sizes=", ".join(weights)) if weights
+              else _("none cached (chapter 5 downloads them on demand)"))
+    results.append(Result(INFO, _("GPT-2 weights"), detail))
     return results
 
 
@@ -316,17 +331,20 @@ def check_downloads(network=True, timeout=PROBE_TIMEOUT):
 
 def add_arguments(parser):
     parser.add_argument("--requirements", metavar="FILE",
-                        help="the requirements file to compare with (default: the "
-                             "repository's requirements.txt when run from a checkout, "
-                             "else the package's own dependencies)")
+                        help=_("the requirements file to compare with (default: the repository's "
+                               "requirements.txt when run from a checkout, else the package's "
+                               "own dependencies)"))
     parser.add_argument("--no-network", action="store_true",
-                        help="never probe the download URLs (files that are not cached "
-                             "then FAIL)")
+                        help=_("never probe the download URLs (files that are not cached then "
+                               "FAIL)"))
     parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
-                        help="largest allowed difference in the self-test "
-                             f"(default: {DEFAULT_TOLERANCE:g})")
+                        help=_("largest allowed difference in the self-test (default: "
+                               "{default_tolerance:g})")
+                             .format(default_tolerance=DEFAULT_TOLERANCE))
     parser.add_argument("--timeout", type=float, default=PROBE_TIMEOUT,
-                        help=f"seconds for the URL probes, at most {PROBE_TIMEOUT:g} (the default)")
+                        help=_("seconds for the URL probes, at most {probe_timeout:g} (the "
+                               "default)")
+                             .format(probe_timeout=PROBE_TIMEOUT))
     return parser
 
 
@@ -341,19 +359,23 @@ def _print_section(title, results, out):
 def check_arguments(args):
     """Raise ``UserError`` (a ``ValueError``) naming the flag if a flag's value cannot work."""
     if not math.isfinite(args.tolerance) or args.tolerance <= 0:
-        raise UserError(f"--tolerance must be a positive number, got {args.tolerance}")
+        raise UserError(_("--tolerance must be a positive number, got {tolerance}")
+                        .format(tolerance=args.tolerance))
     if not math.isfinite(args.timeout) or args.timeout <= 0:
-        raise UserError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+        raise UserError(_("--timeout must be a positive number of seconds, got {timeout}")
+                        .format(timeout=args.timeout))
     if args.requirements:
         path = Path(args.requirements).expanduser()
         if not path.is_file():
-            raise UserError(f"no requirements file at {path}; give an existing file, or "
-                             "leave out --requirements")
+            raise UserError(_("no requirements file at {path}; give an existing file, or leave "
+                              "out --requirements")
+                            .format(path=path))
         try:
             path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
-            raise UserError(f"cannot read the requirements file {path} ({err}); give a "
-                             "readable UTF-8 file") from None
+            raise UserError(_("cannot read the requirements file {path} ({err}); give a readable "
+                              "UTF-8 file")
+                            .format(path=path, err=err)) from None
 
 
 def run(args, out=None):
@@ -366,17 +388,17 @@ def run(args, out=None):
     requirements = (Path(args.requirements).expanduser() if args.requirements
                     else find_requirements_file())
     source, results = check_versions(requirements)
-    _print_section(f"Python and packages (from {source})", results, out)
+    _print_section(_("Python and packages (from {source})").format(source=source), results, out)
     try:
         import torch  # noqa: F401
     except ImportError:
-        print("torch is not installed; the remaining checks need it.", file=out)
+        print(_("torch is not installed; the remaining checks need it."), file=out)
         return 1
     sections = [  # each runs when its turn comes, so the report appears as it goes
-        ("Devices", check_devices),
-        ("Numerical self-test: a tiny GPT's forward and backward pass",
+        (_("Devices"), check_devices),
+        (_("Numerical self-test: a tiny GPT's forward and backward pass"),
          lambda: check_numerics(args.tolerance)),
-        ("Downloads", lambda: check_downloads(network=not args.no_network,
+        (_("Downloads"), lambda: check_downloads(network=not args.no_network,
                                               timeout=min(args.timeout, PROBE_TIMEOUT))),
     ]
     for title, run_section in sections:
@@ -386,24 +408,24 @@ def run(args, out=None):
     failed = [r for r in results if r.status == FAIL]
     warned = [r for r in results if r.status == WARN]
     if failed:
-        print(f"{len(failed)} check(s) FAILED: {', '.join(r.name for r in failed)}. "
-              "See setup/README.md (troubleshooting).", file=out)
+        print(_("{n_failed} check(s) FAILED: {failed}. See setup/README.md (troubleshooting).")
+              .format(n_failed=len(failed), failed=', '.join(r.name for r in failed)), file=out)
         return 1
-    note = f" ({len(warned)} warning(s))" if warned else ""
-    print(f"Everything the book needs is here{note}.", file=out)
+    note = _(" ({n_warned} warning(s))").format(n_warned=len(warned)) if warned else ""
+    print(_("Everything the book needs is here{note}.").format(note=note), file=out)
     return 0
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="llms-from-scratch check",
-        description="Check that this machine is ready for the book: package versions, "
-                    "devices, a numerical self-test and the downloads.")
+        description=_("Check that this machine is ready for the book: package versions, devices, "
+                      "a numerical self-test and the downloads."))
     args = add_arguments(parser).parse_args(argv)
     try:
         return run(args)
     except ValueError as err:
-        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        print(_("{prog}: error: {err}").format(prog=parser.prog, err=err), file=sys.stderr)
         return 1
 
 

@@ -28,6 +28,7 @@ import torch
 from . import fileio, integrity
 from .config import TrainError, saved_settings
 from .errors import UserError, one_line
+from .i18n import N_, _
 from .runlog import RESUME_ADVICE
 
 CHECKPOINT_NAME = "ckpt.pt"
@@ -133,15 +134,16 @@ def save_checkpoint(path, payload, durable=True):
                             needed=_tensor_bytes(payload), what_to_do=RESUME_ADVICE,
                             check=_read_back(path))
     except OSError as err:
-        raise TrainError(f"cannot write the checkpoint {path} ({err.strerror or err}); free "
-                         "some disk space or choose another --out-dir") from None
+        raise TrainError(_("cannot write the checkpoint {path} ({strerror}); free some disk "
+                           "space or choose another --out-dir")
+                         .format(path=path, strerror=err.strerror or err)) from None
 
 
 # -- training checkpoints: reading ---------------------------------------------------------
 
 _CHECKPOINT_TYPES = {"config": dict, "model": dict, "tokenizer": dict, "train_config": dict,
                      "optimizer": dict, "step": int, "rng": list, "tie_weights": bool}
-_START_OVER = "start a new run in another --out-dir (or delete the file)"
+_START_OVER = N_("start a new run in another --out-dir (or delete the file)")
 
 # What torch's weights-only unpickler says when it meets an object it will not build
 # (a class or function that unpickling would call), as opposed to damaged bytes
@@ -157,8 +159,9 @@ def refused_by_safe_load(err):
 
 def _read_train_checkpoint(path):
     if not path.is_file():
-        raise TrainError(f"no checkpoint at {path}; check --out-dir, or leave out --resume "
-                         "to start a new run")
+        raise TrainError(_("no checkpoint at {path}; check --out-dir, or leave out --resume to "
+                           "start a new run")
+                         .format(path=path))
     if path.stat().st_size == 0:
         raise TrainError(f"the checkpoint {path} is empty (0 bytes), e.g. from a full disk; "
                          f"{_START_OVER}")
@@ -171,11 +174,14 @@ def _read_train_checkpoint(path):
     except Exception as err:  # truncated, corrupt, or holding arbitrary objects
         if refused_by_safe_load(err):
             raise TrainError(
-                f"the checkpoint {path} holds Python objects that a safe load "
-                "(weights_only=True) refuses, so it was not loaded and nothing in it ran; "
-                f"it was not written by {PROG}: do not trust it, {_START_OVER}") from None
-        raise TrainError(f"cannot read the checkpoint {path} ({type(err).__name__}); it is "
-                         f"truncated, corrupt or not written by {PROG}: {_START_OVER}"
+                _("the checkpoint {path} holds Python objects that a safe load "
+                  "(weights_only=True) refuses, so it was not loaded and nothing in it ran; it "
+                  "was not written by {prog}: do not trust it, {start_over}")
+                .format(path=path, prog=PROG, start_over=_(_START_OVER))) from None
+        raise TrainError(_("cannot read the checkpoint {path} ({error}); it is truncated, "
+                           "corrupt or not written by {prog}: {start_over}")
+                         .format(path=path, error=type(err).__name__, prog=PROG,
+                                 start_over=_(_START_OVER))
                          ) from None
 
 
@@ -189,11 +195,15 @@ def load_checkpoint(path):
     path = Path(path)
     ckpt = _read_train_checkpoint(path)
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-        raise TrainError(f"{path} is not a checkpoint of {PROG} (no format "
-                         f"{CHECKPOINT_FORMAT!r}); {_START_OVER}")
+        raise TrainError(_("{path} is not a checkpoint of {prog} (no format "
+                           "{checkpoint_format!r}); {start_over}")
+                         .format(path=path, prog=PROG, checkpoint_format=CHECKPOINT_FORMAT,
+                                 start_over=_(_START_OVER)))
     missing = [k for k in _CHECKPOINT_TYPES if k not in ckpt]
     if missing:
-        raise TrainError(f"the checkpoint {path} lacks {', '.join(missing)}; {_START_OVER}")
+        raise TrainError(_("the checkpoint {path} lacks {missing}; {start_over}")
+                         .format(path=path, missing=', '.join(missing),
+                                 start_over=_(_START_OVER)))
     wrong = [f"{key} ({type(ckpt[key]).__name__}, not {kind.__name__})"
              for key, kind in _CHECKPOINT_TYPES.items()
              if not isinstance(ckpt[key], kind) or (kind is int and isinstance(ckpt[key], bool))]
@@ -211,13 +221,14 @@ def load_checkpoint(path):
 def load_model_state(model, state, path):
     """Load a training checkpoint's weights into ``model`` (``TrainError`` if they do not fit)."""
     if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
-        raise TrainError(f"{path} holds no model state_dict")
+        raise TrainError(_("{path} holds no model state_dict")
+                         .format(path=path))
     state = {k.removeprefix("_orig_mod."): v for k, v in state.items()}
     try:
         model.load_state_dict(state)
     except RuntimeError as err:
-        raise TrainError(f"{path} does not fit its model config: "
-                         f"{str(err).splitlines()[-1].strip()}") from None
+        raise TrainError(_("{path} does not fit its model config: {strip}")
+                         .format(path=path, strip=str(err).splitlines()[-1].strip())) from None
 
 
 def _check_optimizer_state(optimizer):
@@ -237,9 +248,10 @@ def _restore_optimizer(ckpt, path, optimizer, scaler):
         if ckpt.get("scaler"):
             scaler.load_state_dict(ckpt["scaler"])
     except (ValueError, KeyError, RuntimeError, TypeError, IndexError) as err:
-        raise TrainError(f"the optimizer state in {path} does not fit the model: "
-                         f"{one_line(err)}; "
-                         f"{_START_OVER}") from None
+        raise TrainError(_("the optimizer state in {path} does not fit the model: {one_line}; "
+                           "{start_over}")
+                         .format(path=path, one_line=one_line(err),
+                                 start_over=_(_START_OVER))) from None
 
 
 def restore_state(ckpt, path, run, batch_gen, seed):
@@ -256,12 +268,15 @@ def restore_state(ckpt, path, run, batch_gen, seed):
             set_rng_state(states[dist.rank], batch_gen, run.device)
         except (KeyError, TypeError, ValueError, IndexError, RuntimeError,
                 AttributeError) as err:
-            raise TrainError(f"the random number states in {path} are damaged "
-                             f"({type(err).__name__}); {_START_OVER}") from None
+            raise TrainError(_("the random number states in {path} are damaged ({error}); "
+                               "{start_over}")
+                             .format(path=path, error=type(err).__name__,
+                                     start_over=_(_START_OVER))) from None
         return step
     if dist.is_main:
-        print(f"note: the checkpoint was written by {len(states)} process(es), this "
-              f"run has {dist.world_size}; the batches differ from an uninterrupted run",
+        print(_("note: the checkpoint was written by {n_states} process(es), this run has "
+                "{world_size}; the batches differ from an uninterrupted run")
+              .format(n_states=len(states), world_size=dist.world_size),
               file=sys.stderr)
     torch.manual_seed(seed + step + 7919 * dist.rank)
     batch_gen.manual_seed(seed + step + 104_729 * (dist.rank + 1))
@@ -328,15 +343,19 @@ def config_from_option(value):
         try:
             return gpt2.gpt2_config(value)
         except ValueError:
-            raise CheckpointError(f"--config {value!r} is neither a JSON file nor a GPT-2 "
-                               f"size ({', '.join(gpt2.GPT2_SIZES)})") from None
+            raise CheckpointError(_("--config {value!r} is neither a JSON file nor a GPT-2 size "
+                                    "({gpt2_sizes})")
+                                  .format(value=value,
+                                          gpt2_sizes=', '.join(gpt2.GPT2_SIZES))) from None
     try:
         cfg = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CheckpointError(f"cannot read the config {path}: {one_line(err)}") from None
+        raise CheckpointError(_("cannot read the config {path}: {one_line}")
+                              .format(path=path, one_line=one_line(err))) from None
     if not isinstance(cfg, dict):
-        raise CheckpointError(f"the config {path} must hold a JSON object (the GPTModel "
-                           "config dict)")
+        raise CheckpointError(_("the config {path} must hold a JSON object (the GPTModel config "
+                                "dict)")
+                              .format(path=path))
     return cfg
 
 
@@ -346,8 +365,9 @@ def _build_model(cfg, where):
     try:
         return GPTModel(cfg)
     except (TypeError, ValueError, KeyError) as err:
-        raise CheckpointError(f"bad model config for {where}: {one_line(err)}; fix the config "
-                           "(or give --config)") from None
+        raise CheckpointError(_("bad model config for {where}: {one_line}; fix the config (or "
+                                "give --config)")
+                              .format(where=where, one_line=one_line(err))) from None
 
 
 def _model_from_params(params, settings, where):
@@ -357,7 +377,8 @@ def _model_from_params(params, settings, where):
     try:
         ch05.load_weights_into_gpt(model, params)
     except ValueError as err:
-        raise CheckpointError(f"{where} does not fit its config: {one_line(err)}") from None
+        raise CheckpointError(_("{where} does not fit its config: {one_line}")
+                              .format(where=where, one_line=one_line(err))) from None
     return model
 
 
@@ -381,7 +402,8 @@ def _model_from_safetensors(path, config):
     try:
         settings = gpt2.settings_from_params(params, n_head=n_head)
     except ValueError as err:
-        raise CheckpointError(f"{path}: {one_line(err)} (with --config)") from None
+        raise CheckpointError(_("{path}: {one_line} (with --config)")
+                              .format(path=path, one_line=one_line(err))) from None
     return _model_from_params(params, settings, path)
 
 
@@ -392,8 +414,9 @@ def _torch_load(path):
         with open(path, "rb"):
             pass
     except OSError as err:
-        raise CheckpointError(f"cannot read the checkpoint {path}: {err.strerror or err}; "
-                           "check the path and its permissions") from None
+        raise CheckpointError(_("cannot read the checkpoint {path}: {strerror}; check the path "
+                                "and its permissions")
+                              .format(path=path, strerror=err.strerror or err)) from None
     if size == 0:
         raise CheckpointError(f"the checkpoint {path} is empty (0 bytes); save it again")
     reason = integrity.damaged_record(path)
@@ -405,16 +428,18 @@ def _torch_load(path):
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # corrupt, truncated or not a torch file at all
         if refused_by_safe_load(err):
-            reason = ("it holds Python objects that a safe load (weights_only=True) "
-                      "refuses, so it was not loaded and nothing in it ran; do not trust a "
-                      "file you did not write, and save only tensors, dicts, lists, numbers "
-                      'and strings, e.g. {"config": cfg, "model": model.state_dict()}')
+            reason = (_("it holds Python objects that a safe load (weights_only=True) refuses, "
+                        "so it was not loaded and nothing in it ran; do not trust a file you did "
+                        "not write, and save only tensors, dicts, lists, numbers and strings, "
+                        "e.g. {\"config\": cfg, \"model\": model.state_dict()}"))
         elif not zipfile.is_zipfile(path):
-            reason = ("it is not a file written by torch.save, or it is truncated or "
-                      "corrupt; save it again")
+            reason = (_("it is not a file written by torch.save, or it is truncated or corrupt; "
+                        "save it again"))
         else:
-            reason = f"it is truncated or corrupt ({type(err).__name__}); save it again"
-        raise CheckpointError(f"cannot read the checkpoint {path}: {reason}") from None
+            reason = _("it is truncated or corrupt ({error}); save it again").format(
+                error=type(err).__name__)
+        raise CheckpointError(_("cannot read the checkpoint {path}: {reason}")
+                              .format(path=path, reason=reason)) from None
     return checkpoint
 
 
@@ -428,11 +453,15 @@ def _check_fits(model, state, path):
             if missing else "",
             f"unexpected {', '.join(unexpected[:3])}{' ...' if len(unexpected) > 3 else ''}"
             if unexpected else "") if part)
-        raise CheckpointError(f"{path} is not a checkpoint of this GPTModel config ({detail})")
+        raise CheckpointError(_("{path} is not a checkpoint of this GPTModel config ({detail})")
+                              .format(path=path, detail=detail))
     for key, value in expected.items():
         if tuple(state[key].shape) != tuple(value.shape):
-            raise CheckpointError(f"{path}: {key} has shape {tuple(state[key].shape)} but the "
-                                  f"config needs {tuple(value.shape)}; is the config right?")
+            raise CheckpointError(_("{path}: {key} has shape {tuple} but the config needs "
+                                    "{tuple2}; is the config right?")
+                                  .format(path=path, key=key,
+                                          tuple=tuple(state[key].shape),
+                                          tuple2=tuple(value.shape)))
 
 
 def _model_from_torch_file(path, config):
@@ -448,12 +477,15 @@ def _model_from_torch_file(path, config):
     else:
         state = checkpoint
     if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
-        raise CheckpointError(f"{path} holds no state_dict; save one with torch.save("
-                              '{"config": cfg, "model": model.state_dict()}, path)')
+        raise CheckpointError(_("{path} holds no state_dict; save one with "
+                                "torch.save({{\"config\": cfg, \"model\": model.state_dict()}}, "
+                                "path)")
+                              .format(path=path))
     if cfg is None:
-        raise CheckpointError(f"{path} holds no config; give --config (a JSON file with the "
-                           'model config, or a GPT-2 size), or save {"config": cfg, '
-                           '"model": model.state_dict()}')
+        raise CheckpointError(_("{path} holds no config; give --config (a JSON file with the "
+                                "model config, or a GPT-2 size), or save {{\"config\": cfg, "
+                                "\"model\": model.state_dict()}}")
+                              .format(path=path))
     # A model trained under torch.compile saves its weights under "_orig_mod.".
     state = {k.removeprefix("_orig_mod."): v for k, v in state.items()}
     model = _build_model(cfg, path)
@@ -497,8 +529,9 @@ def _load_any(spec, config, models_dir):
             return _model_from_tf_dir(path), None  # a missing hparams.json is reported there
         if (path / "model.safetensors").exists():
             return _model_from_safetensors(path / "model.safetensors", config), None
-        raise CheckpointError(f"{path} is a folder without a checkpoint (hparams.json with "
-                              "model.ckpt.*, or model.safetensors)")
+        raise CheckpointError(_("{path} is a folder without a checkpoint (hparams.json with "
+                                "model.ckpt.*, or model.safetensors)")
+                              .format(path=path))
     if path.exists():
         if path.suffix == ".safetensors":
             return _model_from_safetensors(path, config), None
@@ -506,8 +539,9 @@ def _load_any(spec, config, models_dir):
     try:
         size = gpt2.normalize_gpt2_size(spec)
     except ValueError:
-        raise CheckpointError(f"--model {spec!r}: no such file, and not a GPT-2 size "
-                              f"({', '.join(gpt2.GPT2_SIZES)})") from None
+        raise CheckpointError(_("--model {spec!r}: no such file, and not a GPT-2 size "
+                                "({gpt2_sizes})")
+                              .format(spec=spec, gpt2_sizes=', '.join(gpt2.GPT2_SIZES))) from None
     return _model_from_gpt2_size(size, models_dir), None
 
 

@@ -33,11 +33,13 @@ happens. Every other exception, a plain ``ValueError``, ``OSError`` or
 
 import argparse
 import os
+import re
 import signal
 import sys
 
 from . import interrupts
 from .errors import UserError, one_line
+from .i18n import N_, _
 
 # Before torch starts (it reads this once): PyTorch's CPU allocator then backs
 # large tensors with 2 MB pages where the kernel allows it on request
@@ -54,41 +56,96 @@ class CommandError(UserError):
     """A failure to report as one line, without a traceback."""
 
 
-# The one-line help of each command, in the order of ``--help``.
+# The one-line help of each command, in the order of ``--help`` (translated where used).
 HELP = {
-    "download": "fetch the book's files ahead of time, or list what is cached",
-    "generate": "continue a prompt with GPT-2 or a model you trained",
-    "check": "check that this machine is ready for the book (versions, devices, a numerical "
-             "self-test, downloads)",
-    "bench": "measure training and generation speed on this device",
-    "train": "pretrain a GPT on a text (char-level or GPT-2 BPE), with checkpoints and "
-             "torchrun support",
-    "previous-chapters": "write a chapter folder's previous_chapters.py and "
-                         "chapter_reference.py (e.g. next to a notebook in Colab)",
+    "download": N_("fetch the book's files ahead of time, or list what is cached"),
+    "generate": N_("continue a prompt with GPT-2 or a model you trained"),
+    "check": N_("check that this machine is ready for the book (versions, devices, a numerical "
+                "self-test, downloads)"),
+    "bench": N_("measure training and generation speed on this device"),
+    "train": N_("pretrain a GPT on a text (char-level or GPT-2 BPE), with checkpoints and "
+                "torchrun support"),
+    "previous-chapters": N_("write a chapter folder's previous_chapters.py and "
+                            "chapter_reference.py (e.g. next to a notebook in Colab)"),
 }
 
 
+# argparse's own error messages (it has no Japanese catalog): its English pattern, then
+# our message with the pattern's groups as placeholders.
+ARGPARSE_ERRORS = (
+    (r"argument (?P<argument>.+?): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)",
+     N_("argument {argument}: invalid choice: {value} (choose from {choices})")),
+    (r"argument (?P<argument>.+?): invalid (?P<type>\w+) value: (?P<value>.+)",
+     N_("argument {argument}: invalid {type} value: {value}")),
+    (r"argument (?P<argument>.+?): expected one argument",
+     N_("argument {argument}: expected one argument")),
+    (r"argument (?P<argument>.+?): not allowed with argument (?P<other>.+)",
+     N_("argument {argument}: not allowed with argument {other}")),
+    (r"the following arguments are required: (?P<arguments>.+)",
+     N_("the following arguments are required: {arguments}")),
+    (r"unrecognized arguments: (?P<arguments>.+)", N_("unrecognized arguments: {arguments}")),
+)
+
+
+def translate_argparse_error(message):
+    """argparse's English ``message`` in the reader's language, where it is a known one."""
+    for pattern, text in ARGPARSE_ERRORS:
+        match = re.fullmatch(pattern, message)
+        if match:
+            return _(text).format(**match.groupdict())
+    return message
+
+
+# argparse's own section headings (Python 3.10 says "optional arguments"), for start_section.
+ARGPARSE_HEADINGS = (N_("positional arguments"), N_("options"), N_("optional arguments"))
+
+
+class TranslatedHelpFormatter(argparse.HelpFormatter):
+    """argparse's help with its own words (usage, section headings) translated too."""
+
+    def start_section(self, heading):
+        super().start_section(_(heading) if heading else heading)
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
+class TranslatedRawDescriptionHelpFormatter(TranslatedHelpFormatter,
+                                            argparse.RawDescriptionHelpFormatter):
+    """``RawDescriptionHelpFormatter`` with the translated headings."""
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` that reports a bad command line in one line on stderr."""
+    """An ``ArgumentParser`` that reports a bad command line in one line on stderr,
+    with help in the reader's language (``i18n``)."""
+
+    def __init__(self, *args, formatter_class=TranslatedHelpFormatter, add_help=True, **kwargs):
+        if formatter_class is argparse.RawDescriptionHelpFormatter:
+            formatter_class = TranslatedRawDescriptionHelpFormatter
+        super().__init__(*args, formatter_class=formatter_class, add_help=False, **kwargs)
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help=_("show this help message and exit"))
 
     def error(self, message):
-        message = " ".join(str(message).split())
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        message = translate_argparse_error(" ".join(str(message).split()))
+        self.exit(2, _("{prog}: error: {message} (see {prog} --help)").format(
+            prog=self.prog, message=message) + "\n")
 
 
 def _add_download(subparsers):
     p = subparsers.add_parser(
         "download",
-        help=HELP["download"],
-        description="Fetch the book's downloads into the cache folder for offline work. "
-                    "Without arguments, list every asset and whether it is cached.",
+        help=_(HELP["download"]),
+        description=_("Fetch the book's downloads into the cache folder for offline work. "
+                      "Without arguments, list every asset and whether it is cached."),
     )
     p.add_argument("names", nargs="*", metavar="NAME",
-                   help="assets to fetch (see the list printed without arguments)")
+                   help=_("assets to fetch (see the list printed without arguments)"))
     p.add_argument("--all", action="store_true",
-                   help="fetch every asset except the GPT-2 model weights (gpt2-124M ... "
-                        "gpt2-1558M, hundreds of MB to GB each), which are fetched only "
-                        "when named")
+                   help=_("fetch every asset except the GPT-2 model weights (gpt2-124M ... "
+                          "gpt2-1558M, hundreds of MB to GB each), which are fetched only when "
+                          "named"))
     p.set_defaults(func=_run_download)
 
 
@@ -97,14 +154,15 @@ def _run_download(args):
 
     interrupts.arm()
     if args.all and args.names:
-        raise CommandError("give either --all or asset names, not both")
+        raise CommandError(_("give either --all or asset names, not both"))
     if args.all:
         names = [name for name, asset in assets.ASSETS.items() if not asset.large]
     else:
         names = args.names
     for name in names:
         if name not in assets.ASSETS:
-            raise CommandError(f"unknown asset {name!r}; known: {', '.join(assets.ASSETS)}")
+            raise CommandError(_("unknown asset {name!r}; known: {assets}")
+                               .format(name=name, assets=', '.join(assets.ASSETS)))
     for name in names:
         try:
             path = assets.fetch(name, progress=sys.stderr.isatty())  # no bar in logs
@@ -112,12 +170,13 @@ def _run_download(args):
             raise CommandError(str(err)) from None
         print(f"{name}: {path}")
     if not names:
-        print(f"cache folder: {assets.cache_dir()}  (set ${assets.CACHE_ENV_VAR} to move it)")
+        print(_("cache folder: {cache_dir}  (set ${cache_env_var} to move it)")
+              .format(cache_dir=assets.cache_dir(), cache_env_var=assets.CACHE_ENV_VAR))
         print(assets.describe_cache())
     return 0
 
 
-_GENERATE_EPILOG = """\
+_GENERATE_EPILOG = N_("""\
 models:
   A GPT-2 size (124M, 355M, 774M, 1558M, also written gpt2-124M) uses OpenAI's
   weights. When `llms-from-scratch download gpt2-124M` has fetched OpenAI's
@@ -143,48 +202,51 @@ The weights are copied into GPTModelFast (--dtype float32 or bfloat16) and the
 continuation is generated with a KV cache: the prompt runs once, then each step
 runs one new token. It streams to stdout as it is generated and stops at
 <|endoftext|>; a newline is added at the end. Progress and errors go to stderr.
-"""
+""")
 
 
 def _add_generate(subparsers):
     p = subparsers.add_parser(
         "generate",
-        help=HELP["generate"],
-        description="Continue a prompt with GPT-2's weights or a checkpoint of the book's\n"
-                    "GPTModel, printing tokens as they are produced.",
-        epilog=_GENERATE_EPILOG,
+        help=_(HELP["generate"]),
+        description=_("Continue a prompt with GPT-2's weights or a checkpoint of the "
+                      "book's\nGPTModel, printing tokens as they are produced."),
+        epilog=_(_GENERATE_EPILOG),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--model", default="124M", metavar="SIZE_OR_PATH",
-                   help="a GPT-2 size (124M, 355M, 774M, 1558M) or a checkpoint path "
-                        "(see below; default: 124M)")
+                   help=_("a GPT-2 size (124M, 355M, 774M, 1558M) or a checkpoint path (see "
+                          "below; default: 124M)"))
     p.add_argument("--config", metavar="JSON_OR_SIZE",
-                   help="the model config for a checkpoint that does not carry one: a JSON "
-                        "file with the GPTModel config dict, or a GPT-2 size")
-    p.add_argument("--prompt", help="the text to continue (default: read from stdin)")
+                   help=_("the model config for a checkpoint that does not carry one: a JSON "
+                          "file with the GPTModel config dict, or a GPT-2 size"))
+    p.add_argument("--prompt", help=_("the text to continue (default: read from stdin)"))
+    p.add_argument("--echo-prompt", action=argparse.BooleanOptionalAction, default=True,
+                   help=_("print the prompt before its continuation; --no-echo-prompt prints "
+                          "only the generated text, e.g. for a pipe (default: on)"))
     p.add_argument("--max-new-tokens", type=int, default=50, metavar="N",
-                   help="generate at most N tokens (default: 50)")
+                   help=_("generate at most N tokens (default: 50)"))
     p.add_argument("--temperature", type=float, default=1.0,
-                   help="0 picks the most likely token (greedy, deterministic); higher "
-                        "values sample more freely (default: 1.0)")
+                   help=_("0 picks the most likely token (greedy, deterministic); higher values "
+                          "sample more freely (default: 1.0)"))
     p.add_argument("--top-k", type=int, default=None, metavar="K",
-                   help="sample only among the K most likely tokens, 1..vocabulary size "
-                        "(default: 50)")
+                   help=_("sample only among the K most likely tokens, 1..vocabulary size "
+                          "(default: 50)"))
     p.add_argument("--top-p", type=float, default=None, metavar="P",
-                   help="nucleus sampling: keep the most likely tokens up to probability "
-                        "mass P, in (0, 1] (default: off)")
+                   help=_("nucleus sampling: keep the most likely tokens up to probability mass "
+                          "P, in (0, 1] (default: off)"))
     p.add_argument("--seed", type=int, default=None,
-                   help="random seed, for reproducible sampling")
+                   help=_("random seed, for reproducible sampling"))
     p.add_argument("--device", default=None,
-                   help="auto, cpu, cuda, cuda:N or mps (default: auto, or "
-                        "$LLMS_FROM_SCRATCH_DEVICE)")
+                   help=_("auto, cpu, cuda, cuda:N or mps (default: auto, or "
+                          "$LLMS_FROM_SCRATCH_DEVICE)"))
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
-                   help="the precision of the weights while generating; bfloat16 halves the "
-                        "bytes read per token and is faster on GPUs and on CPUs with "
-                        "bfloat16 instructions (default: float32)")
+                   help=_("the precision of the weights while generating; bfloat16 halves the "
+                          "bytes read per token and is faster on GPUs and on CPUs with bfloat16 "
+                          "instructions (default: float32)"))
     p.add_argument("--models-dir", default=None, metavar="DIR",
-                   help="where GPT-2 weights are stored (default: the gpt2 folder of the "
-                        "cache, see `llms-from-scratch download`)")
+                   help=_("where GPT-2 weights are stored (default: the gpt2 folder of the "
+                          "cache, see `llms-from-scratch download`)"))
     p.set_defaults(func=_run_generate)
 
 
@@ -219,11 +281,11 @@ def _add_check(subparsers):
 
     p = subparsers.add_parser(
         "check",
-        help=HELP["check"],
-        description="Print Python's and every required package's version (OK/FAIL), the "
-                    "devices, a numerical self-test of a tiny GPT on each device against "
-                    "the CPU, and whether the book's downloads are cached or reachable. "
-                    "Exit code 0 when everything the book needs is there.",
+        help=_(HELP["check"]),
+        description=_("Print Python's and every required package's version (OK/FAIL), the "
+                      "devices, a numerical self-test of a tiny GPT on each device against the "
+                      "CPU, and whether the book's downloads are cached or reachable. Exit code "
+                      "0 when everything the book needs is there."),
     )
     check.add_arguments(p)
     p.set_defaults(func=_run_check)
@@ -241,12 +303,14 @@ def _add_bench(subparsers):
 
     p = subparsers.add_parser(
         "bench",
-        help=HELP["bench"],
-        description="Time training steps (GPTModel, GPTModelFast in float32 and bf16, "
-                    "transformers' GPT-2) and greedy generation with and without the KV "
-                    "cache for the GPT-2 124M configuration (context 256, batch 2), with the "
-                    "device's matmul peak and each row's model-FLOPs utilisation. Takes a few "
-                    "minutes on a CPU.",
+        help=_(HELP["bench"]),
+        description=_("Time training steps (GPTModel, GPTModelFast in float32 and bf16, "
+                      "transformers' GPT-2) and greedy generation with and without the KV cache "
+                      "for the GPT-2 124M configuration (context 256, batch 2), side by side, "
+                      "and say what the ratios mean (--json also writes the matmul peak, "
+                      "each row's model-FLOPs utilisation and the package's speed goals). "
+                      "Takes a few "
+                      "minutes on a CPU."),
     )
     bench.add_arguments(p)
     p.set_defaults(func=_run_bench)
@@ -266,19 +330,20 @@ def _add_train(subparsers):
 
     p = subparsers.add_parser(
         "train",
-        help=HELP["train"],
+        help=_(HELP["train"]),
         description=(
-            "Next-token pretraining of the book's GPT on Tiny Shakespeare, 吾輩は猫である\n"
-            "or any UTF-8 text. The text is tokenised once (per character, or with GPT-2's\n"
-            "BPE) into memory-mapped token files with a 90/10 train/validation split;\n"
-            "AdamW with warm-up, cosine decay and gradient clipping then trains on random\n"
-            "windows. Every --eval-interval steps the command prints the mean train and\n"
-            "validation loss and a sample, and writes --out-dir/ckpt.pt, which --resume\n"
-            "continues and `llms-from-scratch generate --model` samples from.\n\n"
-            "Settings: the flags, then --config FILE.json, then the defaults (the small\n"
-            "CPU recipe for Tiny Shakespeare); the effective ones go to\n"
-            "--out-dir/config.json."),
-        epilog=train.EPILOG,
+            _("Next-token pretraining of the book's GPT on Tiny Shakespeare, 吾輩は猫である\n"
+              "or any UTF-8 text. The text is tokenised once (per character, or with GPT-2's\n"
+              "BPE) into memory-mapped token files with a 90/10 train/validation split;\n"
+              "AdamW with warm-up, cosine decay and gradient clipping then trains on random\n"
+              "windows. Every --eval-interval steps the command prints the mean train and\n"
+              "validation loss and a sample, and writes --out-dir/ckpt.pt, which --resume\n"
+              "continues and `llms-from-scratch generate --model` samples from.\n"
+              "\n"
+              "Settings: the flags, then --config FILE.json, then the defaults (the small\n"
+              "CPU recipe for Tiny Shakespeare); the effective ones go to\n"
+              "--out-dir/config.json.")),
+        epilog=_(train.EPILOG),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     train.add_arguments(p)
@@ -300,13 +365,13 @@ def _add_previous_chapters(subparsers):
 
     p = subparsers.add_parser(
         "previous-chapters",
-        help=HELP["previous-chapters"],
-        description="Write the stand-alone copies of the package code that a chapter's "
-                    "notebooks import (previous_chapters.py, chapter_reference.py, and "
-                    "gpt_download.py for ch05).",
+        help=_(HELP["previous-chapters"]),
+        description=_("Write the stand-alone copies of the package code that a chapter's "
+                      "notebooks import (previous_chapters.py, chapter_reference.py, and "
+                      "gpt_download.py for ch05)."),
     )
-    p.add_argument("chapter", choices=standalone.chapters(), help="the chapter folder")
-    p.add_argument("--out-dir", default=".", help="where to write the files (default: .)")
+    p.add_argument("chapter", choices=standalone.chapters(), help=_("the chapter folder"))
+    p.add_argument("--out-dir", default=".", help=_("where to write the files (default: .)"))
     p.set_defaults(func=_run_previous_chapters)
 
 
@@ -317,10 +382,12 @@ def _run_previous_chapters(args):
     try:
         paths = standalone.write_chapter_files(args.chapter, args.out_dir)
     except OSError as err:
-        raise CommandError(f"cannot write to --out-dir {args.out_dir} "
-                           f"({err.strerror or err}); give a folder you can write to") from None
+        raise CommandError(_("cannot write to --out-dir {out_dir} ({strerror}); give a folder "
+                             "you can write to")
+                           .format(out_dir=args.out_dir, strerror=err.strerror or err)) from None
     for path in paths:
-        print(f"wrote {path}")
+        print(_("wrote {path}")
+              .format(path=path))
     return 0
 
 
@@ -339,18 +406,18 @@ def build_parser(commands=None):
 
     parser = OneLineParser(
         prog=PROG,
-        description="Tools for the book's GPT: downloads and more (see each command's --help).",
+        description=_("Tools for the book's GPT: downloads and more (see each command's --help)."),
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}",
-                        help="print the version and exit")
+                        help=_("print the version and exit"))
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
-                                       help="the command to run (COMMAND --help describes it)")
+                                       help=_("the command to run (COMMAND --help describes it)"))
     subparsers.required = True
     for name, add in COMMANDS.items():
         if commands is None or name in commands:
             add(subparsers)
         else:
-            subparsers.add_parser(name, help=HELP[name])
+            subparsers.add_parser(name, help=_(HELP[name]))
     return parser
 
 
@@ -362,9 +429,9 @@ def _command_words(argv):
 
 # What to do after Ctrl-C, where a command can pick up its work again.
 _AFTER_INTERRUPT = {
-    "download": "run it again to resume the download",
-    "train": "add --resume to continue from the last checkpoint in --out-dir, if one was "
-             "saved",
+    "download": N_("run it again to resume the download"),
+    "train": N_("add --resume to continue from the last checkpoint in --out-dir, if one was "
+                "saved"),
 }
 
 
@@ -398,7 +465,9 @@ def _main(argv):
     args = build_parser(_command_words(argv)).parse_args(argv)
     name = f"{PROG} {args.command}"
     after = _AFTER_INTERRUPT.get(args.command)
-    interrupts.set_message(f"{name}: interrupted" + (f"; {after}" if after else ""))
+    interrupts.set_message(
+        _("{name}: interrupted; {after}").format(name=name, after=_(after)) if after
+        else _("{name}: interrupted").format(name=name))
     try:
         code = args.func(args)
     except KeyboardInterrupt as err:
@@ -411,7 +480,8 @@ def _main(argv):
             return _interrupted()
         if not _is_expected(err):
             raise
-        print(f"{name}: error: {one_line(err)}", file=sys.stderr)
+        print(_("{name}: error: {one_line}")
+              .format(name=name, one_line=one_line(err)), file=sys.stderr)
         return 1
     finally:
         interrupts.disarm()

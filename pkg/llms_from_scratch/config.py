@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError
+from .i18n import N_, _
 
 DATASETS = ("tinyshakespeare", "wagahaiwa-nekodearu")
 TOKENIZERS = ("char", "gpt2")
@@ -66,7 +67,7 @@ class Setting:
         if self.default_text is not None:
             return self.default_text
         if self.type is bool:
-            return "on" if self.default else "off"
+            return N_("on") if self.default else N_("off")
         return str(self.default)
 
 
@@ -74,7 +75,8 @@ def _s(name, default, kind, group, help_text, **extra):
     return Setting(name, default, kind, help_text, group, **extra)
 
 
-_DATA, _MODEL, _OPT, _EVAL = "data", "model", "optimisation", "evaluation, samples and files"
+_DATA, _MODEL, _OPT, _EVAL = (N_("data"), N_("model"), N_("optimisation"),
+                               N_("evaluation, samples and files"))
 
 SETTINGS = (
     _s("dataset", "tinyshakespeare", str, _DATA, "a built-in text", choices=DATASETS),
@@ -92,59 +94,59 @@ SETTINGS = (
        "model's own with --init-from a Japanese GPT-2"),
     _s("val_fraction", 0.1, float, _DATA, "the last F of the text is the validation split",
        minimum=0, metavar="F"),
-    _s("data_dir", None, str, _DATA, "where the token files go", nullable=True,
-       resumable=True, metavar="DIR", default_text="the cache's tokens folder"),
+    _s("data_dir", None, str, _DATA, N_("where the token files go"), nullable=True,
+       resumable=True, metavar="DIR", default_text=N_("the cache's tokens folder")),
     _s("init_from", "scratch", str, _MODEL,
        f"scratch, a GPT-2 size to fine-tune OpenAI's weights ({GPT2_SIZES_TEXT}), or a "
        "Japanese GPT-2 to fine-tune with its own tokenizer: a Hub repository such as "
        "rinna/japanese-gpt2-small or a folder in its layout",
        metavar="FROM"),
-    _s("models_dir", None, str, _MODEL, "where GPT-2 weights are stored", nullable=True,
-       resumable=True, metavar="DIR", default_text="the cache's gpt2 folder"),
-    _s("n_layer", 4, int, _MODEL, "transformer blocks", minimum=1),
-    _s("n_head", 4, int, _MODEL, "attention heads", minimum=1),
-    _s("n_embd", 128, int, _MODEL, "embedding width", minimum=1),
-    _s("context_length", 64, int, _MODEL, "tokens per training window", minimum=1),
-    _s("dropout", 0.0, float, _MODEL, "dropout rate", minimum=0, below=1),
-    _s("qkv_bias", False, bool, _MODEL, "biases in the query/key/value projections"),
-    _s("fast", False, bool, _MODEL, "use GPTModelFast (fused kernels, the same weights) "
-       "instead of GPTModel", resumable=True),
-    _s("batch_size", 12, int, _OPT, "windows per micro-batch and process", minimum=1),
-    _s("grad_accum", 1, int, _OPT, "micro-batches per optimizer step", minimum=1,
+    _s("models_dir", None, str, _MODEL, N_("where GPT-2 weights are stored"), nullable=True,
+       resumable=True, metavar="DIR", default_text=N_("the cache's gpt2 folder")),
+    _s("n_layer", 4, int, _MODEL, N_("transformer blocks"), minimum=1),
+    _s("n_head", 4, int, _MODEL, N_("attention heads"), minimum=1),
+    _s("n_embd", 128, int, _MODEL, N_("embedding width"), minimum=1),
+    _s("context_length", 64, int, _MODEL, N_("tokens per training window"), minimum=1),
+    _s("dropout", 0.0, float, _MODEL, N_("dropout rate"), minimum=0, below=1),
+    _s("qkv_bias", False, bool, _MODEL, N_("biases in the query/key/value projections")),
+    _s("fast", False, bool, _MODEL, N_("use GPTModelFast (fused kernels, the same weights) "
+       "instead of GPTModel"), resumable=True),
+    _s("batch_size", 12, int, _OPT, N_("windows per micro-batch and process"), minimum=1),
+    _s("grad_accum", 1, int, _OPT, N_("micro-batches per optimizer step"), minimum=1,
        metavar="N"),
-    _s("max_iters", 2000, int, _OPT, "optimizer steps", minimum=0, resumable=True),
-    _s("lr", 1e-3, float, _OPT, "peak learning rate", minimum=0),
-    _s("min_lr", 1e-4, float, _OPT, "learning rate at the end of the decay", minimum=0),
-    _s("warmup_iters", 100, int, _OPT, "steps of linear warm-up", minimum=0),
-    _s("lr_decay_iters", None, int, _OPT, "step where the cosine decay reaches --min-lr",
+    _s("max_iters", 2000, int, _OPT, N_("optimizer steps"), minimum=0, resumable=True),
+    _s("lr", 1e-3, float, _OPT, N_("peak learning rate"), minimum=0),
+    _s("min_lr", 1e-4, float, _OPT, N_("learning rate at the end of the decay"), minimum=0),
+    _s("warmup_iters", 100, int, _OPT, N_("steps of linear warm-up"), minimum=0),
+    _s("lr_decay_iters", None, int, _OPT, N_("step where the cosine decay reaches --min-lr"),
        minimum=1, nullable=True, default_text="--max-iters"),
-    _s("weight_decay", 0.1, float, _OPT, "AdamW weight decay of the weight matrices",
+    _s("weight_decay", 0.1, float, _OPT, N_("AdamW weight decay of the weight matrices"),
        minimum=0),
-    _s("beta1", 0.9, float, _OPT, "AdamW beta1", minimum=0, below=1),
-    _s("beta2", 0.95, float, _OPT, "AdamW beta2", minimum=0, below=1),
-    _s("grad_clip", 1.0, float, _OPT, "clip the gradient norm to this value, 0 = off",
+    _s("beta1", 0.9, float, _OPT, N_("AdamW beta1"), minimum=0, below=1),
+    _s("beta2", 0.95, float, _OPT, N_("AdamW beta2"), minimum=0, below=1),
+    _s("grad_clip", 1.0, float, _OPT, N_("clip the gradient norm to this value, 0 = off"),
        minimum=0),
-    _s("dtype", "float32", str, _OPT, "autocast precision: bfloat16 on recent CPUs and "
-       "GPUs, float16 on CUDA only", choices=DTYPES, resumable=True),
-    _s("compile", False, bool, _OPT, "torch.compile the model", resumable=True),
-    _s("device", None, str, _OPT, "auto, cpu, cuda, cuda:N or mps", nullable=True,
-       resumable=True, default_text="auto, or $LLMS_FROM_SCRATCH_DEVICE"),
-    _s("seed", 1337, int, _OPT, "random seed", minimum=0),
-    _s("eval_interval", 250, int, _EVAL, "evaluate, sample and save every N steps",
+    _s("dtype", "float32", str, _OPT, N_("autocast precision: bfloat16 on recent CPUs and "
+       "GPUs, float16 on CUDA only"), choices=DTYPES, resumable=True),
+    _s("compile", False, bool, _OPT, N_("torch.compile the model"), resumable=True),
+    _s("device", None, str, _OPT, N_("auto, cpu, cuda, cuda:N or mps"), nullable=True,
+       resumable=True, default_text=N_("auto, or $LLMS_FROM_SCRATCH_DEVICE")),
+    _s("seed", 1337, int, _OPT, N_("random seed"), minimum=0),
+    _s("eval_interval", 250, int, _EVAL, N_("evaluate, sample and save every N steps"),
        minimum=1, resumable=True),
-    _s("eval_iters", 20, int, _EVAL, "batches per split in an evaluation", minimum=1,
+    _s("eval_iters", 20, int, _EVAL, N_("batches per split in an evaluation"), minimum=1,
        resumable=True),
-    _s("sample_tokens", 200, int, _EVAL, "tokens in each sample, 0 = no samples",
+    _s("sample_tokens", 200, int, _EVAL, N_("tokens in each sample, 0 = no samples"),
        minimum=0, resumable=True),
-    _s("sample_prompt", None, str, _EVAL, "the samples' prompt", nullable=True,
-       resumable=True, default_text="a newline, or <|endoftext|>"),
-    _s("temperature", 0.8, float, _EVAL, "sampling temperature, 0 = greedy", minimum=0,
+    _s("sample_prompt", None, str, _EVAL, N_("the samples' prompt"), nullable=True,
+       resumable=True, default_text=N_("a newline, or <|endoftext|>")),
+    _s("temperature", 0.8, float, _EVAL, N_("sampling temperature, 0 = greedy"), minimum=0,
        resumable=True),
-    _s("top_k", None, int, _EVAL, "sample among the top K tokens", minimum=1, nullable=True,
-       resumable=True, default_text="all"),
-    _s("progress", True, bool, _EVAL, "show a progress bar on stderr", resumable=True),
-    _s("out_dir", "out", str, _EVAL, "where ckpt.pt, config.json, log.jsonl and "
-       "summary.json go", resumable=True, metavar="DIR"),
+    _s("top_k", None, int, _EVAL, N_("sample among the top K tokens"), minimum=1, nullable=True,
+       resumable=True, default_text=N_("all")),
+    _s("progress", True, bool, _EVAL, N_("show a progress bar on stderr"), resumable=True),
+    _s("out_dir", "out", str, _EVAL, N_("where ckpt.pt, config.json, log.jsonl and "
+       "summary.json go"), resumable=True, metavar="DIR"),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -162,7 +164,8 @@ def flag(name):
 
 def _help(setting):
     shown = setting.shown_default()
-    return f"{setting.help} (default: {shown})" if shown else setting.help
+    text = _(setting.help)
+    return _("{help} (default: {default})").format(help=text, default=_(shown)) if shown else text
 
 
 def add_arguments(parser):
@@ -174,7 +177,7 @@ def add_arguments(parser):
     groups = {}
     for setting in SETTINGS:
         if setting.group not in groups:
-            groups[setting.group] = parser.add_argument_group(setting.group)
+            groups[setting.group] = parser.add_argument_group(_(setting.group))
         kwargs = {"default": argparse.SUPPRESS, "help": _help(setting)}
         if setting.type is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
@@ -188,9 +191,9 @@ def add_arguments(parser):
                 kwargs["nargs"] = setting.nargs
         groups[setting.group].add_argument(setting.flag, **kwargs)
     groups[_EVAL].add_argument("--resume", action="store_true", default=argparse.SUPPRESS,
-                               help="continue the run whose ckpt.pt is in --out-dir")
+                               help=_("continue the run whose ckpt.pt is in --out-dir"))
     parser.add_argument("--config", metavar="JSON", default=None,
-                        help="a JSON file of settings (keys as the flags' names); flags win")
+                        help=_("a JSON file of settings (keys as the flags' names); flags win"))
 
 
 # -- checks --------------------------------------------------------------------------------
@@ -202,7 +205,8 @@ def _check_setting(setting, value):
         return
     if setting.type is bool:
         if not isinstance(value, bool):
-            raise TrainError(f"{setting.name} must be true or false, got {value!r}")
+            raise TrainError(_("{name} must be true or false, got {value!r}")
+                             .format(name=setting.name, value=value))
         return
     if setting.type is str:
         several = setting.nargs and isinstance(value, list) and value \
@@ -212,20 +216,25 @@ def _check_setting(setting, value):
             raise TrainError(f"{name} must be {kinds}, got {value!r}")
         return
     if setting.type is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise TrainError(f"{name} must be an integer, got {value!r}")
+        raise TrainError(_("{name} must be an integer, got {value!r}")
+                         .format(name=name, value=value))
     if setting.type is float and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not math.isfinite(value) or value < 0):
-        raise TrainError(f"{name} must be a number >= 0, got {value!r}")
+        raise TrainError(_("{name} must be a number >= 0, got {value!r}")
+                         .format(name=name, value=value))
     if value < setting.minimum:
-        raise TrainError(f"{name} must be {'positive' if setting.minimum else '>= 0'}, "
-                         f"got {value}")
+        raise TrainError(_("{name} must be {bound}, got {value}")
+                         .format(name=name,
+                                 bound=_("positive") if setting.minimum else ">= 0",
+                                 value=value))
     if setting.below is not None and not value < setting.below:
-        raise TrainError(f"{name} must be below {setting.below:g}, got {value}")
+        raise TrainError(_("{name} must be below {below:g}, got {value}")
+                         .format(name=name, below=setting.below, value=value))
 
 
 def _check_choices(cfg):
     if cfg["text"] is not None and cfg["documents"] is not None:
-        raise TrainError("give either --text or --documents, not both")
+        raise TrainError(_("give either --text or --documents, not both"))
     if cfg["dataset"] not in DATASETS:
         raise TrainError(f"unknown --dataset {cfg['dataset']!r}; use {', '.join(DATASETS)} "
                          "or --text PATH")
@@ -259,14 +268,16 @@ def check_config(cfg):
     for setting in SETTINGS:
         _check_setting(setting, cfg[setting.name])
     if cfg["lr"] == 0:
-        raise TrainError("--lr must be positive")
+        raise TrainError(_("--lr must be positive"))
     if cfg["min_lr"] > cfg["lr"]:
-        raise TrainError(f"--min-lr ({cfg['min_lr']}) must not exceed --lr ({cfg['lr']})")
+        raise TrainError(_("--min-lr ({min_lr}) must not exceed --lr ({lr})")
+                         .format(min_lr=cfg['min_lr'], lr=cfg['lr']))
     if not 0 < cfg["val_fraction"] < 1:
-        raise TrainError(f"--val-fraction must be in (0, 1), got {cfg['val_fraction']}")
+        raise TrainError(_("--val-fraction must be in (0, 1), got {val_fraction}")
+                         .format(val_fraction=cfg['val_fraction']))
     if cfg["n_embd"] % cfg["n_head"]:
-        raise TrainError(f"--n-embd ({cfg['n_embd']}) must be divisible by --n-head "
-                         f"({cfg['n_head']})")
+        raise TrainError(_("--n-embd ({n_embd}) must be divisible by --n-head ({n_head})")
+                         .format(n_embd=cfg['n_embd'], n_head=cfg['n_head']))
     _check_choices(cfg)
 
 
@@ -279,17 +290,21 @@ def read_config_file(path):
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise TrainError(f"no config file at {path}; check the path given to --config") from None
+        raise TrainError(_("no config file at {path}; check the path given to --config")
+                         .format(path=path)) from None
     except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise TrainError(f"cannot read the config file {path}: {err}") from None
+        raise TrainError(_("cannot read the config file {path}: {err}")
+                         .format(path=path, err=err)) from None
     if not isinstance(raw, dict):
-        raise TrainError(f"the config file {path} must hold a JSON object of settings")
+        raise TrainError(_("the config file {path} must hold a JSON object of settings")
+                         .format(path=path))
     settings = {}
     for key, value in raw.items():
         name = str(key).lstrip("-").replace("-", "_")
         if name not in BY_NAME:
-            raise TrainError(f"the config file {path} has an unknown setting {key!r}; "
-                             f"known: {', '.join(BY_NAME)}")
+            raise TrainError(_("the config file {path} has an unknown setting {key!r}; known: "
+                               "{by_name}")
+                             .format(path=path, key=key, by_name=', '.join(BY_NAME)))
         settings[name] = value
     return settings
 
@@ -302,7 +317,8 @@ def resolve_config(overrides=None, config_file=None):
     cfg.update(overrides or {})
     unknown = sorted(set(cfg) - set(DEFAULTS))
     if unknown:
-        raise TrainError(f"unknown settings {', '.join(unknown)}")
+        raise TrainError(_("unknown settings {unknown}")
+                         .format(unknown=', '.join(unknown)))
     check_config(cfg)
     return cfg
 
@@ -317,8 +333,9 @@ def resumed_config(saved, cfg, explicit):
              if k not in RESUMABLE_CHANGES and k in saved and cfg[k] != saved[k]]
     if clash:
         details = ", ".join(f"{flag(k)} {cfg[k]!r} (checkpoint: {saved[k]!r})" for k in clash)
-        raise TrainError(f"cannot change {details} when resuming; start a new run in "
-                         "another --out-dir instead")
+        raise TrainError(_("cannot change {details} when resuming; start a new run in another "
+                           "--out-dir instead")
+                         .format(details=details))
     merged = dict(saved)
     for key in RESUMABLE_CHANGES:
         if key in explicit or key not in merged:

@@ -38,6 +38,7 @@ import torch
 from . import fileio
 from .config import TOKENIZERS, TrainError
 from .errors import UserError
+from .i18n import _
 from .tokenmeta import (
     FILE_TOKENIZERS,
     FORMAT_VERSION,
@@ -93,9 +94,10 @@ class CharTokenizer:
         try:
             return [self._ids[ch] for ch in text]
         except KeyError as err:
-            raise UnknownCharacterError(f"the character {err.args[0]!r} is not in the model's "
-                                        f"vocabulary of {self.n_vocab} characters; remove or "
-                                        "replace it, or train on a text that contains it"
+            raise UnknownCharacterError(_("the character {value1!r} is not in the model's "
+                                          "vocabulary of {n_vocab} characters; remove or replace "
+                                          "it, or train on a text that contains it")
+                                        .format(value1=err.args[0], n_vocab=self.n_vocab)
                                         ) from None
 
     def decode(self, ids):
@@ -295,10 +297,12 @@ def _read_source(cfg):
         try:
             return read_texts(paths), ", ".join(str(p) for p in paths)
         except FileNotFoundError as err:
-            raise TrainError(f"{err}; check the path given to --text") from None
+            raise TrainError(_("{err}; check the path given to --text")
+                             .format(err=err)) from None
         except OSError as err:
-            raise TrainError(f"cannot read --text {cfg['text']} ({err.strerror or err}); "
-                             "check the path and its permissions") from None
+            raise TrainError(_("cannot read --text {text} ({strerror}); check the path and its "
+                               "permissions")
+                             .format(text=cfg['text'], strerror=err.strerror or err)) from None
         except ValueError as err:  # not UTF-8, or empty
             raise TrainError(str(err)) from None
     from . import assets
@@ -316,10 +320,13 @@ def _read_documents(cfg):
     try:
         return read_documents(cfg["documents"])
     except FileNotFoundError as err:
-        raise TrainError(f"{err}; check the path given to --documents") from None
+        raise TrainError(_("{err}; check the path given to --documents")
+                         .format(err=err)) from None
     except OSError as err:
-        raise TrainError(f"cannot read --documents {cfg['documents']} "
-                         f"({err.strerror or err}); check the path and its permissions") from None
+        raise TrainError(_("cannot read --documents {documents} ({strerror}); check the path and "
+                           "its permissions")
+                         .format(documents=cfg['documents'],
+                                 strerror=err.strerror or err)) from None
     except ValueError as err:  # DocumentsError, a file that is not UTF-8 or empty
         raise TrainError(str(err)) from None
 
@@ -338,8 +345,9 @@ def _prepare_on_main(text, source, cfg, data_dir, tokenizer=None):
     except DownloadError as err:  # GPT-2's tokenizer files
         raise TrainError(str(err)) from None
     except OSError as err:
-        raise TrainError(f"cannot write the token files to {data_dir} "
-                         f"({err.strerror or err}); choose another --data-dir") from None
+        raise TrainError(_("cannot write the token files to {data_dir} ({strerror}); choose "
+                           "another --data-dir")
+                         .format(data_dir=data_dir, strerror=err.strerror or err)) from None
 
 
 def prepare_data(cfg, dist=None):
@@ -414,9 +422,10 @@ def _check_token_ids(data_dir, meta, split, tokens, chunk=1 << 22):
         block = tokens[start:start + chunk]
         if len(block) and int(block.max()) >= vocab_size:
             raise TrainError(
-                f"{data_dir / SPLIT_FILES[split]} holds token ID {int(block.max())} "
-                f"but the vocabulary has {vocab_size} tokens; the file is corrupt: "
-                f"delete the folder {data_dir} to prepare the data again")
+                _("{data_dir} holds token ID {max} but the vocabulary has {vocab_size} tokens; "
+                  "the file is corrupt: delete the folder {data_dir2} to prepare the data again")
+                .format(data_dir=data_dir / SPLIT_FILES[split], max=int(block.max()),
+                        vocab_size=vocab_size, data_dir2=data_dir))
 
 
 def load_splits(data_dir, meta):

@@ -18,6 +18,7 @@ import sys
 import torch
 
 from .config import TrainError
+from .i18n import _
 
 
 class Dist:
@@ -47,8 +48,9 @@ class Dist:
         elif device.type == "cpu":
             backend = "gloo"
         else:
-            raise TrainError(f"distributed training runs on CUDA (NCCL) or CPU (Gloo), not "
-                             f"{device.type}; add --device cpu")
+            raise TrainError(_("distributed training runs on CUDA (NCCL) or CPU (Gloo), not "
+                               "{type}; add --device cpu")
+                             .format(type=device.type))
         dist.init_process_group(backend=backend)
         self.initialized = True
         return device
@@ -93,7 +95,8 @@ def run_worker(work, prog, expected=(TrainError, FileNotFoundError)):
     try:
         work()
     except expected as err:
-        print(f"{prog}: error: [rank {Dist().rank}] {err}", file=sys.stderr)
+        print(_("{prog}: error: [rank {rank}] {err}")
+              .format(prog=prog, rank=Dist().rank, err=err), file=sys.stderr)
         code = 1
     exit_worker(code)
 

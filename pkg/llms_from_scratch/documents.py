@@ -34,6 +34,7 @@ import numpy as np
 from . import data
 from .errors import UserError
 from .fileio import write_bytes, write_text
+from .i18n import _
 
 SEPARATOR_CANDIDATES = ("\x1e", "\ue000", "\ue001", "\ue002")
 GOEMOTIONS_URL = ("https://raw.githubusercontent.com/google-research/google-research/master/"
@@ -49,12 +50,13 @@ def _check_documents(documents):
     if isinstance(documents, str) or not isinstance(documents, (list, tuple)):
         raise TypeError("documents must be a list of str (one entry per document)")
     if not documents:
-        raise DocumentsError("there are no documents; give at least one non-empty document")
+        raise DocumentsError(_("there are no documents; give at least one non-empty document"))
     for i, doc in enumerate(documents):
         if not isinstance(doc, str):
             raise TypeError(f"document {i} is a {type(doc).__name__}, not a str")
         if not doc.strip():
-            raise DocumentsError(f"document {i} is empty or only whitespace; remove it")
+            raise DocumentsError(_("document {i} is empty or only whitespace; remove it")
+                                 .format(i=i))
 
 
 def _read_jsonl(path):
@@ -66,13 +68,16 @@ def _read_jsonl(path):
         try:
             record = json.loads(line)
         except ValueError as err:
-            raise DocumentsError(f"{path}, line {number}: not valid JSON ({err.msg}); write "
-                                 'one object {"text": "..."} per line') from None
+            raise DocumentsError(_("{path}, line {number}: not valid JSON ({msg}); write one "
+                                   "object {{\"text\": \"...\"}} per line")
+                                 .format(path=path, number=number, msg=err.msg)) from None
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise DocumentsError(f'{path}, line {number}: expected an object with a "text" '
-                                 'string, e.g. {"text": "..."}')
+            raise DocumentsError(_("{path}, line {number}: expected an object with a \"text\" "
+                                   "string, e.g. {{\"text\": \"...\"}}")
+                                 .format(path=path, number=number))
         if not record["text"].strip():
-            raise DocumentsError(f'{path}, line {number}: the "text" is empty; remove the line')
+            raise DocumentsError(_("{path}, line {number}: the \"text\" is empty; remove the line")
+                                 .format(path=path, number=number))
         documents.append(record["text"])
     return documents
 
@@ -83,17 +88,20 @@ def read_documents(path):
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix == ".txt" and p.is_file())
         if not files:
-            raise DocumentsError(f"{path} holds no .txt files; put one document per .txt file")
+            raise DocumentsError(_("{path} holds no .txt files; put one document per .txt file")
+                                 .format(path=path))
         documents = [data.read_text_file(p) for p in files]
     elif path.is_file():
         if path.suffix != ".jsonl":
-            raise DocumentsError(f"{path} is not a .jsonl file; give FILE.jsonl with one "
-                                 '{"text": ...} per line, or a folder of .txt files')
+            raise DocumentsError(_("{path} is not a .jsonl file; give FILE.jsonl with one "
+                                   "{{\"text\": ...}} per line, or a folder of .txt files")
+                                 .format(path=path))
         documents = _read_jsonl(path)
     else:
         raise FileNotFoundError(f"no documents at {path}; give FILE.jsonl or a folder of .txt")
     if not documents:
-        raise DocumentsError(f"{path} holds no documents")
+        raise DocumentsError(_("{path} holds no documents")
+                             .format(path=path))
     return documents
 
 
@@ -107,8 +115,9 @@ def char_tokenizer_for_documents(documents):
     chars = set().union(*documents)
     separator = next((c for c in SEPARATOR_CANDIDATES if c not in chars), None)
     if separator is None:
-        raise DocumentsError("the documents contain every candidate separator character "
-                             f"{SEPARATOR_CANDIDATES!r}; remove them from the text")
+        raise DocumentsError(_("the documents contain every candidate separator character "
+                               "{separator_candidates!r}; remove them from the text")
+                             .format(separator_candidates=SEPARATOR_CANDIDATES))
     tokenizer = data.CharTokenizer("".join(sorted(chars)) + separator)
     return tokenizer, tokenizer.n_vocab - 1
 
@@ -124,7 +133,8 @@ def document_tokenizer(kind, documents=None):
         if documents is None:
             raise TypeError("a char-level tokenizer is built from the documents; pass them")
         return char_tokenizer_for_documents(documents)
-    raise DocumentsError(f"unknown tokenizer {kind!r}; use {' or '.join(data.TOKENIZERS)}")
+    raise DocumentsError(_("unknown tokenizer {kind!r}; use {tokenizers}")
+                         .format(kind=kind, tokenizers=' or '.join(data.TOKENIZERS)))
 
 
 def encode_document(text, tokenizer):
@@ -146,8 +156,9 @@ def encode_documents(documents, tokenizer, separator_id):
     for i, doc in enumerate(documents):
         doc_ids = encode_document(doc, tokenizer)
         if separator_id in doc_ids:
-            raise DocumentsError(f"document {i} encodes to the separator ID {separator_id}; "
-                                 "use a tokenizer whose separator is not in the text")
+            raise DocumentsError(_("document {i} encodes to the separator ID {separator_id}; use "
+                                   "a tokenizer whose separator is not in the text")
+                                 .format(i=i, separator_id=separator_id))
         ids.extend(doc_ids)
         ids.append(separator_id)
         lengths.append(len(doc_ids) + 1)
@@ -157,8 +168,9 @@ def encode_documents(documents, tokenizer, separator_id):
 def _split_point(n_documents, val_fraction):
     n_val = max(1, round(n_documents * val_fraction))
     if n_val >= n_documents:
-        raise DocumentsError(f"{n_documents} document(s) cannot be split into training and "
-                             "validation; give at least two documents")
+        raise DocumentsError(_("{n_documents} document(s) cannot be split into training and "
+                               "validation; give at least two documents")
+                             .format(n_documents=n_documents))
     return n_documents - n_val
 
 
@@ -191,9 +203,12 @@ def prepare_documents(documents, tokenizer, data_dir, val_fraction=0.1, source="
     holds the same documents, tokenizer and split is reused as it is.
     """
     if tokenizer not in data.TOKENIZERS:
-        raise DocumentsError(f"unknown tokenizer {tokenizer!r}; use {' or '.join(data.TOKENIZERS)}")
+        raise DocumentsError(_("unknown tokenizer {tokenizer!r}; use {tokenizers}")
+                             .format(tokenizer=tokenizer,
+                                     tokenizers=' or '.join(data.TOKENIZERS)))
     if not 0.0 < val_fraction < 1.0:
-        raise DocumentsError(f"the validation fraction must be in (0, 1), got {val_fraction!r}")
+        raise DocumentsError(_("the validation fraction must be in (0, 1), got {val_fraction!r}")
+                             .format(val_fraction=val_fraction))
     digest = documents_digest(documents)
     data_dir = Path(data_dir)
     wanted = {"sha256": digest, "tokenizer": tokenizer, "val_fraction": val_fraction}
@@ -231,25 +246,28 @@ def read_emotions(path):
     names = [line.strip() for line in data.read_text_file(path).splitlines()]
     names = [name for name in names if name]
     if len(set(names)) != len(names):
-        raise DocumentsError(f"{path} repeats an emotion name; give GoEmotions' emotions.txt")
+        raise DocumentsError(_("{path} repeats an emotion name; give GoEmotions' emotions.txt")
+                             .format(path=path))
     return names
 
 
 def _goemotions_row(line, emotions, where):
     fields = line.split("\t")
     if len(fields) != 3:
-        raise DocumentsError(f"{where}: expected 3 tab-separated fields (text, label IDs, "
-                             f"comment ID), got {len(fields)}; is this a GoEmotions .tsv file?")
+        raise DocumentsError(_("{where}: expected 3 tab-separated fields (text, label IDs, "
+                               "comment ID), got {n_fields}; is this a GoEmotions .tsv file?")
+                             .format(where=where, n_fields=len(fields)))
     text, labels, _comment_id = fields
     try:
         ids = [int(label) for label in labels.split(",")]
     except ValueError:
-        raise DocumentsError(f"{where}: the labels {labels!r} are not comma-separated "
-                             "integers") from None
+        raise DocumentsError(_("{where}: the labels {labels!r} are not comma-separated integers")
+                             .format(where=where, labels=labels)) from None
     bad = [i for i in ids if not 0 <= i < len(emotions)]
     if bad:
-        raise DocumentsError(f"{where}: label {bad[0]} is outside the {len(emotions)} emotions "
-                             "of the emotions file; give the emotions.txt of the same release")
+        raise DocumentsError(_("{where}: label {value2} is outside the {n_emotions} emotions of "
+                               "the emotions file; give the emotions.txt of the same release")
+                             .format(where=where, value2=bad[0], n_emotions=len(emotions)))
     return text.strip(), [emotions[i] for i in ids]
 
 

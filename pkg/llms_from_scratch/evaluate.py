@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from . import data
 from .config import TrainError
 from .data import get_batch
+from .i18n import _
 from .model import forward_context
 
 
@@ -76,9 +77,10 @@ def prompt_ids(cfg, tokenizer):
         try:
             ids = tokenizer.encode(cfg["sample_prompt"], allowed_special={"<|endoftext|>"})
         except ValueError as err:  # a character outside a char-level vocabulary
-            raise TrainError(f"--sample-prompt: {err}") from None
+            raise TrainError(_("--sample-prompt: {err}")
+                             .format(err=err)) from None
         if not ids:
-            raise TrainError("--sample-prompt is empty")
+            raise TrainError(_("--sample-prompt is empty"))
         return ids[-cfg["context_length"]:]
     if isinstance(tokenizer, data.CharTokenizer):
         return [tokenizer.encode("\n")[0] if "\n" in tokenizer.chars else 0]

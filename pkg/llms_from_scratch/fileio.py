@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 from .errors import UserError
+from .i18n import _
 
 
 def temporary_name(path):
@@ -137,16 +138,18 @@ def refusal_reason(err, folder):
 def refused(err, path, needed=None, what_to_do=None):
     """A ``WriteError`` that names the folder, the space the write needed and what to do."""
     path = Path(path)
-    reason = refusal_reason(err, path.parent) or "the write failed"
+    reason = refusal_reason(err, path.parent) or _("the write failed")
     free = free_bytes(path.parent)
     space = ""
     if needed is not None:
-        space = f"; the file needs about {_size(needed)}"
+        space = _("; the file needs about {size}").format(size=_size(needed))
         if free is not None:
-            space += f", {_size(free)} are free there"
-    advice = what_to_do or ("free some space (or choose a writable folder) and run the command "
-                            "again")
-    return WriteError(f"cannot write {path.name} into {path.parent}: {reason}{space}; {advice}",
+            space += _(", {size} are free there").format(size=_size(free))
+    advice = (_(what_to_do) if what_to_do
+              else _("free some space (or choose a writable folder) and run the command again"))
+    return WriteError(_("cannot write {name} into {parent}: {reason}{space}; {advice}")
+                      .format(name=path.name, parent=path.parent, reason=reason,
+                              space=space, advice=advice),
                         path=path, needed=needed)
 
 
@@ -198,7 +201,8 @@ def _acquire(fcntl, lock, timeout, blocking):
                     break
                 except BlockingIOError:
                     if not blocking:
-                        raise LockHeldError(f"{lock} is held by another process") from None
+                        raise LockHeldError(_("{lock} is held by another process")
+                                            .format(lock=lock)) from None
                     if deadline is not None and time.monotonic() > deadline:
                         raise TimeoutError(f"{lock} is still held after {timeout:g} s") from None
                     time.sleep(0.05)
@@ -226,5 +230,6 @@ def _filelock(path, timeout, blocking):
             yield
     except Timeout:
         if not blocking:
-            raise LockHeldError(f"{lock_path(path)} is held by another process") from None
+            raise LockHeldError(_("{lock_path} is held by another process")
+                                .format(lock_path=lock_path(path))) from None
         raise TimeoutError(f"{lock_path(path)} is still held after {timeout:g} s") from None

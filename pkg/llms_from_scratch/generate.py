@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 
 from .errors import UserError, one_line
+from .i18n import _
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 DEFAULT_TOP_K = 50
@@ -30,41 +31,47 @@ DEFAULT_TOP_K = 50
 def check_options(args):
     """Refuse out-of-range sampling options before anything is loaded."""
     if args.max_new_tokens < 0:
-        raise UserError(f"--max-new-tokens must be >= 0, got {args.max_new_tokens}")
+        raise UserError(_("--max-new-tokens must be >= 0, got {max_new_tokens}")
+                        .format(max_new_tokens=args.max_new_tokens))
     if not math.isfinite(args.temperature) or args.temperature < 0:
-        raise UserError(f"--temperature must be a number >= 0 (0 = greedy), "
-                        f"got {args.temperature}")
+        raise UserError(_("--temperature must be a number >= 0 (0 = greedy), got {temperature}")
+                        .format(temperature=args.temperature))
     if args.top_k is not None and args.top_k < 1:
-        raise UserError(f"--top-k must be at least 1, got {args.top_k}")
+        raise UserError(_("--top-k must be at least 1, got {top_k}")
+                        .format(top_k=args.top_k))
     if args.top_p is not None and not 0.0 < args.top_p <= 1.0:
-        raise UserError(f"--top-p must be in (0, 1], got {args.top_p}")
+        raise UserError(_("--top-p must be in (0, 1], got {top_p}")
+                        .format(top_p=args.top_p))
 
 
 def _not_utf8(where, position):
-    return UserError(f"the prompt {where} is not UTF-8 text ({position}); convert it first, "
-                     "e.g. iconv -f SHIFT_JIS -t UTF-8")
+    return UserError(_("the prompt {where} is not UTF-8 text ({position}); convert it first, "
+                       "e.g. iconv -f SHIFT_JIS -t UTF-8")
+                     .format(where=where, position=position))
 
 
 def read_prompt(prompt, stdin=None):
     """``prompt``, or the text on ``stdin`` (one final newline dropped) when it is None."""
     stdin = stdin if stdin is not None else sys.stdin
-    where = "given with --prompt" if prompt is not None else "on stdin"
+    where = _("given with --prompt") if prompt is not None else _("on stdin")
     if prompt is None:
         if stdin.isatty():
-            print("reading the prompt from stdin; end it with Ctrl-D (Ctrl-Z Enter on "
-                  "Windows), or give --prompt", file=sys.stderr)
+            print(_("reading the prompt from stdin; end it with Ctrl-D (Ctrl-Z Enter on "
+                    "Windows), or give --prompt"), file=sys.stderr)
         try:
             prompt = stdin.read()
         except UnicodeDecodeError as err:
-            raise _not_utf8(where, f"{err.reason} at byte {err.start}") from None
+            raise _not_utf8(where, _("{reason} at byte {start}").format(
+                reason=err.reason, start=err.start)) from None
         if prompt.endswith("\n"):  # the newline that ends a line typed or echoed
             prompt = prompt[:-1]
     try:  # undecodable bytes in argv (or a stdin read leniently) arrive as surrogates
         prompt.encode("utf-8")
     except UnicodeEncodeError as err:
-        raise _not_utf8(where, f"an undecodable byte at character {err.start}") from None
+        raise _not_utf8(where, _("an undecodable byte at character {start}").format(
+            start=err.start)) from None
     if not prompt.strip():
-        raise UserError("the prompt is empty; give --prompt TEXT or pipe text to stdin")
+        raise UserError(_("the prompt is empty; give --prompt TEXT or pipe text to stdin"))
     return prompt
 
 
@@ -77,7 +84,8 @@ def check_dtype(name, device):
     slower than float32; ``run`` says so on stderr.
     """
     if name not in DTYPES:
-        raise UserError(f"--dtype must be one of {', '.join(DTYPES)}, got {name!r}")
+        raise UserError(_("--dtype must be one of {dtypes}, got {name!r}")
+                        .format(dtypes=', '.join(DTYPES), name=name))
     dtype = DTYPES[name]
     if dtype is torch.float32:
         return dtype
@@ -90,7 +98,8 @@ def check_dtype(name, device):
         except (RuntimeError, TypeError):
             ok = False
     if not ok:
-        raise UserError(f"--dtype bfloat16 is not supported on {device}; use --dtype float32")
+        raise UserError(_("--dtype bfloat16 is not supported on {device}; use --dtype float32")
+                        .format(device=device))
     return dtype
 
 
@@ -183,8 +192,9 @@ def write_stream(tokenizer, token_ids, out):
         try:
             piece = tokenizer.decode_single_token_bytes(token)
         except KeyError:
-            raise UserError(f"the model produced token ID {token}, which its tokenizer "
-                            "does not know") from None
+            raise UserError(_("the model produced token ID {token}, which its tokenizer does not "
+                              "know")
+                            .format(token=token)) from None
         count += 1
         text = decoder.decode(piece)
         if text:
@@ -227,8 +237,9 @@ def _check_prompt_ids(ids, model):
     vocab_size = model.tok_emb.num_embeddings
     context = model.pos_emb.num_embeddings
     if len(ids) > context:
-        raise UserError(f"the prompt is {len(ids)} tokens long but the model's context "
-                        f"holds {context}; shorten the prompt")
+        raise UserError(_("the prompt is {n_ids} tokens long but the model's context holds "
+                          "{context}; shorten the prompt")
+                        .format(n_ids=len(ids), context=context))
     if max(ids) >= vocab_size:
         raise UserError(f"the prompt has token ID {max(ids)} but the model's vocabulary has "
                         f"only {vocab_size} tokens; it was not trained with this "
@@ -248,19 +259,23 @@ def run(args, out=None):
         raise UserError(one_line(err)) from None
     dtype = check_dtype(args.dtype, device)
     if dtype is torch.bfloat16 and device.type == "cpu" and cpu_has_native_bf16() is False:
-        print("note: this CPU has no bfloat16 instructions (AVX-512 BF16, AMX); "
-              "--dtype float32 is faster here", file=sys.stderr)
+        print(_("note: this CPU has no bfloat16 instructions (AVX-512 BF16, AMX); --dtype "
+                "float32 is faster here"), file=sys.stderr)
     model, tokenizer = _load(args, device, dtype)
     ids = tokenizer.encode(prompt, allowed_special={"<|endoftext|>"})
     _check_prompt_ids(ids, model)
     vocab_size = model.tok_emb.num_embeddings
     top_k = args.top_k if args.top_k is not None else min(DEFAULT_TOP_K, vocab_size)
     if top_k > vocab_size:
-        raise UserError(f"--top-k must be in 1..{vocab_size} (the model's vocabulary), "
-                        f"got {top_k}")
+        raise UserError(_("--top-k must be in 1..{vocab_size} (the model's vocabulary), got "
+                          "{top_k}")
+                        .format(vocab_size=vocab_size, top_k=top_k))
     eot = tokenizer.eot_token  # None for a char-level tokenizer
     if args.seed is not None:
         torch.manual_seed(args.seed)
+    if args.echo_prompt:  # the continuation then reads on from where the prompt stops
+        out.write(prompt)
+        out.flush()
     stream_text(model, tokenizer, ids, out, args.max_new_tokens, args.temperature, top_k,
                 args.top_p, eos_id=eot if eot is not None and eot < vocab_size else None)
     return 0

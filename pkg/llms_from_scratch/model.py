@@ -15,6 +15,7 @@ import numpy as np
 from . import amp, checkpoint
 from .config import TrainError, flag
 from .errors import one_line
+from .i18n import _
 
 
 def forward_context(cfg, device):
@@ -79,16 +80,18 @@ def gpt2_start(cfg, explicit):
     size = gpt2.normalize_gpt2_size(cfg["init_from"])
     clash = [k for k in GPT2_SHAPE if k in explicit]
     if clash:
-        raise TrainError(f"{', '.join(flag(k) for k in clash)} cannot be set with "
-                         f"--init-from {cfg['init_from']}: GPT-2 {size} has a fixed shape")
+        raise TrainError(_("{clash} cannot be set with --init-from {init_from}: GPT-2 {size} has "
+                           "a fixed shape")
+                         .format(clash=', '.join(flag(k) for k in clash),
+                                 init_from=cfg['init_from'], size=size))
     try:
-        params, _ = checkpoint.gpt2_params(size, cfg["models_dir"])
+        params, _hparams = checkpoint.gpt2_params(size, cfg["models_dir"])
     except (ImportError, DownloadError, FileNotFoundError, ValueError) as err:
         raise TrainError(one_line(err)) from None
     n_ctx = int(np.shape(params["wpe"])[0])
     if cfg["context_length"] > n_ctx:
-        raise TrainError(f"--context-length {cfg['context_length']} exceeds GPT-2's "
-                         f"{n_ctx} positions")
+        raise TrainError(_("--context-length {context_length} exceeds GPT-2's {n_ctx} positions")
+                         .format(context_length=cfg['context_length'], n_ctx=n_ctx))
     # A shorter context keeps the first positions' embeddings.
     params = dict(params, wpe=np.asarray(params["wpe"])[:cfg["context_length"]])
     settings = gpt2.settings_from_params(params, n_head=gpt2.GPT2_CONFIGS[size]["n_heads"])
@@ -105,7 +108,8 @@ def build_model(cfg, model_cfg, tie_weights, params=None):
     try:
         model = (GPTModelFast if cfg["fast"] else GPTModel)(model_cfg)
     except (TypeError, ValueError, KeyError) as err:
-        raise TrainError(f"bad model configuration: {err}") from None
+        raise TrainError(_("bad model configuration: {err}")
+                         .format(err=err)) from None
     if params is not None:
         from .ch05 import load_weights_into_gpt
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from . import fileio
 from .config import TrainError
+from .i18n import N_, _
 
 LOG_NAME = "log.jsonl"
-RESUME_ADVICE = ("free some space (or choose a writable --out-dir) and continue with --resume; "
-                 "the last checkpoint is intact")
+RESUME_ADVICE = N_("free some space (or choose a writable --out-dir) and continue with "
+                   "--resume; the last checkpoint is intact")
 
 
 class RunLog:
@@ -94,12 +95,14 @@ def _refusing(lock, out_dir):
         out_dir.mkdir(parents=True, exist_ok=True)
         lock.__enter__()
     except fileio.LockHeldError:
-        raise TrainError(f"another training run is using --out-dir {out_dir} (it holds "
-                         f"{fileio.lock_path(out_dir / 'train')}); wait for it to end or "
-                         "choose another --out-dir") from None
+        raise TrainError(_("another training run is using --out-dir {out_dir} (it holds "
+                           "{lock_path}); wait for it to end or choose another --out-dir")
+                         .format(out_dir=out_dir,
+                                 lock_path=fileio.lock_path(out_dir / 'train'))) from None
     except OSError as err:
-        raise TrainError(f"cannot create --out-dir {out_dir} ({err.strerror or err}); "
-                         "choose a folder you can write to") from None
+        raise TrainError(_("cannot create --out-dir {out_dir} ({strerror}); choose a folder you "
+                           "can write to")
+                         .format(out_dir=out_dir, strerror=err.strerror or err)) from None
     try:
         yield
     finally:

@@ -58,6 +58,7 @@ from .config import (
 from .data import get_batch, prepare_data
 from .distributed import Dist, exit_worker, run_worker
 from .evaluate import estimate_loss, prompt_ids, sample_text
+from .i18n import N_, _
 from .model import GPT2_SHAPE, build_model, forward_context, gpt2_start, model_config
 from .runlog import RESUME_ADVICE, RunLog, out_dir_lock, read_log, restart_log
 
@@ -109,8 +110,9 @@ class Run:
 def _new_run_settings(cfg, explicit, ckpt_path):
     """Checks and derived settings of a run that starts from step 0."""
     if ckpt_path.exists():
-        raise TrainError(f"{ckpt_path} exists; add --resume to continue that run, or "
-                         "choose another --out-dir")
+        raise TrainError(_("{ckpt_path} exists; add --resume to continue that run, or choose "
+                           "another --out-dir")
+                         .format(ckpt_path=ckpt_path))
     if cfg["text"] is not None and "dataset" in explicit:
         raise TrainError("give either --dataset or --text, not both")
     japanese = cfg["init_from"] != "scratch" and is_japanese_init(cfg["init_from"])
@@ -182,16 +184,19 @@ def _model(cfg, explicit, ckpt, prepared, tokenizer, ckpt_path):
     if ckpt is not None:
         model_cfg, tie_weights = ckpt["config"], bool(ckpt["tie_weights"])
         if ckpt["tokenizer"] != data.tokenizer_spec(tokenizer):
-            raise TrainError(f"the checkpoint {ckpt_path} was trained on another vocabulary "
-                             f"than the data in {data_dir}")
+            raise TrainError(_("the checkpoint {ckpt_path} was trained on another vocabulary "
+                               "than the data in {data_dir}")
+                             .format(ckpt_path=ckpt_path, data_dir=data_dir))
     elif cfg["init_from"] != "scratch":
         model_cfg, params = gpt2_start(cfg, explicit)
         tie_weights = "lm_head" not in params  # a Japanese GPT-2 may have its own head
     else:
         model_cfg = model_config(cfg, meta["vocab_size"])
     if model_cfg["vocab_size"] < meta["vocab_size"]:
-        raise TrainError(f"the data has {meta['vocab_size']} token types but the model's "
-                         f"vocabulary only {model_cfg['vocab_size']}")
+        raise TrainError(_("the data has {vocab_size} token types but the model's vocabulary "
+                           "only {vocab_size2}")
+                         .format(vocab_size=meta['vocab_size'],
+                                 vocab_size2=model_cfg['vocab_size']))
     model = build_model(cfg, model_cfg, tie_weights, params)
     if ckpt is not None:
         checkpoint.load_model_state(model, ckpt["model"], ckpt_path)
@@ -249,8 +254,9 @@ def _write_json(path, obj, what_to_do=None):
         fileio.write_text(path, json.dumps(obj, ensure_ascii=False, indent=1) + "\n",
                           what_to_do=what_to_do)
     except OSError as err:
-        raise TrainError(f"cannot write {path} ({err.strerror or err}); free some disk "
-                         "space or choose another --out-dir") from None
+        raise TrainError(_("cannot write {path} ({strerror}); free some disk space or choose "
+                           "another --out-dir")
+                         .format(path=path, strerror=err.strerror or err)) from None
 
 
 def _open_files(run, start_step):
@@ -269,8 +275,9 @@ def _open_files(run, start_step):
             log_path.unlink(missing_ok=True)
         return RunLog(log_path)
     except OSError as err:
-        raise TrainError(f"cannot create --out-dir {run.out_dir} ({err.strerror or err}); "
-                         "choose a folder you can write to") from None
+        raise TrainError(_("cannot create --out-dir {out_dir} ({strerror}); choose a folder you "
+                           "can write to")
+                         .format(out_dir=run.out_dir, strerror=err.strerror or err)) from None
 
 
 # -- the loop ------------------------------------------------------------------------------
@@ -318,13 +325,39 @@ def _evaluate(run, step, best_val, batch_gen, log, report, prompt):
            f"= {val_bits['val_bpc']:.4f} bits/char, {val_bits['val_bpb']:.4f} bits/byte")
     report.val_bpc = val_bits["val_bpc"]
     if prompt is not None and run.dist.is_main:
-        report("sample: " + sample_text(run.raw_model, run.tokenizer, prompt, run.cfg,
-                                        run.device))
+        text = sample_text(run.raw_model, run.tokenizer, prompt, run.cfg, run.device)
+        report(_("sample: {text}").format(text=text))
     rngs = run.dist.gather(checkpoint.rng_state(batch_gen, run.device))
     if run.dist.is_main:
         save_checkpoint(run.out_dir / CHECKPOINT_NAME,
                         checkpoint.checkpoint_payload(run, step, best_val, rngs))
     return {"train_loss": train_loss, "val_loss": val_loss, **val_bits}, best_val
+
+
+def _announce_evaluation(run):
+    """What the first evaluation does, and about how long it takes.
+
+    One batch is timed after a first, untimed one (which pays for the kernels'
+    set-up); the evaluation runs ``eval_iters`` such batches on each split.
+    """
+    cfg = run.cfg
+    x, _y = get_batch(run.splits[1], cfg["batch_size"], cfg["context_length"],
+                      torch.Generator().manual_seed(0))
+    x = x.to(run.device)
+    run.raw_model.eval()
+    with torch.no_grad(), forward_context(cfg, run.device):
+        run.raw_model(x)
+        t0 = time.perf_counter()
+        run.raw_model(x)
+        if run.device.type == "cuda":
+            torch.cuda.synchronize(run.device)  # the GPU works asynchronously
+        seconds = (time.perf_counter() - t0) * 2 * cfg["eval_iters"]
+    run.raw_model.train()
+    return _("before the first step: measuring the loss on {n} windows each of the training "
+             "and the validation text (--eval-iters {eval_iters} batches of {batch_size}), "
+             "about {seconds:.0f} s; then training starts").format(
+        n=cfg["eval_iters"] * cfg["batch_size"], eval_iters=cfg["eval_iters"],
+        batch_size=cfg["batch_size"], seconds=max(1, seconds))
 
 
 def _train_step(run, step, batch_gen):
@@ -339,8 +372,9 @@ def _train_step(run, step, batch_gen):
                           run.scaler, max_grad_norm=cfg["grad_clip"] or None,
                           forward_context=lambda: forward_context(cfg, run.device))
     if not math.isfinite(loss):
-        raise TrainError(f"the loss became {loss} at step {step}; lower --lr "
-                         "or use --dtype float32")
+        raise TrainError(_("the loss became {loss} at step {step}; lower --lr or use --dtype "
+                           "float32")
+                         .format(loss=loss, step=step))
     return loss, lr, batches[0][0]
 
 
@@ -355,6 +389,8 @@ def _loop(run, start_step, best_val, batch_gen, log, report):
         interrupts.check()  # a Ctrl-C that a library swallowed still ends the run here
         if (step % cfg["eval_interval"] == 0 or step == cfg["max_iters"]) \
                 and not (step == start_step and start_step > 0):
+            if step == start_step:
+                report(_announce_evaluation(run))
             last, best_val = _evaluate(run, step, best_val, batch_gen, log, report, prompt)
         if step >= cfg["max_iters"]:
             break
@@ -383,10 +419,12 @@ def _digest_parameters(model):
 def _describe(run):
     meta, n_params = run.meta, sum(
         p.numel() for p in {id(p): p for p in run.raw_model.parameters()}.values())
-    return (f"data: {meta['source']}, {meta['tokenizer']} tokens (vocabulary "
-            f"{meta['vocab_size']}), {meta['train_tokens']:,} train / {meta['val_tokens']:,} "
-            f"val; model: {n_params:,} parameters; {run.dist.world_size} process(es) on "
-            f"{run.device.type}")
+    return _("data: {source}, {tokenizer} tokens (vocabulary {vocab_size}), {train_tokens:,} "
+             "train / {val_tokens:,} val; model: {n_params:,} parameters; {world_size} "
+             "process(es) on {device}").format(
+        source=meta["source"], tokenizer=meta["tokenizer"], vocab_size=meta["vocab_size"],
+        train_tokens=meta["train_tokens"], val_tokens=meta["val_tokens"], n_params=n_params,
+        world_size=run.dist.world_size, device=run.device.type)
 
 
 def train(overrides=None, config_file=None, out=None):
@@ -434,7 +472,7 @@ def _train(cfg, explicit, ckpt, out):
 
 # -- command line --------------------------------------------------------------------------
 
-EPILOG = """\
+EPILOG = N_("""\
 examples:
   llms-from-scratch train --out-dir out-shakespeare            # CPU recipe, ~1 minute
   llms-from-scratch train --dataset wagahaiwa-nekodearu --out-dir out-neko
@@ -465,7 +503,7 @@ several machines (run on every node, node_rank 0..nnodes-1):
   HOST is an address of the first node that all nodes reach. --out-dir must be
   a folder of rank 0's machine; each node prepares the token files in its own
   cache (set --data-dir to a shared folder to prepare them once).
-"""
+""")
 
 
 def run(args):

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .i18n import N_, _
+
 OK, WARN, FAIL, INFO = "OK", "WARN", "FAIL", "INFO"
 PYTHON_RANGE = ((3, 10), (3, 13))  # the versions the book is tested with
 # Requirements the book can do without: missing or old is a warning, with a hint.
 OPTIONAL = {
-    "tensorflow": "only needed to read OpenAI's original TensorFlow checkpoints in chapter 5; "
+    "tensorflow": N_("only needed to read OpenAI's original TensorFlow checkpoints in chapter 5; "
                   "without it the book loads the same weights from safetensors files "
-                  "(try `pip install tensorflow-cpu` if `pip install tensorflow` fails)",
+                  "(try `pip install tensorflow-cpu` if `pip install tensorflow` fails)"),
 }
 
 
@@ -114,18 +116,21 @@ def installed_version(name):
 
 def check_requirement(req):
     version = installed_version(req.name)
-    needs = f"needs {req.spec}" if req.spec else "needed"
+    needs = _("needs {spec}").format(spec=req.spec) if req.spec else _("needed")
     if version is None:
-        result = Result(FAIL, req.name, f"not installed ({needs})")
+        result = Result(FAIL, req.name, _("not installed ({needs})")
+                                        .format(needs=needs))
     elif req.lower is not None and not version_at_least(version, req.lower):
-        result = Result(FAIL, req.name, f"{version} is too old ({needs})")
+        result = Result(FAIL, req.name, _("{version} is too old ({needs})")
+                                        .format(version=version, needs=needs))
     elif req.spec and not satisfies(version, req.spec):
-        result = Result(FAIL, req.name, f"{version} does not fit ({needs})")
+        result = Result(FAIL, req.name, _("{version} does not fit ({needs})")
+                                        .format(version=version, needs=needs))
     else:
         return Result(OK, req.name, f"{version}" + (f" ({req.spec})" if req.spec else ""))
     if req.name.lower() in OPTIONAL:
         result.status = WARN
-        result.detail += f"; optional: {OPTIONAL[req.name.lower()]}"
+        result.detail += _("; optional: {why}").format(why=_(OPTIONAL[req.name.lower()]))
     return result
 
 
@@ -133,12 +138,15 @@ def check_python(version_info=None):
     v = tuple(version_info or sys.version_info)[:3]
     text = ".".join(map(str, v))
     low, high = PYTHON_RANGE
-    wanted = f"the book supports {low[0]}.{low[1]}-{high[0]}.{high[1]}"
+    wanted = _("the book supports {low}-{high}").format(low=f"{low[0]}.{low[1]}",
+                                                          high=f"{high[0]}.{high[1]}")
     if v[:2] < low:
-        return Result(FAIL, "Python", f"{text} is too old ({wanted})")
+        return Result(FAIL, "Python", _("{text} is too old ({wanted})")
+                                      .format(text=text, wanted=wanted))
     if v[:2] > high:
-        return Result(WARN, "Python", f"{text} is newer than tested ({wanted}); some "
-                                      "packages (TensorFlow) may not have wheels for it yet")
+        return Result(WARN, "Python", _("{text} is newer than tested ({wanted}); some packages "
+                                        "(TensorFlow) may not have wheels for it yet")
+                                      .format(text=text, wanted=wanted))
     return Result(OK, "Python", f"{text} ({platform.python_implementation()}, {wanted})")
 
 
@@ -147,13 +155,13 @@ def check_versions(requirements_file=None):
     if requirements_file is not None:
         source, reqs = str(requirements_file), read_requirements(requirements_file)
     else:
-        source, reqs = "the llms-from-scratch package's dependencies", package_requirements()
+        source, reqs = _("the llms-from-scratch package's dependencies"), package_requirements()
     results = [check_python()]
     results += [check_requirement(req) for req in reqs]
     pkg_version = installed_version("llms-from-scratch")
     if pkg_version is None:
-        results.append(Result(FAIL, "llms-from-scratch", "not installed: pip install -e ./pkg "
-                                                         "(from the repository root)"))
+        results.append(Result(FAIL, "llms-from-scratch", _("not installed: pip install -e ./pkg "
+                                                           "(from the repository root)")))
     else:
         results.append(Result(OK, "llms-from-scratch", pkg_version))
     return source, results

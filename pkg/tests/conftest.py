@@ -130,3 +130,13 @@ def unreachable_hub(tmp_path, monkeypatch):
     _hub_client_at(monkeypatch, tmp_path)
     monkeypatch.setattr(hub_http.time, "sleep", lambda s: None)
     return "http://127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch):
+    """The tests read the command's English messages (test_i18n sets its own locale)."""
+    from llms_from_scratch.i18n import LOCALE_VARIABLES
+
+    for variable in LOCALE_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")

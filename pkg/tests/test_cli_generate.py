@@ -39,7 +39,8 @@ def expected_text(model, tokenizer, prompt, n, temperature=0.0, top_k=None, seed
     idx = text_to_token_ids(prompt, tokenizer)
     out = generate(model, idx, n, CFG["context_length"], temperature=temperature, top_k=top_k,
                    eos_id=tokenizer.eot_token)
-    return tokenizer.decode(out[0, idx.shape[1]:].tolist()) + "\n"
+    # The command prints the prompt, then its continuation (--no-echo-prompt: only that).
+    return prompt + tokenizer.decode(out[0, idx.shape[1]:].tolist()) + "\n"
 
 
 def run(capsys, *argv):
@@ -54,6 +55,18 @@ def test_greedy_output_matches_the_library(capsys, checkpoint, tiny_model, token
     assert (code, err) == (0, "")
     assert out == expected_text(tiny_model, tokenizer, "Every effort moves", 12)
     assert len(tokenizer.encode(out[:-1])) >= 10  # it really generated text
+
+
+def test_no_echo_prompt_prints_only_the_continuation(capsys, checkpoint, tiny_model,
+                                                     tokenizer):
+    args = ("--model", checkpoint, "--prompt", "Every effort moves", "--temperature", 0,
+            "--max-new-tokens", 6)
+    code, echoed, _ = run(capsys, *args)
+    assert code == 0 and echoed.startswith("Every effort moves")
+    code, plain, _ = run(capsys, *args, "--no-echo-prompt")
+    assert code == 0 and echoed == "Every effort moves" + plain
+    assert plain == expected_text(tiny_model, tokenizer, "Every effort moves", 6)[
+        len("Every effort moves"):]
 
 
 def test_seeded_sampling_is_reproducible(capsys, checkpoint, tiny_model, tokenizer):
@@ -112,7 +125,7 @@ def test_stops_at_endoftext(capsys, tmp_path, tokenizer):
     torch.save({"config": CFG, "model": model.state_dict()}, path)
     code, out, _ = run(capsys, "--model", path, "--prompt", "Hi", "--max-new-tokens", 20,
                        "--temperature", 0)
-    assert (code, out) == (0, "\n")
+    assert (code, out) == (0, "Hi\n")
 
 
 class _Recorder:
@@ -246,7 +259,7 @@ def _tiny_gpt2(path):
 def _greedy_text(model, tokenizer, prompt, n):
     idx = text_to_token_ids(prompt, tokenizer)
     ids = generate(model, idx, n, 32, temperature=0.0, eos_id=tokenizer.eot_token)
-    return tokenizer.decode(ids[0, idx.shape[1]:].tolist()) + "\n"
+    return prompt + tokenizer.decode(ids[0, idx.shape[1]:].tolist()) + "\n"
 
 
 def _gets(hits):

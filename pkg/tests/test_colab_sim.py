@@ -52,10 +52,33 @@ def test_skipped_cells_are_tagged_for_nbclient():
         ["skip-execution"], ["raises-exception"], []]
 
 
+def test_the_stand_in_repository_has_the_release_tag_or_none(tmp_path):
+    tag = colab_cells.settings()["ref"]
+    for wanted, folder in ((tag, tmp_path / "tagged"), (None, tmp_path / "untagged")):
+        folder.mkdir()
+        remote = colab_sim.make_remote(folder, wanted)
+        tags = subprocess.run(["git", "tag"], cwd=remote, check=True, capture_output=True,
+                              text=True).stdout.split()
+        assert tags == ([tag] if wanted else [])
+        assert (remote / "pkg" / "pyproject.toml").is_file()
+
+
+def test_the_colab_cell_installs_the_tag_or_else_the_default_branch():
+    conf = colab_cells.settings()
+    cell = colab_cells.cell_source("ch04", conf)
+    assert f'"git", "ls-remote", "--exit-code", "--tags", "{conf["url"]}", "{conf["ref"]}"' \
+        in cell
+    assert f'%pip install -q "{colab_cells.requirement(conf)}"' in cell
+    assert f'%pip install -q "{colab_cells.branch_requirement(conf)}"' in cell
+    assert f"タグ {conf['ref']} がないので、既定のブランチの最新版を入れます" in cell
+    assert f'(_meta["Version"] == "{conf["version"]}" or not _tagged)' in cell
+
+
 @needs_sim
-@pytest.mark.parametrize("rel", ["ch02/ch02.ipynb", "ch04/ch04.ipynb"])
-def test_chapter_notebook_runs_alone_in_an_empty_folder(rel, tmp_path):
-    results = colab_sim.run_all([rel], SIM_DIR, tmp_path)
+@pytest.mark.parametrize("rel, tagged", [("ch02/ch02.ipynb", True), ("ch04/ch04.ipynb", True),
+                                         ("ch02/ch02.ipynb", False)])
+def test_chapter_notebook_runs_alone_in_an_empty_folder(rel, tagged, tmp_path):
+    results = colab_sim.run_all([rel], SIM_DIR, tmp_path, tagged=tagged)
     assert not isinstance(results[rel], Exception), f"{rel} failed in the simulation: " \
                                                     f"{results[rel]}"
     folder = next((tmp_path / "notebooks").iterdir())
@@ -63,7 +86,11 @@ def test_chapter_notebook_runs_alone_in_an_empty_folder(rel, tmp_path):
     assert (folder / "previous_chapters.py").is_file()
     ran = nbformat.read(folder / Path(rel).name, as_version=4)
     colab = ran.cells[colab_cells.colab_cell_index(ran, rel)]
-    assert "wrote previous_chapters.py" in "".join(o.get("text", "") for o in colab.outputs)
+    said = "".join(o.get("text", "") for o in colab.outputs)
+    assert "wrote previous_chapters.py" in said
+    conf = colab_cells.settings()
+    which = f"タグ {conf['ref']} の版" if tagged else "既定のブランチの最新版を入れます"
+    assert which in said and "を入れました" in said
 
 
 def _impostor_remote(work, tag):

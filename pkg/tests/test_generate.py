@@ -30,7 +30,8 @@ def _save(path, cfg, model, spec=None):
 
 
 def _command(capsys, *argv):
-    code = cli.main(["generate", *map(str, argv)])
+    # The continuation alone, as the library returns it (not the prompt before it).
+    code = cli.main(["generate", "--no-echo-prompt", *map(str, argv)])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 

@@ -341,6 +341,23 @@ def test_fetch_of_a_zip_asset_offline_names_the_member(registry, closed_port):
     assert_clear(err.value, url, "extract file.bin from the zip", str(dest))
 
 
+def test_offline_error_of_a_several_file_asset_lists_every_missing_file(tmp_path, monkeypatch,
+                                                                         closed_port):
+    """GPT-2's TensorFlow checkpoint is seven files: the hint names them all, not the first."""
+    monkeypatch.setenv("LLMS_FROM_SCRATCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(assets.time, "sleep", lambda s: None)
+    base = f"http://127.0.0.1:{closed_port}"
+    files = tuple(RemoteFile(f"{base}/{name}", f"gpt2/x/{name}", DIGEST)
+                  for name in ("checkpoint", "hparams.json", "model.ckpt.index"))
+    monkeypatch.setattr(assets, "ASSETS", {"three": Asset("three", "three files", files)})
+    with pytest.raises(DownloadError) as err:
+        assets.fetch("three", progress=False)
+    message = str(err.value)
+    assert "\n" not in message and "needs all of its 3 files" in message
+    for remote in files:
+        assert f"{remote.url} -> {tmp_path / 'cache' / remote.relpath}" in message
+
+
 def _cli(capsys, *argv):
     code = cli.main([str(a) for a in argv])
     captured = capsys.readouterr()

@@ -40,7 +40,8 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def _notebooks(root):
-    return sorted(p for p in root.glob("*/*.ipynb") if not p.parent.name.startswith("."))
+    return sorted(p for p in [*root.glob("*.ipynb"), *root.glob("*/*.ipynb")]
+                  if not p.parent.name.startswith("."))
 
 
 def _code_comments(source):

@@ -230,7 +230,7 @@ def test_generate_samples_a_char_level_checkpoint(capsys, tmp_path, text_file):
     out = tmp_path / "out"
     assert tiny_run(capsys, tmp_path, text_file, out, "--max-iters", 3)[0] == 0
     code = cli.main(["generate", "--model", str(out / "ckpt.pt"), "--prompt", "The",
-                     "--temperature", "0", "--max-new-tokens", "20"])
+                     "--temperature", "0", "--max-new-tokens", "20", "--no-echo-prompt"])
     generated = capsys.readouterr().out
     assert code == 0
 
