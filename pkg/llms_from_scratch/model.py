@@ -11,6 +11,7 @@
 import contextlib
 
 import numpy as np
+import torch
 
 from . import amp, checkpoint
 from .config import TrainError, flag
@@ -72,18 +73,21 @@ def gpt2_start(cfg, explicit):
 
 
 def build_model(cfg, model_cfg, tie_weights, params=None):
-    """The model of ``model_cfg``, with GPT-2's ``params`` loaded if given."""
+    """The model of ``model_cfg``, with GPT-2's ``params`` loaded if given (and emptied)."""
     from .ch04 import GPTModel
     from .fast import GPTModelFast
 
+    # With GPT-2's weights the model is built on the meta device (no memory, no random
+    # initialisation) and filled while the arrays are freed (lean_load).
     try:
-        model = (GPTModelFast if cfg["fast"] else GPTModel)(model_cfg)
+        with torch.device("meta") if params is not None else contextlib.nullcontext():
+            model = (GPTModelFast if cfg["fast"] else GPTModel)(model_cfg)
     except (TypeError, ValueError, KeyError) as err:
         raise TrainError(f"bad model configuration: {err}") from None
     if params is not None:
-        from .ch05 import load_weights_into_gpt
+        from .lean_load import fill_meta_model
 
-        load_weights_into_gpt(model, params)  # also ties the output head
+        fill_meta_model(model, params)  # also ties the output head; empties params
     elif tie_weights:
         model.out_head.weight = model.tok_emb.weight
     return model
