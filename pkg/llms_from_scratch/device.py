@@ -52,4 +52,3 @@ def get_device(override=None):
     elif device.type != "cpu":
         raise ValueError(f"unsupported device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
     return device
-
