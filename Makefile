@@ -13,7 +13,7 @@ UNAME  := $(shell uname -s)
 # nvidia-smi, Windows and macOS (MPS) get the default wheel from the package index.
 # Override either, e.g. `make lab TORCH_INDEX=https://download.pytorch.org/whl/cu126`
 # or `make lab TORCH_INDEX= TORCH_SPEC=torch==2.13.0` (a wheel pip finds locally).
-TORCH_SPEC  ?= torch>=2.3
+TORCH_SPEC  ?= torch>=2.6
 TORCH_INDEX ?= $(if $(and $(filter Linux,$(UNAME)),$(if $(shell command -v nvidia-smi),,none)),https://download.pytorch.org/whl/cpu)
 
 # JupyterLab refuses to start as root without --allow-root (containers, cloud VMs);
@@ -34,7 +34,7 @@ OPEN_TOC := --LabApp.default_url=/lab/tree/index.ipynb
 
 COLAB_SIM := .colab-sim
 
-.PHONY: lab test nbval-portable lint previous-chapters colab-cells dist-check colab-sim colab-sim-prepare clean
+.PHONY: lab test nbval-portable lint previous-chapters colab-cells dist-check colab-sim colab-sim-prepare gpu-check gpu-check-prepare clean
 
 $(STAMP): requirements.txt pkg/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -83,6 +83,19 @@ colab-sim-prepare: $(STAMP)
 
 colab-sim: colab-sim-prepare
 	$(BIN)/python tools/colab_sim.py run --dir $(COLAB_SIM) --all
+
+# The book on one NVIDIA GPU in one command of at most 8 minutes (docs/gpu-check.md):
+# the train recipe beside nanoGPT's train.py, bench, and the notebooks that train.
+# `gpu-check-prepare` copies nanoGPT and the offline data into .gpu-check/ first
+# (the GPU machine has no internet; carry that folder along). On the GPU machine,
+# with its preinstalled torch (no .venv there, so python3 runs it):
+# `python3 -m pip install --no-deps -e ./pkg`, then `make gpu-check`.
+GPU_PYTHON ?= $(if $(wildcard $(BIN)/python),$(BIN)/python,python3)
+gpu-check:
+	$(GPU_PYTHON) tools/gpu_check.py run
+
+gpu-check-prepare:
+	$(PYTHON) tools/gpu_check.py prepare
 
 clean:
 	rm -rf $(VENV) $(COLAB_SIM) pkg/build pkg/dist pkg/*.egg-info

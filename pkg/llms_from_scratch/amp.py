@@ -55,6 +55,31 @@ def check_precision(precision, device):
     return name
 
 
+def cuda_bf16_native(device=None):
+    """Whether the CUDA GPU ``device`` computes in bfloat16 in hardware (Ampere or newer).
+
+    ``torch.cuda.is_bf16_supported()`` also answers yes where bfloat16 is
+    only emulated (a T4 or V100): it runs there, but slower than float16.
+    ``including_emulation=False`` asks about the hardware; torch builds
+    without that argument are answered from the compute capability (8.0+).
+    """
+    try:
+        with torch.cuda.device(device):  # it answers for the current GPU
+            return bool(torch.cuda.is_bf16_supported(including_emulation=False))
+    except TypeError:  # an older torch without the argument
+        major, _ = torch.cuda.get_device_capability(device)
+        return major >= 8 and bool(torch.cuda.is_bf16_supported())
+
+
+def cuda_bf16_advice(device, use="--dtype float16 (the GPUs before Ampere compute in it "
+                                 "natively) or --dtype float32"):
+    """The one-line error for ``--dtype bfloat16`` on a GPU that only emulates it."""
+    name = torch.cuda.get_device_name(device)
+    major, minor = torch.cuda.get_device_capability(device)
+    return (f"--dtype bfloat16: the {name} (compute capability {major}.{minor}) has no "
+            f"bfloat16 arithmetic, only a slow emulation; use {use}")
+
+
 def autocast(device, precision="float32"):
     """A context manager that runs the forward pass in ``precision``.
 
@@ -95,6 +120,22 @@ def compile_model(model, **kwargs):
     if not hasattr(torch, "compile"):
         raise RuntimeError("torch.compile needs PyTorch 2.0 or newer")
     return torch.compile(model, **kwargs)
+
+
+def to_device(batch, device):
+    """``batch`` on ``device``; asynchronously only where that is safe.
+
+    A non-blocking copy lets the CPU go on while the GPU fetches the batch.
+    On CUDA that is safe for a contiguous source that stays alive until the
+    copy is done (``micro_batches`` holds it for the whole step). To MPS, a
+    non-blocking copy from ordinary (pageable) memory can read memory that
+    was already freed, and a view with gaps in memory (``block[:, :-1]``) is
+    first copied into a temporary that nothing keeps alive: there, and for
+    every non-contiguous view, the copy waits.
+    """
+    device = torch.device(device)
+    non_blocking = device.type == "cuda" and batch.is_contiguous()
+    return batch.to(device, non_blocking=non_blocking)
 
 
 def _default_loss(model, input_batch, target_batch):
@@ -155,8 +196,8 @@ def train_step(model, optimizer, micro_batches, device, precision="float32", sca
     total = torch.zeros((), device=device)
     n = len(micro_batches)
     for i, (input_batch, target_batch) in enumerate(micro_batches):
-        input_batch = input_batch.to(device, non_blocking=True)
-        target_batch = target_batch.to(device, non_blocking=True)
+        input_batch = to_device(input_batch, device)
+        target_batch = to_device(target_batch, device)
         last = i == n - 1
         with contextlib.nullcontext() if last or not hasattr(model, "no_sync") \
                 else model.no_sync():
@@ -173,5 +214,5 @@ def train_step(model, optimizer, micro_batches, device, precision="float32", sca
     return (total / n).item()
 
 
-__all__ = ["PRECISIONS", "autocast", "check_precision", "compile_model", "make_grad_scaler",
-           "train_step"]
+__all__ = ["PRECISIONS", "autocast", "check_precision", "compile_model", "cuda_bf16_advice",
+           "cuda_bf16_native", "make_grad_scaler", "to_device", "train_step"]

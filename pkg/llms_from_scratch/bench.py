@@ -47,7 +47,7 @@ from pathlib import Path
 import torch
 
 from . import bench_generate, bench_sweep, fileio
-from .amp import check_precision, make_grad_scaler, train_step
+from .amp import check_precision, cuda_bf16_native, make_grad_scaler, train_step
 from .bench_report import check_targets, format_table
 from .errors import UserError
 from .i18n import _
@@ -319,7 +319,8 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
     # run keeps them, to check that they work).
     with_bf16 = result["native_bf16"] or quick
     if not with_bf16:
-        log(_("bf16 rows left out: this CPU has no native bfloat16 arithmetic"))
+        log(_("bf16 rows left out: this {kind} has no native bfloat16 arithmetic")
+            .format(kind="GPU" if device.type == "cuda" else "CPU"))
     if "train" in parts:
         _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log, with_bf16)
 
@@ -334,12 +335,12 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
 
 
 def native_bf16(device):
-    """Whether ``device`` computes in bfloat16 natively (on a CPU: AVX512_BF16 or AMX)."""
+    """Whether ``device`` computes in bfloat16 natively (CPU: AVX512_BF16 or AMX; GPU: Ampere+)."""
     from .generate import cpu_has_native_bf16
 
     device = torch.device(device)
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+    if device.type == "cuda":  # a T4's or V100's emulated bfloat16 is not
+        return cuda_bf16_native(device)
     if device.type != "cpu":
         return True
     return cpu_has_native_bf16() is not False  # unknown: measure the rows

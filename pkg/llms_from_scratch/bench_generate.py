@@ -163,8 +163,8 @@ def _library_rows(cfg, device, new_tokens, reps, bandwidth, build, log):
         log(f"generate {name} {method} ...")
         torch.manual_seed(0)
         model = build(cfg, True)
-        if name == "GPTModelFast":
-            model = fast_copy(model)
+        if name == "GPTModelFast":  # the layout of the device it runs on
+            model = fast_copy(model, device=device)
         seconds = time_generation(kind, model, cfg, device, new_tokens, reps)
         rows.append(_row(name, method, "float32", model, seconds, new_tokens, bandwidth))
         log(f"  {seconds:.2f} s, {new_tokens / seconds:.1f} tokens/s")

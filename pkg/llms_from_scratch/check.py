@@ -109,6 +109,7 @@ def torch_build(torch=None):
 def check_devices():
     import torch
 
+    from .amp import cuda_bf16_native
     from .device import DEVICE_ENV_VAR, get_device
 
     build, switch = torch_build(torch)
@@ -133,9 +134,11 @@ def check_devices():
     if torch.cuda.is_available():
         for i in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(i)
+            bf16_gpu = (_("native") if cuda_bf16_native(i) else
+                        _("emulated only (slow): use --dtype float16 on this GPU"))
             detail = _("{name}, {memory:.1f} GiB, CUDA {cuda}, bf16 {bf16_gpu}").format(
                 name=props.name, memory=props.total_memory / 2**30, cuda=torch.version.cuda,
-                bf16_gpu=_("yes") if torch.cuda.is_bf16_supported() else _("no"))
+                bf16_gpu=bf16_gpu)
             results.append(Result(INFO, f"CUDA:{i}", detail))
     else:
         why = (_("this torch build has no CUDA (a CPU build); see setup/README.md")
@@ -182,9 +185,9 @@ def _forward_backward(model, inputs, targets, device):
     logits = model(inputs.to(device))
     loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.to(device).flatten())
     loss.backward()
-    grads = {name: p.grad.detach().to("cpu", torch.float64)
-             for name, p in model.named_parameters()}
-    return logits.detach().to("cpu", torch.float64), grads
+    # To the CPU first, then to float64: MPS has no float64, so casting there fails.
+    grads = {name: p.grad.detach().cpu().double() for name, p in model.named_parameters()}
+    return logits.detach().cpu().double(), grads
 
 
 def self_test(device, tolerance=DEFAULT_TOLERANCE, seed=123):

@@ -371,15 +371,18 @@ def _build_model(cfg, where):
 
 
 def _model_from_params(params, settings, where):
-    from . import ch05, gpt2
+    """A ``GPTModel`` holding ``params``; built on the meta device and filled as the
+    arrays are freed (``lean_load``), so GPT-2 1558M fits in Colab's memory."""
+    from . import gpt2
+    from .lean_load import fill_meta_model
 
-    model = _build_model(gpt2.config_from_settings(settings), where)
+    with torch.device("meta"):
+        model = _build_model(gpt2.config_from_settings(settings), where)
     try:
-        ch05.load_weights_into_gpt(model, params)
+        return fill_meta_model(model, params)
     except ValueError as err:
         raise CheckpointError(_("{where} does not fit its config: {one_line}")
                               .format(where=where, one_line=one_line(err))) from None
-    return model
 
 
 def _model_from_tf_dir(folder):

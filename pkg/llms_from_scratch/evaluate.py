@@ -39,9 +39,11 @@ def estimate_loss(model, splits, cfg, seed, device, dist):
         for start in range(0, len(x), rows):
             with forward_context(cfg, device):
                 logits = model(x[start:start + rows].to(device))
-            total += F.cross_entropy(logits.flatten(0, 1).float(),
-                                     y[start:start + rows].to(device).flatten(),
-                                     reduction="sum").double().cpu()
+            loss_sum = F.cross_entropy(logits.flatten(0, 1).float(),
+                                       y[start:start + rows].to(device).flatten(),
+                                       reduction="sum")
+            # To the CPU first, then to float64: MPS has no float64 (casting there raises).
+            total += loss_sum.cpu().double()
         means.append(total.item() / y.numel())   # every window has the same length
     model.train()
     return dist.mean(means, device)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from .amp import cuda_bf16_advice, cuda_bf16_native
 from .errors import UserError, one_line
 from .i18n import _
 
@@ -79,7 +80,8 @@ def check_dtype(name, device):
     """The torch dtype for ``--dtype name``, or a one-line error if ``device`` lacks it.
 
     bfloat16 counts as supported where a tiny bfloat16 matmul runs and gives
-    the exact result (CUDA also asks ``torch.cuda.is_bf16_supported``). On
+    the exact result; on CUDA only where the GPU computes in it natively
+    (Ampere or newer, ``amp.cuda_bf16_native``), not on a T4's emulation. On
     CPUs without bfloat16 instructions (AVX-512 BF16, AMX) it runs but is
     slower than float32; ``run`` says so on stderr.
     """
@@ -90,13 +92,13 @@ def check_dtype(name, device):
     if dtype is torch.float32:
         return dtype
     device = torch.device(device)
-    ok = device.type != "cuda" or torch.cuda.is_bf16_supported()
-    if ok:
-        try:
-            a = torch.full((4, 4), 1.5, dtype=dtype, device=device)
-            ok = bool(((a @ a) == 9.0).all())
-        except (RuntimeError, TypeError):
-            ok = False
+    if device.type == "cuda" and not cuda_bf16_native(device):
+        raise UserError(cuda_bf16_advice(device, use="--dtype float32"))
+    try:
+        a = torch.full((4, 4), 1.5, dtype=dtype, device=device)
+        ok = bool(((a @ a) == 9.0).all())
+    except (RuntimeError, TypeError):
+        ok = False
     if not ok:
         raise UserError(_("--dtype bfloat16 is not supported on {device}; use --dtype float32")
                         .format(device=device))
@@ -137,8 +139,9 @@ def model_config(model):
             "qkv_bias": att.W_query.bias is not None}
 
 
-def fast_copy(model, dtype=torch.float32):
-    """A ``GPTModelFast`` in eval mode with ``model``'s weights in ``dtype``.
+def fast_copy(model, dtype=torch.float32, device=None):
+    """A ``GPTModelFast`` in eval mode with ``model``'s weights in ``dtype`` on ``device``
+    (default: where ``model`` is).
 
     The state_dicts of the two classes match key for key, so the weights are
     taken over without a copy (``assign=True``) and only ``.to(dtype)``
@@ -146,6 +149,8 @@ def fast_copy(model, dtype=torch.float32):
 
     For float32 on a CPU the blocks' weight matrices are then stored
     transposed (``decoding_layout``): same shapes and values, other strides.
+    That layout helps only CPUs; a GPU gets nn.Linear's own, hence ``device``
+    (a CPU model moved to a GPU afterwards would keep the strides).
     """
     from .fast import GPTModelFast
 
@@ -155,7 +160,8 @@ def fast_copy(model, dtype=torch.float32):
     fast.load_state_dict(model.state_dict(), assign=True)
     if tied:
         fast.out_head.weight = fast.tok_emb.weight
-    fast = fast.to(device=model.tok_emb.weight.device, dtype=dtype).eval()
+    device = model.tok_emb.weight.device if device is None else torch.device(device)
+    fast = fast.to(device=device, dtype=dtype).eval()
     if fast.tok_emb.weight.device.type == "cpu" and dtype == torch.float32:
         decoding_layout(fast)
     return fast

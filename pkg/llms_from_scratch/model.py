@@ -11,6 +11,7 @@
 import contextlib
 
 import numpy as np
+import torch
 
 from . import amp, checkpoint
 from .config import TrainError, flag
@@ -101,22 +102,23 @@ def gpt2_start(cfg, explicit):
 
 
 def build_model(cfg, model_cfg, tie_weights, params=None):
-    """The model of ``model_cfg``, with GPT-2's ``params`` loaded if given."""
+    """The model of ``model_cfg``, with GPT-2's ``params`` loaded if given (and emptied)."""
     from .ch04 import GPTModel
     from .fast import GPTModelFast
 
+    # With GPT-2's weights the model is built on the meta device (no memory, no random
+    # initialisation) and filled while the arrays are freed (lean_load).
     try:
-        model = (GPTModelFast if cfg["fast"] else GPTModel)(model_cfg)
+        with torch.device("meta") if params is not None else contextlib.nullcontext():
+            model = (GPTModelFast if cfg["fast"] else GPTModel)(model_cfg)
     except (TypeError, ValueError, KeyError) as err:
         raise TrainError(_("bad model configuration: {err}")
                          .format(err=err)) from None
     if params is not None:
-        from .ch05 import load_weights_into_gpt
+        from .lean_load import fill_meta_model
 
-        load_weights_into_gpt(model, params)  # also ties the output head
-        if "lm_head" in params:  # an output head of its own (not tied)
-            import torch
-
+        fill_meta_model(model, params)  # also ties the output head; empties params
+        if params.get("lm_head") is not None:  # an output head of its own (not tied)
             model.out_head.weight = torch.nn.Parameter(torch.tensor(params["lm_head"]))
     elif tie_weights:
         model.out_head.weight = model.tok_emb.weight

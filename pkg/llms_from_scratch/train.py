@@ -57,8 +57,10 @@ from .config import (
 )
 from .data import get_batch, prepare_data
 from .distributed import Dist, exit_worker, run_worker
+from .errors import one_line
 from .evaluate import estimate_loss, prompt_ids, sample_text
 from .i18n import N_, _
+from .memory_budget import check_training_fits
 from .model import GPT2_SHAPE, build_model, forward_context, gpt2_start, model_config
 from .runlog import RESUME_ADVICE, RunLog, out_dir_lock, read_log, restart_log
 
@@ -172,6 +174,8 @@ def _device(cfg, dist):
         amp.check_precision(cfg["dtype"], device)
     except (RuntimeError, ValueError) as err:
         raise TrainError(str(err)) from None
+    if cfg["dtype"] == "bfloat16" and device.type == "cuda" and not amp.cuda_bf16_native(device):
+        raise TrainError(amp.cuda_bf16_advice(device))
     return dist.init(device)
 
 
@@ -213,6 +217,7 @@ def _setup(cfg, explicit, ckpt):
     out_dir = Path(cfg["out_dir"]).expanduser()
     model, model_cfg, tie_weights = _model(cfg, explicit, ckpt, (data_dir, meta), tokenizer,
                                            out_dir / CHECKPOINT_NAME)
+    check_training_fits(model, model_cfg, cfg, device)  # one line, not a CUDA OOM traceback
     model.to(device)
     run = Run(cfg, dist, device, out_dir, data_dir, meta, splits, tokenizer, model_cfg,
               tie_weights, raw_model=model)
@@ -360,17 +365,30 @@ def _announce_evaluation(run):
         batch_size=cfg["batch_size"], seconds=max(1, seconds))
 
 
-def _train_step(run, step, batch_gen):
-    """One optimizer step at ``step``; returns ``(loss, lr, first micro-batch)``."""
+def _train_step(run, step, batch_gen, first=False):
+    """One optimizer step at ``step``; returns ``(loss, lr, first micro-batch)``.
+
+    ``torch.compile`` compiles at the first call, so its failures (a missing
+    compiler, ptxas refusing a kernel) come out of the ``first`` step: they
+    become one line that says to run without ``--compile``.
+    """
     cfg = run.cfg
     lr = learning_rate(cfg, step)
     for group in run.optimizer.param_groups:
         group["lr"] = lr
     batches = [get_batch(run.splits[0], cfg["batch_size"], cfg["context_length"], batch_gen)
                for _ in range(cfg["grad_accum"])]
-    loss = amp.train_step(run.model, run.optimizer, batches, run.device, cfg["dtype"],
-                          run.scaler, max_grad_norm=cfg["grad_clip"] or None,
-                          forward_context=lambda: forward_context(cfg, run.device))
+    try:
+        loss = amp.train_step(run.model, run.optimizer, batches, run.device, cfg["dtype"],
+                              run.scaler, max_grad_norm=cfg["grad_clip"] or None,
+                              forward_context=lambda: forward_context(cfg, run.device))
+    except (TrainError, torch.cuda.OutOfMemoryError, KeyboardInterrupt):
+        raise
+    except Exception as err:
+        if not (first and cfg["compile"]):
+            raise
+        raise TrainError(f"torch.compile failed at the first step ({type(err).__name__}: "
+                         f"{one_line(err)[:300]}); run without --compile") from None
     if not math.isfinite(loss):
         raise TrainError(_("the loss became {loss} at step {step}; lower --lr or use --dtype "
                            "float32")
@@ -395,7 +413,7 @@ def _loop(run, start_step, best_val, batch_gen, log, report):
         if step >= cfg["max_iters"]:
             break
         t0 = time.perf_counter()
-        loss, lr, x = _train_step(run, step, batch_gen)
+        loss, lr, x = _train_step(run, step, batch_gen, first=first_batch is None)
         if first_batch is None:
             first_batch = hashlib.sha256(x.numpy().tobytes()).hexdigest()
         if log is not None:
@@ -491,6 +509,8 @@ examples:
   llms-from-scratch train --n-layer 6 --n-head 6 --n-embd 384 --context-length 256 \\
       --batch-size 64 --dropout 0.2 --max-iters 5000 --beta2 0.99 --eval-iters 200 \\
       --dtype bfloat16 --compile --out-dir out-shakespeare-gpu
+  (--dtype bfloat16 needs an Ampere or newer GPU, e.g. A100, L4, RTX 30xx/40xx;
+  on older ones, e.g. Colab's T4 or a V100, use --dtype float16)
 
 several processes (DistributedDataParallel; NCCL on GPUs, Gloo on CPUs):
   torchrun --standalone --nproc_per_node=4 -m llms_from_scratch train --out-dir out
