@@ -71,13 +71,18 @@ def cuda_bf16_native(device=None):
         return major >= 8 and bool(torch.cuda.is_bf16_supported())
 
 
-def cuda_bf16_advice(device, use="--dtype float16 (the GPUs before Ampere compute in it "
-                                 "natively) or --dtype float32"):
-    """The one-line error for ``--dtype bfloat16`` on a GPU that only emulates it."""
+def cuda_bf16_advice(device, float16=True):
+    """The one-line error for ``--dtype bfloat16`` on a GPU that only emulates it;
+    ``float16``: also suggest ``--dtype float16`` (where the command has it)."""
+    from .i18n import _
+
     name = torch.cuda.get_device_name(device)
     major, minor = torch.cuda.get_device_capability(device)
-    return (f"--dtype bfloat16: the {name} (compute capability {major}.{minor}) has no "
-            f"bfloat16 arithmetic, only a slow emulation; use {use}")
+    use = _("--dtype float16 (the GPUs before Ampere compute in it natively) or --dtype "
+            "float32") if float16 else "--dtype float32"
+    return (_("--dtype bfloat16: the {name} (compute capability {major}.{minor}) has no "
+              "bfloat16 arithmetic, only a slow emulation; use {use}")
+            .format(name=name, major=major, minor=minor, use=use))
 
 
 def autocast(device, precision="float32"):

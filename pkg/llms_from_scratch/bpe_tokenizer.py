@@ -27,6 +27,7 @@ from pathlib import Path
 from . import fileio
 from .bpe import gpt2_byte_order
 from .errors import UserError
+from .i18n import _
 
 EOT = "<|endoftext|>"
 TOKENIZER_FILE = "tokenizer.json"
@@ -157,17 +158,19 @@ def load_bpe_tokenizer(path):
 
     path = Path(path).expanduser()
     if not path.is_file():
-        raise TokenizerFileError(f"no tokenizer file at {path}; check the path")
+        raise TokenizerFileError(_("no tokenizer file at {path}; check the path").format(path=path))
     try:
         tokenizer = Tokenizer.from_str(path.read_text(encoding="utf-8"))
     except Exception as err:  # OSError, UnicodeDecodeError or the library's own error type
-        raise TokenizerFileError(f"cannot read the tokenizer {path} "
-                                 f"({str(err).splitlines()[0] if str(err) else type(err).__name__})"
-                                 "; is it a tokenizer.json of Hugging Face tokenizers?") from None
+        raise TokenizerFileError(_("cannot read the tokenizer {path} ({error}); is it a "
+                                   "tokenizer.json of Hugging Face tokenizers?")
+                                 .format(path=path, error=str(err).splitlines()[0] if str(err)
+                                         else type(err).__name__)) from None
     if type(tokenizer.model).__name__ != "BPE" or tokenizer.token_to_id(EOT) is None \
             or any(tokenizer.token_to_id(c) is None for c in _CHAR_TO_BYTE):
-        raise TokenizerFileError(f"{path} is not a byte-level BPE with {EOT} (as "
-                                 "train_bpe_tokenizer writes); train one with --tokenizer bpe:SIZE")
+        raise TokenizerFileError(_("{path} is not a byte-level BPE with {eot} (as "
+                                   "train_bpe_tokenizer writes); train one with --tokenizer "
+                                   "bpe:SIZE").format(path=path, eot=EOT))
     return BPETokenizer(tokenizer)
 
 

@@ -106,11 +106,11 @@ def _tensor_bytes(obj):
 def _read_back(path):
     """The ``check`` of ``atomic_write``: the written file's records must pass their CRC-32."""
     def check(tmp):
-        reason = integrity.damaged_record(tmp) if zipfile.is_zipfile(tmp) else "not a zip"
+        reason = integrity.damaged_record(tmp) if zipfile.is_zipfile(tmp) else _("not a zip")
         if reason is not None:
-            raise TrainError(f"the checkpoint written for {path} did not read back intact "
-                             f"({reason}); the previous checkpoint was kept: check the disk, "
-                             "then continue with --resume")
+            raise TrainError(_("the checkpoint written for {path} did not read back intact "
+                               "({reason}); the previous checkpoint was kept: check the disk, "
+                               "then continue with --resume").format(path=path, reason=reason))
     return check
 
 
@@ -125,10 +125,10 @@ def save_checkpoint(path, payload, durable=True):
     """
     bad = integrity.nonfinite({"model": payload["model"], "optimizer": payload["optimizer"]})
     if bad:
-        raise TrainError(f"the weights became NaN or Inf by step {payload['step']} (in "
-                         f"{integrity.describe(bad)}), so they were not saved and {path} "
-                         "keeps the last good state; lower --lr (or use --dtype float32) "
-                         "and continue with --resume")
+        raise TrainError(_("the weights became NaN or Inf by step {step} (in {where}), so they "
+                           "were not saved and {path} keeps the last good state; lower --lr (or "
+                           "use --dtype float32) and continue with --resume")
+                         .format(step=payload["step"], where=integrity.describe(bad), path=path))
     try:
         fileio.atomic_write(path, lambda tmp: torch.save(payload, tmp), durable,
                             needed=_tensor_bytes(payload), what_to_do=RESUME_ADVICE,
@@ -163,12 +163,13 @@ def _read_train_checkpoint(path):
                            "start a new run")
                          .format(path=path))
     if path.stat().st_size == 0:
-        raise TrainError(f"the checkpoint {path} is empty (0 bytes), e.g. from a full disk; "
-                         f"{_START_OVER}")
+        raise TrainError(_("the checkpoint {path} is empty (0 bytes), e.g. from a full disk; "
+                           "{start_over}").format(path=path, start_over=_(_START_OVER)))
     reason = integrity.damaged_record(path)
     if reason is not None:
-        raise TrainError(f"the checkpoint {path} is damaged: {reason}; it was left in place "
-                         f"and not used: restore it from a copy, or {_START_OVER}")
+        raise TrainError(_("the checkpoint {path} is damaged: {reason}; it was left in place "
+                           "and not used: restore it from a copy, or {start_over}")
+                         .format(path=path, reason=reason, start_over=_(_START_OVER)))
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # truncated, corrupt, or holding arbitrary objects
@@ -204,17 +205,19 @@ def load_checkpoint(path):
         raise TrainError(_("the checkpoint {path} lacks {missing}; {start_over}")
                          .format(path=path, missing=', '.join(missing),
                                  start_over=_(_START_OVER)))
-    wrong = [f"{key} ({type(ckpt[key]).__name__}, not {kind.__name__})"
+    wrong = [_("{key} ({type}, not {kind})").format(key=key, type=type(ckpt[key]).__name__,
+                                                     kind=kind.__name__)
              for key, kind in _CHECKPOINT_TYPES.items()
              if not isinstance(ckpt[key], kind) or (kind is int and isinstance(ckpt[key], bool))]
     if wrong:
-        raise TrainError(f"the checkpoint {path} is damaged: {', '.join(wrong)}; "
-                         f"{_START_OVER}")
+        raise TrainError(_("the checkpoint {path} is damaged: {wrong}; {start_over}")
+                         .format(path=path, wrong=", ".join(wrong), start_over=_(_START_OVER)))
     bad = integrity.nonfinite({"model": ckpt["model"], "optimizer": ckpt["optimizer"]})
     if bad:
-        raise TrainError(f"the checkpoint {path} holds NaN or Inf in {integrity.describe(bad)}; "
-                         f"it was left in place and not used: restore it from a copy, or "
-                         f"{_START_OVER}")
+        raise TrainError(_("the checkpoint {path} holds NaN or Inf in {where}; it was left in "
+                           "place and not used: restore it from a copy, or {start_over}")
+                         .format(path=path, where=integrity.describe(bad),
+                                 start_over=_(_START_OVER)))
     return ckpt
 
 
@@ -309,9 +312,9 @@ def _finite(params, where):
     """``params`` (GPT-2's nested dict); a ``CheckpointError`` if a weight holds NaN or Inf."""
     bad = integrity.nonfinite(params)
     if bad:
-        raise CheckpointError(f"the GPT-2 weights in {where} hold NaN or Inf in "
-                              f"{integrity.describe(bad)}; they are damaged: delete the file "
-                              "and let it be downloaded again")
+        raise CheckpointError(_("the GPT-2 weights in {where} hold NaN or Inf in {bad}; they "
+                                "are damaged: delete the file and let it be downloaded again")
+                              .format(where=where, bad=integrity.describe(bad)))
     return params
 
 
@@ -421,12 +424,13 @@ def _torch_load(path):
                                 "and its permissions")
                               .format(path=path, strerror=err.strerror or err)) from None
     if size == 0:
-        raise CheckpointError(f"the checkpoint {path} is empty (0 bytes); save it again")
+        raise CheckpointError(_("the checkpoint {path} is empty (0 bytes); save it again")
+                              .format(path=path))
     reason = integrity.damaged_record(path)
     if reason is not None:
-        raise CheckpointError(f"the checkpoint {path} is damaged: {reason}; it was left in "
-                              "place and not used: save it again, or copy it again from a "
-                              "good copy")
+        raise CheckpointError(_("the checkpoint {path} is damaged: {reason}; it was left in "
+                                "place and not used: save it again, or copy it again from a "
+                                "good copy").format(path=path, reason=reason))
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # corrupt, truncated or not a torch file at all
@@ -512,10 +516,10 @@ def _load(spec, config, models_dir):
     model, tokenizer_spec = _load_any(spec, config, models_dir)
     bad = integrity.nonfinite(model.state_dict())
     if bad:
-        raise CheckpointError(f"the model {spec} holds NaN or Inf in {integrity.describe(bad)}; "
-                              "it was left in place and not used: the file is damaged, or "
-                              "it was saved after training diverged (train again with a "
-                              "lower learning rate)")
+        raise CheckpointError(_("the model {spec} holds NaN or Inf in {where}; it was left in "
+                                "place and not used: the file is damaged, or it was saved after "
+                                "training diverged (train again with a lower learning rate)")
+                              .format(spec=spec, where=integrity.describe(bad)))
     return model, tokenizer_spec
 
 

@@ -79,27 +79,27 @@ _DATA, _MODEL, _OPT, _EVAL = (N_("data"), N_("model"), N_("optimisation"),
                                N_("evaluation, samples and files"))
 
 SETTINGS = (
-    _s("dataset", "tinyshakespeare", str, _DATA, "a built-in text", choices=DATASETS),
-    _s("text", None, str, _DATA, "train on these UTF-8 text files or folders of .txt files "
-       "(Aozora Bunko's files, also in Shift_JIS, are cleaned)", nullable=True,
+    _s("dataset", "tinyshakespeare", str, _DATA, N_("a built-in text"), choices=DATASETS),
+    _s("text", None, str, _DATA, N_("train on these UTF-8 text files or folders of .txt files "
+       "(Aozora Bunko's files, also in Shift_JIS, are cleaned)"), nullable=True,
        metavar="PATH", default_text="", nargs="+"),
-    _s("documents", None, str, _DATA, "train on separate documents: FILE.jsonl with one "
+    _s("documents", None, str, _DATA, N_("train on separate documents: FILE.jsonl with one "
        '{"text": ...} per line, or a folder of .txt files; the separator token is placed '
-       "between them by the code", nullable=True, metavar="PATH", default_text=""),
-    _s("tokenizer", None, str, _DATA, "char: one token per character; gpt2: GPT-2's BPE; "
+       "between them by the code"), nullable=True, metavar="PATH", default_text=""),
+    _s("tokenizer", None, str, _DATA, N_("char: one token per character; gpt2: GPT-2's BPE; "
        "bpe:SIZE: a byte-level BPE of SIZE tokens learned from the training split; or a "
        "tokenizer file (tokenizer.json, SentencePiece .model); model: the --init-from "
-       "Japanese GPT-2's own", nullable=True,
-       metavar="TOKENIZER", default_text="char; gpt2 with --init-from a GPT-2 size; the "
-       "model's own with --init-from a Japanese GPT-2"),
-    _s("val_fraction", 0.1, float, _DATA, "the last F of the text is the validation split",
+       "Japanese GPT-2's own"), nullable=True,
+       metavar="TOKENIZER", default_text=N_("char; gpt2 with --init-from a GPT-2 size; the "
+       "model's own with --init-from a Japanese GPT-2")),
+    _s("val_fraction", 0.1, float, _DATA, N_("the last F of the text is the validation split"),
        minimum=0, metavar="F"),
     _s("data_dir", None, str, _DATA, N_("where the token files go"), nullable=True,
        resumable=True, metavar="DIR", default_text=N_("the cache's tokens folder")),
     _s("init_from", "scratch", str, _MODEL,
-       f"scratch, a GPT-2 size to fine-tune OpenAI's weights ({GPT2_SIZES_TEXT}), or a "
-       "Japanese GPT-2 to fine-tune with its own tokenizer: a Hub repository such as "
-       "rinna/japanese-gpt2-small or a folder in its layout",
+       N_("scratch, a GPT-2 size to fine-tune OpenAI's weights ({gpt2_sizes}), or a "
+          "Japanese GPT-2 to fine-tune with its own tokenizer: a Hub repository such as "
+          "rinna/japanese-gpt2-small or a folder in its layout"),
        metavar="FROM"),
     _s("models_dir", None, str, _MODEL, N_("where GPT-2 weights are stored"), nullable=True,
        resumable=True, metavar="DIR", default_text=N_("the cache's gpt2 folder")),
@@ -164,7 +164,9 @@ def flag(name):
 
 def _help(setting):
     shown = setting.shown_default()
-    text = _(setting.help)
+    # {gpt2_sizes} is the one placeholder of the help texts (replaced, not .format()ted:
+    # --documents' help shows the braces of {"text": ...}).
+    text = _(setting.help).replace("{gpt2_sizes}", GPT2_SIZES_TEXT)
     return _("{help} (default: {default})").format(help=text, default=_(shown)) if shown else text
 
 
@@ -212,8 +214,9 @@ def _check_setting(setting, value):
         several = setting.nargs and isinstance(value, list) and value \
             and all(isinstance(v, str) for v in value)
         if not setting.choices and not isinstance(value, str) and not several:
-            kinds = "a string or a list of strings" if setting.nargs else "a string"
-            raise TrainError(f"{name} must be {kinds}, got {value!r}")
+            message = (_("{name} must be a string or a list of strings, got {value!r}")
+                       if setting.nargs else _("{name} must be a string, got {value!r}"))
+            raise TrainError(message.format(name=name, value=value))
         return
     if setting.type is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise TrainError(_("{name} must be an integer, got {value!r}")
@@ -236,23 +239,26 @@ def _check_choices(cfg):
     if cfg["text"] is not None and cfg["documents"] is not None:
         raise TrainError(_("give either --text or --documents, not both"))
     if cfg["dataset"] not in DATASETS:
-        raise TrainError(f"unknown --dataset {cfg['dataset']!r}; use {', '.join(DATASETS)} "
-                         "or --text PATH")
+        raise TrainError(_("unknown --dataset {dataset!r}; use {datasets} or --text PATH")
+                         .format(dataset=cfg["dataset"], datasets=", ".join(DATASETS)))
     if cfg["tokenizer"] not in (None, "model"):
         from .tokenizer_choice import parse_tokenizer
 
         parse_tokenizer(cfg["tokenizer"])
     if cfg["dtype"] not in DTYPES:
-        raise TrainError(f"unknown --dtype {cfg['dtype']!r}; use {', '.join(DTYPES)}")
+        raise TrainError(_("unknown --dtype {dtype!r}; use {dtypes}")
+                         .format(dtype=cfg["dtype"], dtypes=", ".join(DTYPES)))
     if cfg["init_from"] != "scratch" and not is_japanese_init(cfg["init_from"]):
         from . import gpt2
 
         try:
             gpt2.normalize_gpt2_size(cfg["init_from"])
         except ValueError:
-            raise TrainError(f"--init-from must be scratch or a GPT-2 size ({GPT2_SIZES_TEXT}), "
-                             "or a Japanese GPT-2 (a Hub repository owner/name, or a model "
-                             f"folder), got {cfg['init_from']!r}") from None
+            raise TrainError(_("--init-from must be scratch or a GPT-2 size ({gpt2_sizes_text}), "
+                               "or a Japanese GPT-2 (a Hub repository owner/name, or a model "
+                               "folder), got {init_from!r}")
+                             .format(gpt2_sizes_text=GPT2_SIZES_TEXT,
+                                     init_from=cfg["init_from"])) from None
 
 
 def is_japanese_init(value):

@@ -252,9 +252,10 @@ def tokenizer_from_meta(meta):
     if meta["tokenizer"] == "char":
         return CharTokenizer(meta["chars"])
     if meta["tokenizer"] in FILE_TOKENIZERS:
-        raise TrainError(f"these tokens were made by a {meta['tokenizer']} tokenizer file "
-                         f"(SHA-256 {meta.get('tokenizer_sha256')}); it is kept in the run's "
-                         "--out-dir: give that file with --tokenizer")
+        raise TrainError(_("these tokens were made by a {kind} tokenizer file (SHA-256 "
+                           "{sha256}); it is kept in the run's --out-dir: give that file with "
+                           "--tokenizer")
+                         .format(kind=meta["tokenizer"], sha256=meta.get("tokenizer_sha256")))
     return tokenizer_from_spec({"kind": "gpt2"})
 
 
@@ -366,8 +367,8 @@ def _run_tokenizer(cfg, text, is_main):
     if cfg["tokenizer"] in ("char", "gpt2"):
         return None
     if isinstance(text, list):
-        raise TrainError(f"--documents works with --tokenizer char or gpt2, not "
-                         f"{cfg['tokenizer']}")
+        raise TrainError(_("--documents works with --tokenizer char or gpt2, not {tokenizer}")
+                         .format(tokenizer=cfg["tokenizer"]))
     training_split = text[:int(len(text) * (1.0 - cfg["val_fraction"]))]
     return run_tokenizer(cfg, training_split, is_main)[0]
 
@@ -395,14 +396,16 @@ def prepare_run_data(cfg, dist=None):
         meta = read_meta(data_dir)
         if meta is None or meta.get("sha256") != digest or (
                 tokenizer is not None and meta.get("tokenizer_sha256") != tokenizer.sha256):
-            raise TrainError(f"rank 0 did not prepare {data_dir}; is the folder shared?")
+            raise TrainError(_("rank 0 did not prepare {data_dir}; is the folder shared?")
+                             .format(data_dir=data_dir))
     check_meta(meta, data_dir)
     for split in ("train", "val"):
         if meta[f"{split}_tokens"] <= cfg["context_length"]:
             raise TrainError(
-                f"the {split} split has only {meta[f'{split}_tokens']} tokens, not more than "
-                f"the context length {cfg['context_length']}; use a longer text or a "
-                "shorter --context-length")
+                _("the {split} split has only {n_tokens} tokens, not more than the context "
+                  "length {context_length}; use a longer text or a shorter --context-length")
+                .format(split=split, n_tokens=meta[f"{split}_tokens"],
+                        context_length=cfg["context_length"]))
     return data_dir, meta, tokenizer
 
 
@@ -410,9 +413,10 @@ def check_meta(meta, data_dir):
     """``meta.json`` must describe the token files fully, or training would crash later."""
     problems = meta_problems(meta, data_dir)
     if problems:
-        raise TrainError(f"{data_dir / META_NAME} does not match the token files "
-                         f"({'; '.join(problems)}); delete the folder {data_dir} to prepare "
-                         "the data again")
+        raise TrainError(_("{meta_file} does not match the token files ({problems}); delete "
+                           "the folder {data_dir} to prepare the data again")
+                         .format(meta_file=data_dir / META_NAME, problems="; ".join(problems),
+                                 data_dir=data_dir))
 
 
 def _check_token_ids(data_dir, meta, split, tokens, chunk=1 << 22):

@@ -45,9 +45,10 @@ class Dist:
             gpus = torch.cuda.device_count()
             if self.local_rank >= gpus:  # else CUDA's "invalid device ordinal"
                 per_node = os.environ.get("LOCAL_WORLD_SIZE", self.local_rank + 1)
-                raise TrainError(f"torchrun started {per_node} processes on this machine but "
-                                 f"it has {gpus} CUDA GPU(s); use --nproc_per_node={gpus} "
-                                 "(or fewer), or add --device cpu")
+                raise TrainError(_("torchrun started {per_node} processes on this machine "
+                                   "but it has {gpus} CUDA GPU(s); use --nproc_per_node={gpus} "
+                                   "(or fewer), or add --device cpu")
+                                 .format(per_node=per_node, gpus=gpus))
             device = torch.device("cuda", self.local_rank)
             torch.cuda.set_device(device)
             backend = "nccl"

@@ -93,7 +93,7 @@ def check_dtype(name, device):
         return dtype
     device = torch.device(device)
     if device.type == "cuda" and not cuda_bf16_native(device):
-        raise UserError(cuda_bf16_advice(device, use="--dtype float32"))
+        raise UserError(cuda_bf16_advice(device, float16=False))
     try:
         a = torch.full((4, 4), 1.5, dtype=dtype, device=device)
         ok = bool(((a @ a) == 9.0).all())
@@ -247,9 +247,9 @@ def _check_prompt_ids(ids, model):
                           "{context}; shorten the prompt")
                         .format(n_ids=len(ids), context=context))
     if max(ids) >= vocab_size:
-        raise UserError(f"the prompt has token ID {max(ids)} but the model's vocabulary has "
-                        f"only {vocab_size} tokens; it was not trained with this "
-                        "tokenizer")
+        raise UserError(_("the prompt has token ID {ids} but the model's vocabulary has only "
+                          "{vocab_size} tokens; it was not trained with this tokenizer")
+                        .format(ids=max(ids), vocab_size=vocab_size))
 
 
 def run(args, out=None):

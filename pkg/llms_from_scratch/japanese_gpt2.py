@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError, one_line
+from .i18n import _
 from .sp_tokenizer import SPIECE_FILE, SentencePieceTokenizer
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -99,13 +100,14 @@ def _read_json(path, required=True):
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise JapaneseGPT2Error(f"{path.parent} has no {path.name}; a model folder needs "
-                                "config.json, model.safetensors or pytorch_model.bin and "
-                                "spiece.model") from None
+        raise JapaneseGPT2Error(_("{folder} has no {name}; a model folder needs config.json, "
+                                  "model.safetensors or pytorch_model.bin and spiece.model")
+                                .format(folder=path.parent, name=path.name)) from None
     except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise JapaneseGPT2Error(f"cannot read {path}: {one_line(err)}") from None
+        raise JapaneseGPT2Error(_("cannot read {path}: {error}")
+                                .format(path=path, error=one_line(err))) from None
     if not isinstance(value, dict):
-        raise JapaneseGPT2Error(f"{path} must hold a JSON object")
+        raise JapaneseGPT2Error(_("{path} must hold a JSON object").format(path=path))
     return value
 
 
@@ -117,17 +119,21 @@ def model_config(hf_config, where):
                "emb_dim": int(hf_config["n_embd"]), "n_heads": int(hf_config["n_head"]),
                "n_layers": int(hf_config["n_layer"]), "drop_rate": 0.0, "qkv_bias": True}
     except (KeyError, TypeError, ValueError) as err:
-        raise JapaneseGPT2Error(f"{where} lacks or garbles {one_line(err)}; it must be the "
-                                "config.json of a GPT-2 model") from None
+        raise JapaneseGPT2Error(_("{where} lacks or garbles {key}; it must be the config.json "
+                                  "of a GPT-2 model")
+                                .format(where=where, key=one_line(err))) from None
     if hf_config.get("model_type", "gpt2") != "gpt2":
-        raise JapaneseGPT2Error(f"{where} describes a {hf_config['model_type']!r} model; "
-                                "only GPT-2 models (model_type gpt2) fit the book's GPTModel")
+        raise JapaneseGPT2Error(_("{where} describes a {model_type!r} model; only GPT-2 models "
+                                  "(model_type gpt2) fit the book's GPTModel")
+                                .format(where=where, model_type=hf_config["model_type"]))
     # The book's GELU is the tanh approximation and its LayerNorm uses eps 1e-5, as GPT-2's.
     if hf_config.get("activation_function", "gelu_new") != "gelu_new" or \
             float(hf_config.get("layer_norm_epsilon", 1e-5)) != 1e-5:
-        raise JapaneseGPT2Error(f"{where}: activation {hf_config.get('activation_function')!r}"
-                                f", layer_norm_epsilon {hf_config.get('layer_norm_epsilon')}; "
-                                "the book's GPTModel has GPT-2's gelu_new and 1e-5")
+        raise JapaneseGPT2Error(_("{where}: activation {activation!r}, layer_norm_epsilon "
+                                  "{epsilon}; the book's GPTModel has GPT-2's gelu_new and 1e-5")
+                                .format(where=where,
+                                        activation=hf_config.get("activation_function"),
+                                        epsilon=hf_config.get("layer_norm_epsilon")))
     return cfg
 
 
@@ -141,22 +147,25 @@ def _read_tensors(folder):
             handle = safe_open(str(path), framework="pt")
             keys = list(handle.keys())
         except Exception as err:  # the library's own error types
-            raise JapaneseGPT2Error(f"cannot read {path} ({one_line(err)}); it is truncated or "
-                                    "corrupt: download it again") from None
+            raise JapaneseGPT2Error(_("cannot read {path} ({error}); it is truncated or "
+                                      "corrupt: download it again")
+                                    .format(path=path, error=one_line(err))) from None
         return keys, lambda key: handle.get_tensor(key).float().numpy(), path
     path = folder / WEIGHT_FILES[1]
     if not path.exists():
-        raise JapaneseGPT2Error(f"{folder} has neither model.safetensors nor "
-                                "pytorch_model.bin; download the weights into it")
+        raise JapaneseGPT2Error(_("{folder} has neither model.safetensors nor "
+                                  "pytorch_model.bin; download the weights into it")
+                                .format(folder=folder))
     import torch
 
     try:  # tensors and plain containers only: nothing pickled runs
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # truncated, corrupt, or holding other Python objects
-        raise JapaneseGPT2Error(f"cannot read {path} safely ({type(err).__name__}: "
-                                f"{one_line(err)[:120]}); download it again") from None
+        raise JapaneseGPT2Error(_("cannot read {path} safely ({error}); download it again")
+                                .format(path=path, error=f"{type(err).__name__}: "
+                                                         f"{one_line(err)[:120]}")) from None
     if not isinstance(state, dict) or not all(hasattr(v, "shape") for v in state.values()):
-        raise JapaneseGPT2Error(f"{path} holds no state_dict of tensors")
+        raise JapaneseGPT2Error(_("{path} holds no state_dict of tensors").format(path=path))
     return list(state), lambda key: state[key].float().numpy(), path
 
 
@@ -166,16 +175,18 @@ def read_japanese_tokenizer(folder):
     hf_config = _read_json(folder / "config.json")
     config = model_config(hf_config, folder / "config.json")
     if not (folder / SPIECE_FILE).is_file():
-        raise JapaneseGPT2Error(f"{folder} has no spiece.model (the model's SentencePiece "
-                                "tokenizer); download it into the folder")
+        raise JapaneseGPT2Error(_("{folder} has no spiece.model (the model's SentencePiece "
+                                  "tokenizer); download it into the folder").format(folder=folder))
     tokenizer_config = _read_json(folder / "tokenizer_config.json", required=False)
     tokenizer = SentencePieceTokenizer(folder / SPIECE_FILE,
                                        lower_case=tokenizer_config.get("do_lower_case", True),
                                        eos_id=hf_config.get("eos_token_id"))
     if tokenizer.n_vocab > config["vocab_size"]:
-        raise JapaneseGPT2Error(f"{folder / SPIECE_FILE} has {tokenizer.n_vocab} pieces but "
-                                f"config.json's vocab_size is {config['vocab_size']}; the "
-                                "tokenizer and the weights belong to different models")
+        raise JapaneseGPT2Error(_("{spiece} has {n_vocab} pieces but config.json's vocab_size "
+                                  "is {vocab_size}; the tokenizer and the weights belong to "
+                                  "different models")
+                                .format(spiece=folder / SPIECE_FILE, n_vocab=tokenizer.n_vocab,
+                                        vocab_size=config["vocab_size"]))
     return hf_config, config, tokenizer
 
 
@@ -194,14 +205,17 @@ def read_japanese_gpt2(folder):
               "wpe": (config["context_length"], config["emb_dim"])}
     for name, shape in shapes.items():
         if np.shape(params[name]) != shape or len(params["blocks"]) != config["n_layers"]:
-            raise JapaneseGPT2Error(f"{path} does not fit {folder / 'config.json'}: {name} has "
-                                    f"shape {np.shape(params[name])}, the config needs {shape} "
-                                    f"and {config['n_layers']} blocks")
+            raise JapaneseGPT2Error(_("{path} does not fit {config_file}: {name} has shape "
+                                      "{shape}, the config needs {expected} and {n_layers} "
+                                      "blocks")
+                                    .format(path=path, config_file=folder / "config.json",
+                                            name=name, shape=np.shape(params[name]),
+                                            expected=shape, n_layers=config["n_layers"]))
     lm_head = None
     if not hf_config.get("tie_word_embeddings", True):
         if "lm_head.weight" not in keys:
-            raise JapaneseGPT2Error(f"{path} lacks lm_head.weight, which its config does not "
-                                    "tie to the token embeddings")
+            raise JapaneseGPT2Error(_("{path} lacks lm_head.weight, which its config does not "
+                                      "tie to the token embeddings").format(path=path))
         lm_head = read("lm_head.weight")
     return JapaneseGPT2(config, params, lm_head, tokenizer, folder)
 

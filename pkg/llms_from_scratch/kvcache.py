@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from .ch05 import sample_next_token
 from .checks import check_generation_args, check_sampling_args
 from .errors import UserError
+from .i18n import _
 
 
 class NonFiniteLogitsError(UserError):
@@ -39,13 +40,14 @@ def _check_logits(logits, temperature):
     """Refuse logits (B, vocab) that are not finite, or that the temperature makes infinite."""
     if not bool(torch.isfinite(logits).all()):
         raise NonFiniteLogitsError(
-            "the model's logits hold NaN or Inf, so no token can be chosen; its weights are "
-            "probably damaged or come from a run whose training diverged: check the model "
-            "file, or train again with a lower learning rate")
+            _("the model's logits hold NaN or Inf, so no token can be chosen; its weights are "
+              "probably damaged or come from a run whose training diverged: check the model "
+              "file, or train again with a lower learning rate"))
     if temperature > 0.0 and not bool(torch.isfinite(logits / temperature).all()):
         raise NonFiniteLogitsError(
-            f"the temperature {temperature:g} is so small that the logits divided by it "
-            "overflow to Inf; use 0 for greedy decoding, or a larger temperature")
+            _("the temperature {temperature:g} is so small that the logits divided by it "
+              "overflow to Inf; use 0 for greedy decoding, or a larger temperature")
+            .format(temperature=temperature))
 
 
 class KVCache:

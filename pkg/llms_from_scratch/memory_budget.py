@@ -21,6 +21,7 @@ only a run that cannot fit is refused; one that just fits may still fail.
 import torch
 
 from .config import TrainError
+from .i18n import _
 
 ADAMW_BYTES_PER_PARAM = 16  # float32 weight 4 + gradient 4 + AdamW's two moments 8
 GIB = 2**30
@@ -73,9 +74,13 @@ def check_training_fits(model, model_cfg, cfg, device):
     if need <= free:
         return
     raise TrainError(
-        f"this run needs about {need / GIB:.1f} GiB on {device} but only {free / GIB:.1f} GiB "
-        f"are free: {n_params / 1e6:.0f}M parameters x {weights / n_params:.0f} bytes (weights, "
-        f"gradients, AdamW's moments) = {weights / GIB:.1f} GiB, activations of "
-        f"--batch-size {cfg['batch_size']} x --context-length {cfg['context_length']} "
-        f"= {activations / GIB:.1f} GiB; lower --batch-size (raise --grad-accum to keep the "
-        "batch), shorten --context-length, or start from a smaller model")
+        _("this run needs about {need:.1f} GiB on {device} but only {free:.1f} GiB are free: "
+          "{millions:.0f}M parameters x {per_param:.0f} bytes (weights, gradients, AdamW's "
+          "moments) = {weights:.1f} GiB, activations of --batch-size {batch_size} x "
+          "--context-length {context_length} = {activations:.1f} GiB; lower --batch-size "
+          "(raise --grad-accum to keep the batch), shorten --context-length, or start from a "
+          "smaller model")
+        .format(need=need / GIB, device=device, free=free / GIB, millions=n_params / 1e6,
+                per_param=weights / n_params, weights=weights / GIB,
+                batch_size=cfg["batch_size"], context_length=cfg["context_length"],
+                activations=activations / GIB))

@@ -10,6 +10,13 @@ write no bare ``%``.
 """
 
 JA = {
+    # amp.py
+    "--dtype float16 (the GPUs before Ampere compute in it natively) or --dtype float32":
+        "--dtype float16（Ampere より前の GPU はこれをネイティブに計算します）か --dtype float32",
+    "--dtype bfloat16: the {name} (compute capability {major}.{minor}) has no bfloat16 "
+    "arithmetic, only a slow emulation; use {use}":
+        "--dtype bfloat16: {name}（compute capability {major}.{minor}）には bfloat16 の演算がな"
+        "く、遅いエミュレーションしかありません。{use} を使ってください",
     # assets.py
     "Check the URL, or update llms-from-scratch if it is the package's.":
         "URL を確かめるか、パッケージの URL ならば llms-from-scratch を更新してください。",
@@ -119,6 +126,8 @@ JA = {
         "{archive} に {member} が入っていません。配布元でアーカイブが変わりました。お手数ですが"
         "報告してください。",
     # bench.py
+    "bf16 rows left out: this {kind} has no native bfloat16 arithmetic":
+        "bf16 の行は省きました: この {kind} は bfloat16 をネイティブに演算できません",
     "The command sets THP_MEM_ALLOC_ENABLE=1 (unless set): on Linux PyTorch then backs large "
     "tensors with huge pages, which saves the page faults of each training step's fresh "
     "gradients and logits; and with glibc it keeps freed memory in the process for reuse "
@@ -127,8 +136,6 @@ JA = {
         "PyTorch が大きなテンソルにヒュージページを使うので、学習ステップごとに新しく作る勾配と"
         "ロジットのページフォールトが減ります。また glibc では、解放したメモリをプロセスの中に残"
         "して使い回します（llms_from_scratch.cpu_memory）。",
-    "bf16 rows left out: this CPU has no native bfloat16 arithmetic":
-        "bf16 の行は省きました: この CPU には bfloat16 の演算命令がありません",
     "also write every measurement to PATH as JSON":
         "すべての計測値を JSON で PATH にも書き出す",
     "a tiny config and one repetition: checks that everything runs (seconds), the numbers mean "
@@ -264,7 +271,22 @@ JA = {
         "スイープ {size}、文脈長 {context}: 学習ステップ ...",
     "sweep {size}, context {context}: decoding ...":
         "スイープ {size}、文脈長 {context}: デコード ...",
+    # bpe_tokenizer.py
+    "no tokenizer file at {path}; check the path":
+        "トークナイザのファイル {path} がありません。パスを確かめてください",
+    "cannot read the tokenizer {path} ({error}); is it a tokenizer.json of Hugging Face "
+    "tokenizers?":
+        "トークナイザ {path} を読めません（{error}）。Hugging Face tokenizers の tokenizer.json で"
+        "すか?",
+    "{path} is not a byte-level BPE with {eot} (as train_bpe_tokenizer writes); train one with "
+    "--tokenizer bpe:SIZE":
+        "{path} は {eot} を持つバイトレベル BPE（train_bpe_tokenizer が書くもの）ではありません。"
+        "--tokenizer bpe:SIZE で学習してください",
     # check.py
+    "native":
+        "ネイティブ",
+    "emulated only (slow): use --dtype float16 on this GPU":
+        "エミュレーションのみ（遅い）: この GPU では --dtype float16 を使ってください",
     "works":
         "動く",
     "does not work":
@@ -368,10 +390,6 @@ JA = {
     "{n_failed} check(s) FAILED: {failed}. See setup/README.md (troubleshooting).":
         "{n_failed} 件のチェックが FAIL でした: {failed}。setup/README.md（トラブルシューティン"
         "グ）を見てください。",
-    "yes":
-        "はい",
-    "no":
-        "いいえ",
     "not available ({why})":
         "使えません（{why}）",
     "the forward/backward pass raised: {text}{hint}":
@@ -400,6 +418,40 @@ JA = {
     "cached files do not load: {err}":
         "キャッシュのファイルを読み込めません: {err}",
     # checkpoint.py
+    "not a zip":
+        "zip ではありません",
+    "{key} ({type}, not {kind})":
+        "{key}（{kind} ではなく {type}）",
+    "the weights became NaN or Inf by step {step} (in {where}), so they were not saved and {path} "
+    "keeps the last good state; lower --lr (or use --dtype float32) and continue with --resume":
+        "ステップ {step} までに重みが NaN か Inf になった（{where}）ので保存せず、{path} には最後"
+        "の正常な状態を残しました。--lr を下げて（または --dtype float32 を使って）、--resume で続"
+        "けてください",
+    "the checkpoint written for {path} did not read back intact ({reason}); the previous "
+    "checkpoint was kept: check the disk, then continue with --resume":
+        "{path} 用に書いたチェックポイントを読み戻すと壊れていました（{reason}）。前のチェックポイ"
+        "ントは残してあります: ディスクを確かめてから、--resume で続けてください",
+    "the checkpoint {path} is damaged: {reason}; it was left in place and not used: restore it "
+    "from a copy, or {start_over}":
+        "チェックポイント {path} が壊れています: {reason}。ファイルはそのまま残し、使っていませ"
+        "ん。コピーから戻すか、{start_over}",
+    "the checkpoint {path} holds NaN or Inf in {where}; it was left in place and not used: "
+    "restore it from a copy, or {start_over}":
+        "チェックポイント {path} の {where} に NaN か Inf があります。ファイルはそのまま残し、使っ"
+        "ていません。コピーから戻すか、{start_over}",
+    "the GPT-2 weights in {where} hold NaN or Inf in {bad}; they are damaged: delete the file and "
+    "let it be downloaded again":
+        "{where} の GPT-2 の重みの {bad} に NaN か Inf があります。重みが壊れています: ファイルを"
+        "削除して、もう一度ダウンロードさせてください",
+    "the checkpoint {path} is damaged: {reason}; it was left in place and not used: save it "
+    "again, or copy it again from a good copy":
+        "チェックポイント {path} が壊れています: {reason}。ファイルはそのまま残し、使っていませ"
+        "ん。保存し直すか、正常なコピーからもう一度コピーしてください",
+    "the model {spec} holds NaN or Inf in {where}; it was left in place and not used: the file is "
+    "damaged, or it was saved after training diverged (train again with a lower learning rate)":
+        "モデル {spec} の {where} に NaN か Inf があります。ファイルはそのまま残し、使っていません"
+        ": ファイルが壊れているか、学習が発散したあとに保存されています（学習率を下げて学習し直し"
+        "てください）",
     "start a new run in another --out-dir (or delete the file)":
         "別の --out-dir で新しい実行を始めてください（またはファイルを削除してください）",
     "it holds Python objects that a safe load (weights_only=True) refuses, so it was not loaded "
@@ -718,6 +770,31 @@ JA = {
     "{name}: interrupted":
         "{name}: 中断しました",
     # config.py
+    "train on these UTF-8 text files or folders of .txt files (Aozora Bunko's files, also in "
+    "Shift_JIS, are cleaned)":
+        "これらの UTF-8 のテキストファイルか .txt ファイルのフォルダで学習する（青空文庫のファイル"
+        "は Shift_JIS のものも整形して使います）",
+    "char: one token per character; gpt2: GPT-2's BPE; bpe:SIZE: a byte-level BPE of SIZE tokens "
+    "learned from the training split; or a tokenizer file (tokenizer.json, SentencePiece .model); "
+    "model: the --init-from Japanese GPT-2's own":
+        "char: 1 文字を 1 トークンにする。gpt2: GPT-2 の BPE。bpe:SIZE: 学習データから学ぶ SIZE ト"
+        "ークンのバイトレベル BPE。またはトークナイザのファイル（tokenizer.json、SentencePiece の "
+        ".model）。model: --init-from の日本語 GPT-2 自身のもの",
+    "char; gpt2 with --init-from a GPT-2 size; the model's own with --init-from a Japanese GPT-2":
+        "char。--init-from が GPT-2 のサイズなら gpt2、日本語 GPT-2 ならそのモデル自身のもの",
+    "scratch, a GPT-2 size to fine-tune OpenAI's weights ({gpt2_sizes}), or a Japanese GPT-2 to "
+    "fine-tune with its own tokenizer: a Hub repository such as rinna/japanese-gpt2-small or a "
+    "folder in its layout":
+        "scratch、OpenAI の重みをファインチューニングするなら GPT-2 のサイズ（{gpt2_sizes}）、自身"
+        "のトークナイザでファインチューニングするなら日本語 GPT-2: rinna/japanese-gpt2-small のよ"
+        "うな Hub のリポジトリか、その構成のフォルダ",
+    "{name} must be a string or a list of strings, got {value!r}":
+        "{name} は文字列か文字列のリストにしてください（{value!r} が指定されました）",
+    "--init-from must be scratch or a GPT-2 size ({gpt2_sizes_text}), or a Japanese GPT-2 (a Hub "
+    "repository owner/name, or a model folder), got {init_from!r}":
+        "--init-from は scratch か GPT-2 のサイズ（{gpt2_sizes_text}）、または日本語 GPT-2（Hub の"
+        "リポジトリ owner/name かモデルのフォルダ）にしてください（{init_from!r} が指定されまし"
+        "た）",
     "data":
         "データ",
     "model":
@@ -728,14 +805,10 @@ JA = {
         "評価、サンプル、ファイル",
     "a built-in text":
         "組み込みのテキスト",
-    "train on this UTF-8 text file":
-        "この UTF-8 のテキストファイルで学習する",
     "train on separate documents: FILE.jsonl with one {\"text\": ...} per line, or a folder of "
     ".txt files; the separator token is placed between them by the code":
         "別々の文書で学習する: 1 行に 1 つの {\"text\": ...} を書いた FILE.jsonl か、.txt ファイ"
         "ルのフォルダ。文書の間の区切りトークンはコードが置きます",
-    "char: one token per character; gpt2: GPT-2's BPE":
-        "char: 1 文字を 1 トークンにする。gpt2: GPT-2 の BPE",
     "the last F of the text is the validation split":
         "テキストの最後の割合 F を検証データにする",
     "where the token files go":
@@ -802,8 +875,6 @@ JA = {
         "標準エラー出力に進捗バーを表示する",
     "where ckpt.pt, config.json, log.jsonl and summary.json go":
         "ckpt.pt、config.json、log.jsonl、summary.json の置き場所",
-    "char, gpt2 with --init-from":
-        "char。--init-from を指定したときは gpt2",
     "the cache's tokens folder":
         "キャッシュの tokens フォルダ",
     "the cache's gpt2 folder":
@@ -839,8 +910,6 @@ JA = {
     "unknown --dataset {dataset!r}; use {datasets} or --text PATH":
         "--dataset {dataset!r} は知らないデータセットです。{datasets} か --text PATH を使ってく"
         "ださい",
-    "unknown --tokenizer {tokenizer!r}; use {tokenizers}":
-        "--tokenizer {tokenizer!r} は知らないトークナイザです。{tokenizers} を使ってください",
     "unknown --dtype {dtype!r}; use {dtypes}":
         "--dtype {dtype!r} は知らない精度です。{dtypes} を使ってください",
     "--min-lr ({min_lr}) must not exceed --lr ({lr})":
@@ -868,17 +937,18 @@ JA = {
         "設定ファイル {path} を読めません: {err}",
     "the config file {path} has an unknown setting {key!r}; known: {by_name}":
         "設定ファイル {path} に知らない設定 {key!r} があります。使える設定: {by_name}",
-    "--init-from must be scratch or a GPT-2 size ({gpt2_sizes_text}), got {init_from!r}":
-        "--init-from は scratch か GPT-2 のサイズ（{gpt2_sizes_text}）にしてください（"
-        "{init_from!r} が指定されました）",
     # data.py
-    "delete the folder {data_dir} to prepare the data again":
-        "フォルダ {data_dir} を削除すると、データをもう一度準備します",
-    "{data_dir} lacks or garbles {wrong}; {redo}":
-        "{data_dir} の {wrong} がないか壊れています。{redo}",
-    "{data_dir} is inconsistent (tokenizer {tokenizer!r}, vocabulary {vocab_size}); {redo}":
-        "{data_dir} のつじつまが合いません（トークナイザ {tokenizer!r}、語彙 {vocab_size}）。"
-        "{redo}",
+    "these tokens were made by a {kind} tokenizer file (SHA-256 {sha256}); it is kept in the "
+    "run's --out-dir: give that file with --tokenizer":
+        "これらのトークンは {kind} のトークナイザファイル（SHA-256 {sha256}）で作られています。そ"
+        "のファイルは実行の --out-dir にあります: --tokenizer でそのファイルを指定してください",
+    "--documents works with --tokenizer char or gpt2, not {tokenizer}":
+        "--documents が使えるのは --tokenizer char か gpt2 のときです（{tokenizer} では使えませ"
+        "ん）",
+    "{meta_file} does not match the token files ({problems}); delete the folder {data_dir} to "
+    "prepare the data again":
+        "{meta_file} がトークンファイルと合いません（{problems}）。フォルダ {data_dir} を削除する"
+        "と、データをもう一度準備します",
     "{err}; check the path given to --documents":
         "{err}。--documents に指定したパスを確かめてください",
     "cannot read --documents {documents} ({strerror}); check the path and its permissions":
@@ -892,8 +962,6 @@ JA = {
     "{context_length}; use a longer text or a shorter --context-length":
         "{split} のデータには {n_tokens} トークンしかなく、文脈長 {context_length} より長くあり"
         "ません。もっと長いテキストを使うか、--context-length を短くしてください",
-    "{data_dir} names an unknown dtype {dtype!r}; {redo}":
-        "{data_dir} に知らない dtype {dtype!r} が書かれています。{redo}",
     "{data_dir} holds token ID {max} but the vocabulary has {vocab_size} tokens; the file is "
     "corrupt: delete the folder {data_dir2} to prepare the data again":
         "{data_dir} にトークン ID {max} がありますが、語彙は {vocab_size} トークンです。ファイル"
@@ -907,6 +975,11 @@ JA = {
     "cannot read --text {text} ({strerror}); check the path and its permissions":
         "--text {text} を読めません（{strerror}）。パスと権限を確かめてください",
     # distributed.py
+    "torchrun started {per_node} processes on this machine but it has {gpus} CUDA GPU(s); use "
+    "--nproc_per_node={gpus} (or fewer), or add --device cpu":
+        "torchrun がこのマシンで {per_node} 個のプロセスを起動しましたが、CUDA の GPU は {gpus} 個"
+        "しかありません。--nproc_per_node={gpus}（かそれ以下）にするか、--device cpu を付けてくだ"
+        "さい",
     "{prog}: error: [rank {rank}] {err}":
         "{prog}: エラー: [ランク {rank}] {err}",
     "distributed training runs on CUDA (NCCL) or CPU (Gloo), not {type}; add --device cpu":
@@ -986,6 +1059,10 @@ JA = {
     "{lock} is held by another process":
         "{lock} は別のプロセスが使っています",
     # generate.py
+    "the prompt has token ID {ids} but the model's vocabulary has only {vocab_size} tokens; it "
+    "was not trained with this tokenizer":
+        "プロンプトにトークン ID {ids} がありますが、モデルの語彙は {vocab_size} トークンしかあり"
+        "ません。このモデルはこのトークナイザで学習していません",
     "given with --prompt":
         "（--prompt で指定）",
     "on stdin":
@@ -1020,10 +1097,6 @@ JA = {
     "prompt":
         "プロンプトは {n_ids} トークンありますが、モデルの文脈には {context} トークンしか入りま"
         "せん。プロンプトを短くしてください",
-    "the prompt has token ID {ids} but the model's vocabulary has only {vocab_size} tokens; it "
-    "was not trained with the GPT-2 tokenizer":
-        "プロンプトにトークン ID {ids} がありますが、モデルの語彙は {vocab_size} トークンしかあ"
-        "りません。このモデルは GPT-2 のトークナイザで学習していません",
     "--top-k must be in 1..{vocab_size} (the model's vocabulary), got {top_k}":
         "--top-k は 1〜{vocab_size}（モデルの語彙数）にしてください（{top_k} が指定されました）",
     "an undecodable byte at character {start}":
@@ -1032,7 +1105,75 @@ JA = {
         "{start} バイト目で {reason}",
     "the model produced token ID {token}, which its tokenizer does not know":
         "モデルがトークン ID {token} を出しましたが、そのトークナイザはこの ID を知りません",
+    # japanese_gpt2.py
+    "{folder} has no {name}; a model folder needs config.json, model.safetensors or "
+    "pytorch_model.bin and spiece.model":
+        "{folder} に {name} がありません。モデルのフォルダには config.json、model.safetensors か "
+        "pytorch_model.bin、spiece.model が必要です",
+    "cannot read {path}: {error}":
+        "{path} を読めません: {error}",
+    "{path} must hold a JSON object":
+        "{path} の中身は JSON オブジェクトでなければなりません",
+    "{where} lacks or garbles {key}; it must be the config.json of a GPT-2 model":
+        "{where} の {key} がないか壊れています。GPT-2 モデルの config.json でなければなりません",
+    "{where} describes a {model_type!r} model; only GPT-2 models (model_type gpt2) fit the book's "
+    "GPTModel":
+        "{where} は {model_type!r} のモデルを表しています。本書の GPTModel に合うのは GPT-2 のモデ"
+        "ル（model_type gpt2）だけです",
+    "{where}: activation {activation!r}, layer_norm_epsilon {epsilon}; the book's GPTModel has "
+    "GPT-2's gelu_new and 1e-5":
+        "{where}: activation が {activation!r}、layer_norm_epsilon が {epsilon} です。本書の "
+        "GPTModel は GPT-2 と同じ gelu_new と 1e-5 です",
+    "cannot read {path} ({error}); it is truncated or corrupt: download it again":
+        "{path} を読めません（{error}）。途中で切れているか壊れています: もう一度ダウンロードして"
+        "ください",
+    "{folder} has neither model.safetensors nor pytorch_model.bin; download the weights into it":
+        "{folder} には model.safetensors も pytorch_model.bin もありません。重みをそのフォルダにダ"
+        "ウンロードしてください",
+    "cannot read {path} safely ({error}); download it again":
+        "{path} を安全に読めません（{error}）。もう一度ダウンロードしてください",
+    "{path} holds no state_dict of tensors":
+        "{path} にはテンソルの state_dict がありません",
+    "{folder} has no spiece.model (the model's SentencePiece tokenizer); download it into the "
+    "folder":
+        "{folder} に spiece.model（モデルの SentencePiece トークナイザ）がありません。そのフォルダ"
+        "にダウンロードしてください",
+    "{spiece} has {n_vocab} pieces but config.json's vocab_size is {vocab_size}; the tokenizer "
+    "and the weights belong to different models":
+        "{spiece} のピースは {n_vocab} 個ですが、config.json の vocab_size は {vocab_size} です。"
+        "トークナイザと重みは別々のモデルのものです",
+    "{path} does not fit {config_file}: {name} has shape {shape}, the config needs {expected} and "
+    "{n_layers} blocks":
+        "{path} が {config_file} に合いません: {name} の形は {shape} ですが、設定では {expected} "
+        "で、ブロックは {n_layers} 個です",
+    "{path} lacks lm_head.weight, which its config does not tie to the token embeddings":
+        "{path} に lm_head.weight がありません（設定ではトークン埋め込みと共有していません）",
+    # kvcache.py
+    "the model's logits hold NaN or Inf, so no token can be chosen; its weights are probably "
+    "damaged or come from a run whose training diverged: check the model file, or train again "
+    "with a lower learning rate":
+        "モデルのロジットに NaN か Inf があるので、トークンを選べません。重みが壊れているか、学習"
+        "が発散した実行のものでしょう: モデルのファイルを確かめるか、学習率を下げて学習し直してく"
+        "ださい",
+    "the temperature {temperature:g} is so small that the logits divided by it overflow to Inf; "
+    "use 0 for greedy decoding, or a larger temperature":
+        "温度 {temperature:g} が小さすぎて、ロジットを割ると Inf にあふれます。貪欲法なら 0 を、そ"
+        "うでなければもっと大きな温度を使ってください",
+    # memory_budget.py
+    "this run needs about {need:.1f} GiB on {device} but only {free:.1f} GiB are free: "
+    "{millions:.0f}M parameters x {per_param:.0f} bytes (weights, gradients, AdamW's moments) = "
+    "{weights:.1f} GiB, activations of --batch-size {batch_size} x --context-length "
+    "{context_length} = {activations:.1f} GiB; lower --batch-size (raise --grad-accum to keep the "
+    "batch), shorten --context-length, or start from a smaller model":
+        "この実行には {device} で約 {need:.1f} GiB 必要ですが、空きは {free:.1f} GiB しかありませ"
+        "ん: パラメータ {millions:.0f}M 個 × {per_param:.0f} バイト（重み、勾配、AdamW のモーメン"
+        "ト）= {weights:.1f} GiB、--batch-size {batch_size} × --context-length {context_length} の"
+        "活性化 = {activations:.1f} GiB。--batch-size を下げる（バッチの大きさを保つには "
+        "--grad-accum を上げる）か、--context-length を短くするか、もっと小さなモデルから始めてく"
+        "ださい",
     # model.py
+    "--context-length {context_length} exceeds the model's {n_ctx} positions":
+        "--context-length {context_length} がモデルの位置の数 {n_ctx} を超えています",
     "{clash} cannot be set with --init-from {init_from}: GPT-2 {size} has a fixed shape":
         "--init-from {init_from} では {clash} を設定できません: GPT-2 {size} の形は決まっていま"
         "す",
@@ -1051,11 +1192,71 @@ JA = {
         "を待つか、別の --out-dir を選んでください",
     "cannot create --out-dir {out_dir} ({strerror}); choose a folder you can write to":
         "--out-dir {out_dir} を作れません（{strerror}）。書き込めるフォルダを選んでください",
+    # sp_tokenizer.py
+    "reading a Japanese GPT-2's spiece.model needs the sentencepiece package: pip install "
+    "sentencepiece":
+        "日本語 GPT-2 の spiece.model を読むには sentencepiece パッケージが必要です: pip install "
+        "sentencepiece",
+    "cannot read the SentencePiece model {path} ({error}); download it again":
+        "SentencePiece のモデル {path} を読めません（{error}）。もう一度ダウンロードしてください",
+    # tokenizer_choice.py
+    "char, gpt2, bpe:SIZE (a byte-level BPE of SIZE tokens learned from the training text), or a "
+    "tokenizer file (tokenizer.json, or a SentencePiece .model)":
+        "char、gpt2、bpe:SIZE（学習用テキストから学ぶ SIZE トークンのバイトレベル BPE）、またはト"
+        "ークナイザのファイル（tokenizer.json か SentencePiece の .model）",
+    "--tokenizer must be {forms}; got {value!r}":
+        "--tokenizer は {forms} にしてください（{value!r} が指定されました）",
+    "--tokenizer {value}: a byte-level BPE needs at least 258 tokens (<|endoftext|>, the 256 "
+    "bytes and one merge), e.g. bpe:1000":
+        "--tokenizer {value}: バイトレベル BPE には少なくとも 258 トークン（<|endoftext|>、256 個"
+        "のバイト、1 つのマージ）が必要です。例: bpe:1000",
+    "--tokenizer {value}: no such file; give a tokenizer.json, a SentencePiece .model, or "
+    "bpe:SIZE to learn one":
+        "--tokenizer {value}: そのファイルはありません。tokenizer.json か SentencePiece の .model "
+        "を指定するか、bpe:SIZE で学習させてください",
+    "unknown --tokenizer {value!r}; use {forms}":
+        "--tokenizer {value!r} は知らないトークナイザです。{forms} を使ってください",
+    "the model's tokenizer {path} is missing; keep the run folder's {name} beside its checkpoint":
+        "モデルのトークナイザ {path} がありません。実行フォルダの {name} をチェックポイントのそば"
+        "に置いてください",
+    "{path} is not the tokenizer the model was trained with (its SHA-256 differs); put the run's "
+    "own tokenizer file back":
+        "{path} はモデルの学習に使ったトークナイザではありません（SHA-256 が違います）。その実行の"
+        "トークナイザファイルを戻してください",
+    "--tokenizer bpe:{size}: the training text gives only {n_vocab} tokens; choose a smaller size "
+    "or a longer text":
+        "--tokenizer bpe:{size}: 学習用テキストからは {n_vocab} トークンしか作れません。もっと小さ"
+        "なサイズか、もっと長いテキストを選んでください",
+    # tokenizer_table.py
+    "held-out text: {chars:,} characters; embeddings {emb_dim} wide":
+        "評価用テキスト: {chars:,} 文字。埋め込みの幅 {emb_dim}",
+    "tokenizer":
+        "トークナイザ",
+    "vocabulary":
+        "語彙数",
+    "tokens":
+        "トークン数",
+    "chars/token":
+        "文字/トークン",
+    "embedding params":
+        "埋め込みパラメータ数",
+    # tokenmeta.py
+    "note: {meta_file} does not match its files or text ({problems}); preparing the folder again":
+        "注意: {meta_file} がファイルかテキストと合いません（{problems}）。フォルダを準備し直しま"
+        "す",
     # train.py
     "examples:\n"
     "  llms-from-scratch train --out-dir out-shakespeare            # CPU recipe, ~1 minute\n"
     "  llms-from-scratch train --dataset wagahaiwa-nekodearu --out-dir out-neko\n"
     "  llms-from-scratch train --text my.txt --tokenizer gpt2 --out-dir out-mine\n"
+    "  llms-from-scratch train --dataset wagahaiwa-nekodearu --tokenizer bpe:1000 --out-dir "
+    "out-neko\n"
+    "      (a byte-level BPE of 1,000 tokens learned from the text, kept as "
+    "out-neko/tokenizer.json)\n"
+    "  llms-from-scratch train --text works/ more.txt --tokenizer bpe:4000 --out-dir out-works\n"
+    "  llms-from-scratch train --init-from rinna/japanese-gpt2-small --dataset "
+    "wagahaiwa-nekodearu \\\n"
+    "      --max-iters 200 --out-dir out-rinna   (fine-tuning with the model's own tokenizer)\n"
     "  llms-from-scratch train --out-dir out-shakespeare --resume --max-iters 2500\n"
     "      (the learning rate stays at --min-lr after --lr-decay-iters)\n"
     "  llms-from-scratch generate --model out-shakespeare/ckpt.pt --prompt \"ROMEO:\"\n"
@@ -1065,6 +1266,8 @@ JA = {
     "  llms-from-scratch train --n-layer 6 --n-head 6 --n-embd 384 --context-length 256 \\\n"
     "      --batch-size 64 --dropout 0.2 --max-iters 5000 --beta2 0.99 --eval-iters 200 \\\n"
     "      --dtype bfloat16 --compile --out-dir out-shakespeare-gpu\n"
+    "  (--dtype bfloat16 needs an Ampere or newer GPU, e.g. A100, L4, RTX 30xx/40xx;\n"
+    "  on older ones, e.g. Colab's T4 or a V100, use --dtype float16)\n"
     "\n"
     "several processes (DistributedDataParallel; NCCL on GPUs, Gloo on CPUs):\n"
     "  torchrun --standalone --nproc_per_node=4 -m llms_from_scratch train --out-dir out\n"
@@ -1078,10 +1281,20 @@ JA = {
     "  a folder of rank 0's machine; each node prepares the token files in its own\n"
     "  cache (set --data-dir to a shared folder to prepare them once).\n":
         "例:\n"
-        "  llms-from-scratch train --out-dir out-shakespeare            # CPU 向けのレシピ、約 "
-        "1 分\n"
+        "  llms-from-scratch train --out-dir out-shakespeare            # CPU 向けのレシピ、約 1 "
+        "分\n"
         "  llms-from-scratch train --dataset wagahaiwa-nekodearu --out-dir out-neko\n"
         "  llms-from-scratch train --text my.txt --tokenizer gpt2 --out-dir out-mine\n"
+        "  llms-from-scratch train --dataset wagahaiwa-nekodearu --tokenizer bpe:1000 --out-dir "
+        "out-neko\n"
+        "      （テキストから学ぶ 1,000 トークンのバイトレベル BPE。out-neko/tokenizer.json に残し"
+        "ます）\n"
+        "  llms-from-scratch train --text works/ more.txt --tokenizer bpe:4000 --out-dir "
+        "out-works\n"
+        "  llms-from-scratch train --init-from rinna/japanese-gpt2-small --dataset "
+        "wagahaiwa-nekodearu \\\n"
+        "      --max-iters 200 --out-dir out-rinna   （モデル自身のトークナイザでファインチューニ"
+        "ング）\n"
         "  llms-from-scratch train --out-dir out-shakespeare --resume --max-iters 2500\n"
         "      （--lr-decay-iters のあと、学習率は --min-lr のままです）\n"
         "  llms-from-scratch generate --model out-shakespeare/ckpt.pt --prompt \"ROMEO:\"\n"
@@ -1091,11 +1304,12 @@ JA = {
         "  llms-from-scratch train --n-layer 6 --n-head 6 --n-embd 384 --context-length 256 \\\n"
         "      --batch-size 64 --dropout 0.2 --max-iters 5000 --beta2 0.99 --eval-iters 200 \\\n"
         "      --dtype bfloat16 --compile --out-dir out-shakespeare-gpu\n"
+        "  （--dtype bfloat16 には Ampere 以降の GPU（A100、L4、RTX 30xx/40xx など）が必要です。\n"
+        "  それより古い GPU（Colab の T4、V100 など）では --dtype float16 を使ってください）\n"
         "\n"
         "複数のプロセス（DistributedDataParallel。GPU では NCCL、CPU では Gloo）:\n"
         "  torchrun --standalone --nproc_per_node=4 -m llms_from_scratch train --out-dir out\n"
-        "  プロセスごとに自分のバッチをサンプリングし、表示とファイルの書き込みはランク 0 だけが"
-        "\n"
+        "  プロセスごとに自分のバッチをサンプリングし、表示とファイルの書き込みはランク 0 だけが\n"
         "  行います。--batch-size と --grad-accum は 1 プロセスあたりの値です。\n"
         "\n"
         "複数のマシン（すべてのノードで実行。node_rank は 0..nnodes-1）:\n"
@@ -1104,6 +1318,24 @@ JA = {
         "  HOST は、すべてのノードから届く最初のノードのアドレスです。--out-dir はランク 0 の\n"
         "  マシンのフォルダです。各ノードは自分のキャッシュにトークンファイルを準備します\n"
         "  （--data-dir を共有フォルダにすれば、準備は 1 回で済みます）。\n",
+    "--tokenizer model names a pretrained model's own tokenizer; give --init-from a Japanese "
+    "GPT-2 (owner/name or a folder) with it":
+        "--tokenizer model は事前学習済みモデル自身のトークナイザを指します。--init-from に日本語 "
+        "GPT-2（owner/name かフォルダ）を一緒に指定してください",
+    "--init-from {init_from} uses the model's own tokenizer (its spiece.model); leave out "
+    "--tokenizer":
+        "--init-from {init_from} はモデル自身のトークナイザ（その spiece.model）を使います。"
+        "--tokenizer は外してください",
+    "{clash} cannot be set with --init-from {init_from}: a pretrained model has a fixed shape":
+        "--init-from {init_from} では {clash} を設定できません: 事前学習済みモデルの形は決まってい"
+        "ます",
+    "step {step}: train loss {train_loss:.4f}, val loss {val_loss:.4f} nats/token = {val_bpc:.4f} "
+    "bits/char, {val_bpb:.4f} bits/byte":
+        "ステップ {step}: 学習損失 {train_loss:.4f}、検証損失 {val_loss:.4f} nats/トークン = "
+        "{val_bpc:.4f} ビット/文字、{val_bpb:.4f} ビット/バイト",
+    "torch.compile failed at the first step ({error}); run without --compile":
+        "最初のステップで torch.compile が失敗しました（{error}）。--compile を付けずに実行してく"
+        "ださい",
     "give either --dataset or --text, not both":
         "--dataset と --text のどちらか一方を指定してください",
     "before the first step: measuring the loss on {n} windows each of the training and the "
@@ -1117,15 +1349,11 @@ JA = {
         "データ: {source}、{tokenizer} のトークン（語彙 {vocab_size}）、学習用 {train_tokens:,} "
         "/ 検証用 {val_tokens:,}。モデル: パラメータ {n_params:,} 個。{device} 上の "
         "{world_size} プロセス",
-    "step {step}: train loss {train_loss:.4f}, val loss {val_loss:.4f}":
-        "ステップ {step}: 学習損失 {train_loss:.4f}、検証損失 {val_loss:.4f}",
     "{ckpt_path} exists; add --resume to continue that run, or choose another --out-dir":
         "{ckpt_path} がすでにあります。その実行を続けるなら --resume を付け、そうでなければ別の "
         "--out-dir を選んでください",
     "--init-from {init_from} needs --tokenizer gpt2 (GPT-2's vocabulary)":
         "--init-from {init_from} には --tokenizer gpt2（GPT-2 の語彙）が必要です",
-    "{clash} cannot be set with --init-from {init_from}: GPT-2 has a fixed shape":
-        "--init-from {init_from} では {clash} を設定できません: GPT-2 の形は決まっています",
     "the data has {vocab_size} token types but the model's vocabulary only {vocab_size2}":
         "データには {vocab_size} 種類のトークンがありますが、モデルの語彙は {vocab_size2} しかあ"
         "りません",

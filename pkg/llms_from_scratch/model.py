@@ -59,8 +59,8 @@ def japanese_start(cfg):
         raise TrainError(one_line(err)) from None
     n_ctx = parts.config["context_length"]
     if cfg["context_length"] > n_ctx:
-        raise TrainError(f"--context-length {cfg['context_length']} exceeds the model's "
-                         f"{n_ctx} positions")
+        raise TrainError(_("--context-length {context_length} exceeds the model's {n_ctx} "
+                           "positions").format(context_length=cfg["context_length"], n_ctx=n_ctx))
     params = dict(parts.params, wpe=np.asarray(parts.params["wpe"])[:cfg["context_length"]])
     if parts.lm_head is not None:
         params["lm_head"] = parts.lm_head

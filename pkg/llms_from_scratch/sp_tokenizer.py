@@ -22,6 +22,7 @@ import hashlib
 from pathlib import Path
 
 from .errors import UserError
+from .i18n import _
 
 SPIECE_FILE = "spiece.model"
 _SPACE = "\u2581"  # SentencePiece's visible space ▁
@@ -36,15 +37,16 @@ class SentencePieceTokenizer:
         try:
             import sentencepiece
         except ImportError:
-            raise UserError("reading a Japanese GPT-2's spiece.model needs the sentencepiece "
-                            "package: pip install sentencepiece") from None
+            raise UserError(_("reading a Japanese GPT-2's spiece.model needs the "
+                              "sentencepiece package: pip install sentencepiece")) from None
         self.path = Path(path)
         try:
             self.sp = sentencepiece.SentencePieceProcessor(model_file=str(self.path))
         except (OSError, RuntimeError) as err:
-            raise UserError(f"cannot read the SentencePiece model {self.path} "
-                            f"({str(err).splitlines()[0] if str(err) else type(err).__name__});"
-                            " download it again") from None
+            raise UserError(_("cannot read the SentencePiece model {path} ({error}); download "
+                              "it again")
+                            .format(path=self.path, error=str(err).splitlines()[0] if str(err)
+                                    else type(err).__name__)) from None
         self.lower_case = bool(lower_case)
         self.n_vocab = self.sp.get_piece_size()
         # The model config's id; GPT-2's default 50256 left in a config of another

@@ -24,11 +24,12 @@ from pathlib import Path
 from .bpe_tokenizer import TOKENIZER_FILE, BPETokenizer, load_bpe_tokenizer, train_bpe_tokenizer
 from .config import TrainError
 from .errors import UserError
+from .i18n import N_, _
 from .sp_tokenizer import SPIECE_FILE, SentencePieceTokenizer
 
 _BPE_SIZE = re.compile(r"bpe(?:-ja)?:(\d+)")
-FORMS = ("char, gpt2, bpe:SIZE (a byte-level BPE of SIZE tokens learned from the training "
-         "text), or a tokenizer file (tokenizer.json, or a SentencePiece .model)")
+FORMS = N_("char, gpt2, bpe:SIZE (a byte-level BPE of SIZE tokens learned from the training "
+           "text), or a tokenizer file (tokenizer.json, or a SentencePiece .model)")
 
 
 def parse_tokenizer(value):
@@ -40,21 +41,25 @@ def parse_tokenizer(value):
     if value in ("char", "gpt2"):
         return value, None
     if not isinstance(value, str) or not value:
-        raise TrainError(f"--tokenizer must be {FORMS}; got {value!r}")
+        raise TrainError(_("--tokenizer must be {forms}; got {value!r}")
+                         .format(forms=_(FORMS), value=value))
     match = _BPE_SIZE.fullmatch(value)
     if match:
         size = int(match.group(1))
         if size < 258:
-            raise TrainError(f"--tokenizer {value}: a byte-level BPE needs at least 258 tokens "
-                             "(<|endoftext|>, the 256 bytes and one merge), e.g. bpe:1000")
+            raise TrainError(_("--tokenizer {value}: a byte-level BPE needs at least 258 "
+                               "tokens (<|endoftext|>, the 256 bytes and one merge), e.g. "
+                               "bpe:1000").format(value=value))
         return "bpe", size
     path = Path(value).expanduser()
     if path.suffix in (".json", ".model"):
         if not path.is_file():
-            raise TrainError(f"--tokenizer {value}: no such file; give a tokenizer.json, a "
-                             "SentencePiece .model, or bpe:SIZE to learn one")
+            raise TrainError(_("--tokenizer {value}: no such file; give a tokenizer.json, a "
+                               "SentencePiece .model, or bpe:SIZE to learn one")
+                             .format(value=value))
         return ("bpe-file" if path.suffix == ".json" else "sentencepiece-file"), path
-    raise TrainError(f"unknown --tokenizer {value!r}; use {FORMS}")
+    raise TrainError(_("unknown --tokenizer {value!r}; use {forms}")
+                     .format(value=value, forms=_(FORMS)))
 
 
 def tokenizer_spec(tokenizer, file_name=None):
@@ -72,15 +77,16 @@ def tokenizer_from_spec(spec, folder=None):
     if not path.is_absolute():
         path = Path(folder or ".") / path
     if not path.is_file():
-        raise UserError(f"the model's tokenizer {path} is missing; keep the run folder's "
-                        f"{path.name} beside its checkpoint")
+        raise UserError(_("the model's tokenizer {path} is missing; keep the run folder's "
+                          "{name} beside its checkpoint").format(path=path, name=path.name))
     if spec["kind"] == "bpe":
         tokenizer = load_bpe_tokenizer(path)
     else:
         tokenizer = SentencePieceTokenizer(path, spec.get("lower_case", True), spec.get("eos_id"))
     if spec.get("sha256") not in (None, tokenizer.sha256):
-        raise UserError(f"{path} is not the tokenizer the model was trained with (its SHA-256 "
-                        "differs); put the run's own tokenizer file back")
+        raise UserError(_("{path} is not the tokenizer the model was trained with (its "
+                          "SHA-256 differs); put the run's own tokenizer file back")
+                        .format(path=path))
     return tokenizer
 
 
@@ -104,8 +110,9 @@ def _learned_bpe(size, out_dir, training_text, is_main):
     # Every process learns the same merges from the same text; rank 0 keeps the file.
     tokenizer = train_bpe_tokenizer(training_text, size)
     if tokenizer.n_vocab != size:
-        raise TrainError(f"--tokenizer bpe:{size}: the training text gives only "
-                         f"{tokenizer.n_vocab} tokens; choose a smaller size or a longer text")
+        raise TrainError(_("--tokenizer bpe:{size}: the training text gives only {n_vocab} "
+                           "tokens; choose a smaller size or a longer text")
+                         .format(size=size, n_vocab=tokenizer.n_vocab))
     return _keep_bpe(tokenizer, out_dir, is_main)
 
 

@@ -17,6 +17,7 @@ import sys
 
 from .bpe_tokenizer import train_bpe_tokenizer
 from .data import CharTokenizer
+from .i18n import _, ljust, rjust
 
 DEFAULT_SIZES = (1000, 4000, 8000)
 
@@ -51,10 +52,10 @@ def print_chars_per_token_table(train_text, heldout_text, sizes=DEFAULT_SIZES, e
     """Print the table for ``heldout_text`` (width ``emb_dim``); return its rows."""
     out = out if out is not None else sys.stdout
     rows = chars_per_token_rows(train_text, heldout_text, sizes, emb_dim)
-    print(f"held-out text: {len(heldout_text):,} characters; embeddings {emb_dim} wide",
-          file=out)
-    print(f"{'tokenizer':<22}{'vocabulary':>11}{'tokens':>10}{'chars/token':>13}"
-          f"{'embedding params':>18}", file=out)
+    print(_("held-out text: {chars:,} characters; embeddings {emb_dim} wide")
+          .format(chars=len(heldout_text), emb_dim=emb_dim), file=out)
+    print(ljust(_("tokenizer"), 22) + rjust(_("vocabulary"), 11) + rjust(_("tokens"), 10)
+          + rjust(_("chars/token"), 13) + rjust(_("embedding params"), 18), file=out)
     for r in rows:
         line = (f"{r['tokenizer']:<22}{r['vocab_size']:>11,}{r['tokens']:>10,}"
                 f"{r['chars_per_token']:>13.3f}{r['embedding_params']:>18,}")

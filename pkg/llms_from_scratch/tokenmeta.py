@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import TOKENIZERS
+from .i18n import _
 
 FORMAT_VERSION = 1
 META_NAME = "meta.json"
@@ -146,8 +147,10 @@ def reused_meta(data_dir, wanted, problems_with_text, say=False):
         problems = meta_problems(meta, data_dir) or problems_with_text(meta)
     if problems:
         if say:
-            print(f"note: {data_dir / META_NAME} does not match its files or text "
-                  f"({'; '.join(problems)}); preparing the folder again", file=sys.stderr)
+            print(_("note: {meta_file} does not match its files or text ({problems}); "
+                    "preparing the folder again")
+                  .format(meta_file=data_dir / META_NAME, problems="; ".join(problems)),
+                  file=sys.stderr)
         return None
     return meta
 

@@ -116,25 +116,27 @@ def _new_run_settings(cfg, explicit, ckpt_path):
                            "another --out-dir")
                          .format(ckpt_path=ckpt_path))
     if cfg["text"] is not None and "dataset" in explicit:
-        raise TrainError("give either --dataset or --text, not both")
+        raise TrainError(_("give either --dataset or --text, not both"))
     japanese = cfg["init_from"] != "scratch" and is_japanese_init(cfg["init_from"])
     if cfg["tokenizer"] is None:
         cfg["tokenizer"] = "char" if cfg["init_from"] == "scratch" else \
             "model" if japanese else "gpt2"
     if cfg["tokenizer"] == "model" and not japanese:
-        raise TrainError("--tokenizer model names a pretrained model's own tokenizer; give "
-                         "--init-from a Japanese GPT-2 (owner/name or a folder) with it")
+        raise TrainError(_("--tokenizer model names a pretrained model's own tokenizer; give "
+                           "--init-from a Japanese GPT-2 (owner/name or a folder) with it"))
     if japanese and cfg["tokenizer"] != "model":
-        raise TrainError(f"--init-from {cfg['init_from']} uses the model's own tokenizer "
-                         "(its spiece.model); leave out --tokenizer")
+        raise TrainError(_("--init-from {init_from} uses the model's own tokenizer (its "
+                           "spiece.model); leave out --tokenizer")
+                         .format(init_from=cfg["init_from"]))
     if cfg["init_from"] != "scratch" and not japanese and cfg["tokenizer"] != "gpt2":
-        raise TrainError(f"--init-from {cfg['init_from']} needs --tokenizer gpt2 (GPT-2's "
-                         "vocabulary)")
+        raise TrainError(_("--init-from {init_from} needs --tokenizer gpt2 (GPT-2's vocabulary)")
+                         .format(init_from=cfg["init_from"]))
     clash = [k for k in GPT2_SHAPE if k in explicit]
     if cfg["init_from"] != "scratch" and clash:  # said before any data is prepared
-        raise TrainError(f"{', '.join(flag(k) for k in clash)} cannot be set with "
-                         f"--init-from {cfg['init_from']}: a pretrained model has a fixed "
-                         "shape")
+        raise TrainError(_("{clash} cannot be set with --init-from {init_from}: a pretrained "
+                           "model has a fixed shape")
+                         .format(clash=", ".join(flag(k) for k in clash),
+                                 init_from=cfg["init_from"]))
     if cfg["lr_decay_iters"] is None:
         cfg["lr_decay_iters"] = max(1, cfg["max_iters"])
     cfg["resume"] = False
@@ -326,8 +328,10 @@ def _evaluate(run, step, best_val, batch_gen, log, report, prompt):
     if log is not None:
         log.write({"kind": "eval", "step": step, "train_loss": train_loss,
                    "val_loss": val_loss, **val_bits})
-    report(f"step {step}: train loss {train_loss:.4f}, val loss {val_loss:.4f} nats/token "
-           f"= {val_bits['val_bpc']:.4f} bits/char, {val_bits['val_bpb']:.4f} bits/byte")
+    report(_("step {step}: train loss {train_loss:.4f}, val loss {val_loss:.4f} nats/token = "
+             "{val_bpc:.4f} bits/char, {val_bpb:.4f} bits/byte")
+           .format(step=step, train_loss=train_loss, val_loss=val_loss,
+                   val_bpc=val_bits["val_bpc"], val_bpb=val_bits["val_bpb"]))
     report.val_bpc = val_bits["val_bpc"]
     if prompt is not None and run.dist.is_main:
         text = sample_text(run.raw_model, run.tokenizer, prompt, run.cfg, run.device)
@@ -387,8 +391,9 @@ def _train_step(run, step, batch_gen, first=False):
     except Exception as err:
         if not (first and cfg["compile"]):
             raise
-        raise TrainError(f"torch.compile failed at the first step ({type(err).__name__}: "
-                         f"{one_line(err)[:300]}); run without --compile") from None
+        raise TrainError(_("torch.compile failed at the first step ({error}); run without "
+                           "--compile")
+                         .format(error=f"{type(err).__name__}: {one_line(err)[:300]}")) from None
     if not math.isfinite(loss):
         raise TrainError(_("the loss became {loss} at step {step}; lower --lr or use --dtype "
                            "float32")
