@@ -117,7 +117,8 @@ def test_generate_command_prints_transformers_greedy_continuation(tmp_path, caps
     out = out[:out.index(2)] if 2 in out else out
     pieces = "".join(sp.id_to_piece(i) for i in out if not sp.is_control(i))
     assert main(["generate", "--model", str(tmp_path / "model"), "--prompt", prompt,
-                 "--temperature", "0", "--max-new-tokens", "12", "--device", "cpu"]) == 0
+                 "--temperature", "0", "--max-new-tokens", "12", "--device", "cpu",
+                 "--no-echo-prompt"]) == 0
     assert capsys.readouterr().out == pieces.replace("\u2581", " ") + "\n"
 
 
