@@ -36,11 +36,11 @@ COLAB_SIM := .colab-sim
 
 .PHONY: lab test nbval-portable lint previous-chapters colab-cells dist-check colab-sim colab-sim-prepare gpu-check gpu-check-prepare clean
 
-$(STAMP): requirements.txt pkg/pyproject.toml
+$(STAMP): requirements.txt pkg/pyproject.toml bench/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python tools/install_torch.py "$(TORCH_INDEX)" "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -r requirements.txt -e "./pkg[test]"
+	$(BIN)/python -m pip install -r requirements.txt -e "./pkg[test]" -e ./bench
 	touch $(STAMP)
 
 lab: $(STAMP)
@@ -89,7 +89,7 @@ colab-sim: colab-sim-prepare
 # `gpu-check-prepare` copies nanoGPT and the offline data into .gpu-check/ first
 # (the GPU machine has no internet; carry that folder along). On the GPU machine,
 # with its preinstalled torch (no .venv there, so python3 runs it):
-# `python3 -m pip install --no-deps -e ./pkg`, then `make gpu-check`.
+# `python3 -m pip install --no-deps -e ./pkg -e ./bench`, then `make gpu-check`.
 GPU_PYTHON ?= $(if $(wildcard $(BIN)/python),$(BIN)/python,python3)
 gpu-check:
 	$(GPU_PYTHON) tools/gpu_check.py run

@@ -41,14 +41,6 @@ from . import interrupts
 from .errors import UserError, one_line
 from .i18n import N_, _
 
-# Before torch starts (it reads this once): PyTorch's CPU allocator then backs
-# large tensors with 2 MB pages where the kernel allows it on request
-# (Linux, transparent_hugepage "madvise" or "always"). Each training step
-# allocates fresh logits and gradients of hundreds of MB for GPT-2 sizes; with
-# 4 KB pages every step page-faults through all of them (see ``bench``). A
-# value the user set is kept (THP_MEM_ALLOC_ENABLE=0 turns it off).
-os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
-
 PROG = "llms-from-scratch"
 
 
@@ -298,8 +290,38 @@ def _run_check(args):
     return check.run(args)
 
 
+def _use_huge_pages():
+    """Before torch starts (it reads this once), for train and bench only.
+
+    PyTorch's CPU allocator then backs large tensors with 2 MB pages where the
+    kernel allows it on request (Linux, transparent_hugepage "madvise" or
+    "always"). Each training step allocates fresh logits and gradients of
+    hundreds of MB for GPT-2 sizes; with 4 KB pages every step page-faults
+    through all of them. A value the user set is kept
+    (THP_MEM_ALLOC_ENABLE=0 turns it off).
+    """
+    os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
+
+
+def _bench_module():
+    """The benchmark: a contributors' tool in the repository's bench/ folder."""
+    try:
+        from llms_from_scratch_bench import bench
+    except ImportError:
+        return None
+    return bench
+
+
 def _add_bench(subparsers):
-    from . import bench
+    _use_huge_pages()
+    bench = _bench_module()
+    if bench is None:
+        # any flags are taken as they are: the error says how to install the benchmark
+        p = subparsers.add_parser("bench", help=_(HELP["bench"]), prefix_chars="\0",
+                                  add_help=False)
+        p.add_argument("flags", nargs="*", help=argparse.SUPPRESS)
+        p.set_defaults(func=_run_bench)
+        return
 
     p = subparsers.add_parser(
         "bench",
@@ -317,8 +339,12 @@ def _add_bench(subparsers):
 
 
 def _run_bench(args):
-    from . import bench
     from .cpu_memory import keep_freed_memory
+
+    bench = _bench_module()
+    if bench is None:
+        raise CommandError(_("the benchmark is not installed: it lives in the book's repository; "
+                             "install it there with `pip install -e ./bench`"))
 
     keep_freed_memory()  # freed tensors stay for the next step (cpu_memory explains why)
     interrupts.arm()
@@ -326,6 +352,7 @@ def _run_bench(args):
 
 
 def _add_train(subparsers):
+    _use_huge_pages()
     from . import train
 
     p = subparsers.add_parser(

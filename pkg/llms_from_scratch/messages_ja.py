@@ -543,6 +543,10 @@ JA = {
     "it is truncated or corrupt ({error}); save it again":
         "途中で切れているか壊れています（{error}）。もう一度保存してください",
     # cli.py
+    "the benchmark is not installed: it lives in the book's repository; "
+    "install it there with `pip install -e ./bench`":
+        "ベンチマークがインストールされていません。本のリポジトリにあるので、"
+        "そこで `pip install -e ./bench` としてインストールしてください",
     "models:\n"
     "  A GPT-2 size (124M, 355M, 774M, 1558M, also written gpt2-124M) uses OpenAI's\n"
     "  weights. When `llms-from-scratch download gpt2-124M` has fetched OpenAI's\n"

@@ -11,6 +11,7 @@ them, and tunes the allocator only for ``train`` and ``bench``.
 """
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -138,17 +139,26 @@ def test_help_download_and_check_start_without_torch_matplotlib_or_the_benchmark
     for line in lines:
         loaded = set(line.split())
         assert not loaded & set(HEAVY), line
-        assert not any(".bench" in m for m in loaded), line
+        assert not any(m.startswith("llms_from_scratch_bench") or ".bench" in m
+                       for m in loaded), line
 
 
 def test_the_allocator_is_tuned_only_for_train_and_bench(capsys, tmp_path, text_file,
                                                           monkeypatch):
     calls = []
     monkeypatch.setattr(cpu_memory, "keep_freed_memory", lambda: calls.append(1) or True)
+    monkeypatch.delenv("THP_MEM_ALLOC_ENABLE", raising=False)
     assert cli.main(["download"]) == 0
     assert cli.main(["previous-chapters", "ch04", "--out-dir", str(tmp_path / "pc")]) == 0
-    assert calls == []
+    assert calls == [] and "THP_MEM_ALLOC_ENABLE" not in os.environ
     assert cli.main(["train", "--text", str(text_file), "--data-dir", str(tmp_path / "tokens"),
                      "--out-dir", str(tmp_path / "out"), *TINY, "--max-iters", "0"]) == 0
-    assert calls == [1]
+    assert calls == [1] and os.environ["THP_MEM_ALLOC_ENABLE"] == "1"
     capsys.readouterr()
+
+
+def test_bench_without_the_benchmark_installed_says_how_to_install_it(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "llms_from_scratch_bench", None)  # import fails
+    assert cli.main(["bench", "--quick"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "pip install -e ./bench" in err

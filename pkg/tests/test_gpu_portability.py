@@ -18,7 +18,6 @@ import torch
 
 from llms_from_scratch import (
     amp,
-    bench,
     check,
     cli,
     distributed,
@@ -78,16 +77,21 @@ def test_train_refuses_bfloat16_on_an_emulating_gpu_and_recommends_float16(fake_
     assert "\n" not in str(err.value)
 
 
+def bench_module():
+    """The benchmark lives in the repository's bench/ folder (installed by `make`)."""
+    return pytest.importorskip("llms_from_scratch_bench.bench")
+
+
 def test_generate_and_bench_leave_bfloat16_out_on_an_emulating_gpu(fake_t4):
     with pytest.raises(UserError, match="--dtype float32"):
         generate.check_dtype("bfloat16", "cuda")
-    assert bench.native_bf16("cuda") is False
+    assert bench_module().native_bf16("cuda") is False
 
 
 def test_native_gpu_passes_the_check(monkeypatch, fake_t4):
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
     assert amp.cuda_bf16_native("cuda") is True
-    assert bench.native_bf16("cuda") is True
+    assert bench_module().native_bf16("cuda") is True
 
 
 def test_train_help_recommends_float16_before_ampere():
@@ -314,16 +318,17 @@ def test_fast_copy_keeps_the_cpu_layout_off_other_devices():
 
 
 def test_bench_builds_the_fast_model_for_the_device_it_times(monkeypatch):
-    from llms_from_scratch import bench_generate
+    bench = bench_module()
+    from llms_from_scratch_bench import generation
 
     devices = []
     real = generate.fast_copy
     monkeypatch.setattr(generate, "fast_copy",
                         lambda m, dtype=torch.float32, device=None:
                         devices.append(device) or real(m, dtype, device))
-    monkeypatch.setattr(bench_generate, "time_generation", lambda *a, **k: 1.0)
+    monkeypatch.setattr(generation, "time_generation", lambda *a, **k: 1.0)
     cfg = dict(bench.QUICK_BENCH)
-    bench_generate._library_rows(cfg, torch.device("cpu"), 4, 1, 1e9, bench._book_model,
+    generation._library_rows(cfg, torch.device("cpu"), 4, 1, 1e9, bench.book_model,
                                  lambda msg: None)
     assert devices == [torch.device("cpu")]
 

@@ -42,9 +42,14 @@ def copied_modules():
             for entries in OUTPUTS.values() for entry in entries}
 
 
+# The benchmark (the repository's bench/ folder) prints through the package's catalog too.
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "llms_from_scratch_bench"
+
+
 def modules():
     skip = BOOK_MODULES | copied_modules()
-    return sorted(p for p in PACKAGE.rglob("*.py") if p.stem not in skip)
+    found = [p for p in PACKAGE.rglob("*.py") if p.stem not in skip]
+    return sorted(found + sorted(BENCH.glob("*.py")))
 
 
 def user_error_classes(trees):

@@ -3,8 +3,8 @@ import json
 import pytest
 import torch
 
-from llms_from_scratch import bench
 from llms_from_scratch.cli import main
+from llms_from_scratch_bench import bench
 
 
 def test_quick_bench_command_writes_json_and_a_table(tmp_path, capsys):
@@ -66,8 +66,8 @@ def test_transformers_model_has_the_same_size_and_tying():
     pytest.importorskip("transformers")
     cfg = bench.QUICK_BENCH
     for tied in (False, True):
-        hf = bench._hf_model(cfg, tied)
-        ours = bench._fast_model(cfg, tied)
+        hf = bench.hf_model(cfg, tied)
+        ours = bench.fast_model(cfg, tied)
         n_hf = sum(p.numel() for p in hf.parameters())
         n_ours = sum(p.numel() for p in ours.parameters())
         assert n_hf == n_ours
@@ -79,7 +79,7 @@ def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="reps"):
         bench.run_benchmark("cpu", quick=True, reps=0)
     with pytest.raises(ValueError, match="kind"):
-        bench.time_generation("nope", bench._fast_model(bench.QUICK_BENCH, False),
+        bench.time_generation("nope", bench.fast_model(bench.QUICK_BENCH, False),
                               bench.QUICK_BENCH, torch.device("cpu"), 2, reps=1)
     assert main(["bench", "--quick", "--reps", "0"]) == 1
 
@@ -144,10 +144,11 @@ def test_a_written_sweep_loads_and_plots_one_line_per_model_and_size(tmp_path, c
 
 def test_the_books_sweep_is_in_the_package_and_covers_both_sizes():
     from llms_from_scratch import bench_sweep
+    from llms_from_scratch_bench import sweep
 
     rows = bench_sweep.load_sweep()["sweep"]
     assert {(r["size"], r["context"]) for r in rows} == {
-        (size, c) for size in bench_sweep.SIZES for c in bench_sweep.CONTEXTS}
+        (size, c) for size in sweep.SIZES for c in sweep.CONTEXTS}
     assert {r["model"] for r in rows} >= {"GPTModel", "GPTModelFast",
                                           "transformers GPT2LMHeadModel"}
 
@@ -173,8 +174,8 @@ def test_without_native_bf16_the_full_bench_leaves_the_bf16_rows_out(monkeypatch
     monkeypatch.setattr(bench, "native_bf16", lambda device: False)
     monkeypatch.setattr(bench, "matmul_peak", lambda device, dtype, n: 100.0)
     monkeypatch.setattr(bench, "time_train_step", lambda *args, **kwargs: 1.0)
-    monkeypatch.setattr(bench, "_book_model", lambda cfg, tied: torch.nn.Linear(1, 1))
-    monkeypatch.setattr(bench, "_fast_model", lambda cfg, tied: torch.nn.Linear(1, 1))
+    monkeypatch.setattr(bench, "book_model", lambda cfg, tied: torch.nn.Linear(1, 1))
+    monkeypatch.setattr(bench, "fast_model", lambda cfg, tied: torch.nn.Linear(1, 1))
     result = bench.run_benchmark("cpu", include_transformers=False, parts=("train",))
     assert {r["precision"] for r in result["train"]} == {"float32"}
     assert set(result["peak_gflops"]) == {"float32"}
@@ -197,9 +198,9 @@ def test_tied_rows_start_at_gpt2_scale_like_transformers():
     # nn.Embedding's N(0, 1) as the head: logits so large that the softmax underflows
     # and, a few steps in, the gradients fill with subnormal floats (the slow case).
     assert logit_std(GPTModelFast(cfg, tie_weights=True)) > 10
-    for build in (bench._book_model, bench._fast_model):
+    for build in (bench.book_model, bench.fast_model):
         model = build(cfg, True)
         assert model.out_head.weight is model.tok_emb.weight
         assert abs(model.tok_emb.weight.std().item() - bench.TIED_INIT_STD) < 1e-3
         assert logit_std(model) < 1
-    assert bench._fast_model(cfg, False).tok_emb.weight.std().item() > 0.9  # untied: as built
+    assert bench.fast_model(cfg, False).tok_emb.weight.std().item() > 0.9  # untied: as built

@@ -6,9 +6,10 @@ turns the rows into the package's speed goals (each a ratio of two rows of the
 same run), which go only into the JSON for the developers.
 """
 
-from . import bench_generate
-from .bench_generate import gen_rate
-from .i18n import _, display_width, ljust, rjust
+from llms_from_scratch.i18n import _, display_width, ljust, rjust
+
+from . import generation
+from .generation import gen_rate
 
 
 def _train_row(result, model, precision, tied, adamw="fused"):
@@ -29,7 +30,7 @@ def _gen_rate(result, model, cached):
     for row in result["generate"]:
         if row["model"] == model and row["cached"] == cached \
                 and row.get("precision", "float32") == "float32" \
-                and row.get("method") != bench_generate.COMMAND:
+                and row.get("method") != generation.COMMAND:
             return row["tokens_per_s"]
     return None
 
@@ -70,9 +71,9 @@ def check_targets(result):
         ratio(_gen_rate(result, "GPTModel", True), _gen_rate(result, "GPTModel", False)), 4.0)
     add("generate cached GPTModelFast / transformers generate",
         ratio(cached, _gen_rate(result, hf, True)), 1.2)
-    command = {p: gen_rate(result, "GPTModelFast", bench_generate.COMMAND, p)
+    command = {p: gen_rate(result, "GPTModelFast", generation.COMMAND, p)
                for p in ("float32", "bfloat16")}
-    hf_gen = {p: gen_rate(result, hf, bench_generate.HF_GENERATE, p)
+    hf_gen = {p: gen_rate(result, hf, generation.HF_GENERATE, p)
               for p in ("float32", "bfloat16")}
     add("generate command / transformers generate (float32, side by side)",
         ratio(command["float32"], hf_gen["float32"]), 1.3)
@@ -93,7 +94,7 @@ def format_table(result):
     if result["train"]:
         lines += ["", *_train_table(result)]
     if result["generate"]:
-        lines += ["", *bench_generate.format_rows(result)]
+        lines += ["", *generation.format_rows(result)]
     meaning = _meaning(result)
     if meaning:
         lines += ["", _("What the numbers mean:"), *(f"- {line}" for line in meaning)]

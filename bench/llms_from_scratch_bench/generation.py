@@ -24,7 +24,7 @@ import time
 
 import torch
 
-from .i18n import _, display_width, ljust, rjust
+from llms_from_scratch.i18n import _, display_width, ljust, rjust
 
 COMMAND = "command (stream_text)"
 HF_GENERATE = "generate (KV cache)"
@@ -77,7 +77,7 @@ class _StandInTokenizer:
 
 
 def _tokenizer():
-    from . import assets
+    from llms_from_scratch import assets
 
     try:
         return assets.gpt2_tokenizer(), "GPT-2 (tiktoken)"
@@ -85,11 +85,11 @@ def _tokenizer():
         return _StandInTokenizer(), "a one-byte stand-in (GPT-2's could not be loaded)"
 
 
-def _runner(kind, model, cfg, prompt, tokenizer=None):
+def runner(kind, model, cfg, prompt, tokenizer=None):
     """A function ``run(n)`` that generates ``n`` greedy tokens and returns how many."""
-    from .ch04 import generate_text_simple
-    from .generate import stream_text
-    from .kvcache import generate_cached
+    from llms_from_scratch.ch04 import generate_text_simple
+    from llms_from_scratch.generate import stream_text
+    from llms_from_scratch.kvcache import generate_cached
 
     context = cfg["context_length"]
     if kind == "uncached":
@@ -140,7 +140,7 @@ def time_generation(kind, model, cfg, device, new_tokens, reps, prompt_len=4, to
     model.to(device).eval()
     if kind == "command" and tokenizer is None:
         tokenizer = _StandInTokenizer()
-    run = _runner(kind, model, cfg, _prompt(cfg, device, prompt_len), tokenizer)
+    run = runner(kind, model, cfg, _prompt(cfg, device, prompt_len), tokenizer)
     return time_interleaved({kind: run}, device, new_tokens, reps)[kind]
 
 
@@ -154,7 +154,7 @@ def _row(model_name, method, precision, model, seconds, new_tokens, bandwidth):
 
 
 def _library_rows(cfg, device, new_tokens, reps, bandwidth, build, log):
-    from .generate import fast_copy
+    from llms_from_scratch.generate import fast_copy
 
     rows = []
     for name, kind, method in (("GPTModel", "uncached", "generate_text_simple"),
@@ -173,7 +173,7 @@ def _library_rows(cfg, device, new_tokens, reps, bandwidth, build, log):
 
 def _side_by_side_rows(cfg, device, new_tokens, reps, bandwidth, build, hf_build, log,
                        tokenizer, precisions):
-    from .generate import fast_copy
+    from llms_from_scratch.generate import fast_copy
 
     rows = []
     prompt = _prompt(cfg, device)
@@ -183,9 +183,9 @@ def _side_by_side_rows(cfg, device, new_tokens, reps, bandwidth, build, hf_build
         models = {COMMAND: fast_copy(build(cfg, True).to(device), dtype)}
         if hf_build is not None:
             models[HF_GENERATE] = hf_build(cfg, True).to(device=device, dtype=dtype).eval()
-        runs = {COMMAND: _runner("command", models[COMMAND], cfg, prompt, tokenizer)}
+        runs = {COMMAND: runner("command", models[COMMAND], cfg, prompt, tokenizer)}
         if HF_GENERATE in models:
-            runs[HF_GENERATE] = _runner("transformers", models[HF_GENERATE], cfg, prompt)
+            runs[HF_GENERATE] = runner("transformers", models[HF_GENERATE], cfg, prompt)
         log(_("generate side by side, {precision}: {runs} ...").format(
             precision=precision, runs=", ".join(runs)))
         seconds = time_interleaved(runs, device, new_tokens, reps)

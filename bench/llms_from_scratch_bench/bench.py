@@ -10,7 +10,7 @@ Measures, for the GPT-2 124M configuration with a 256-token context:
   ``generate_text_simple`` without a cache, ``kvcache.generate_cached``, and
   the generate command's own path side by side with ``transformers``' cached
   ``generate`` at float32 and bfloat16, each row with its share of the
-  memory-bandwidth bound (see ``bench_generate``);
+  memory-bandwidth bound (see ``generation``);
 - the device's matmul peak (2048^3 matmuls, float32 and bfloat16) and each
   training row's model-FLOPs utilisation (MFU).
 
@@ -46,11 +46,13 @@ from pathlib import Path
 
 import torch
 
-from . import bench_generate, bench_sweep, fileio
-from .amp import check_precision, cuda_bf16_native, make_grad_scaler, train_step
-from .bench_report import check_targets, format_table
-from .errors import UserError
-from .i18n import _
+from llms_from_scratch import fileio
+from llms_from_scratch.amp import check_precision, cuda_bf16_native, make_grad_scaler, train_step
+from llms_from_scratch.errors import UserError
+from llms_from_scratch.i18n import _
+
+from . import generation, sweep
+from .report import check_targets, format_table
 
 GPT2_124M_BENCH = {"vocab_size": 50257, "context_length": 256, "emb_dim": 768, "n_heads": 12,
                    "n_layers": 12, "drop_rate": 0.0, "qkv_bias": True}
@@ -71,7 +73,7 @@ def _sync(device):
         torch.mps.synchronize()
 
 
-def _median_time(fn, device, reps, warmup=1):
+def median_time(fn, device, reps, warmup=1):
     """Median wall time of ``fn()`` over ``reps`` runs after ``warmup`` runs."""
     for _warm in range(warmup):
         fn()
@@ -89,7 +91,7 @@ def matmul_peak(device, dtype, n=2048, reps=5):
     """Measured matmul throughput in GFLOP/s for (n, n) @ (n, n) in ``dtype``."""
     a = torch.randn(n, n, device=device).to(dtype)
     b = torch.randn(n, n, device=device).to(dtype)
-    seconds = _median_time(lambda: torch.mm(a, b), device, reps, warmup=2)
+    seconds = median_time(lambda: torch.mm(a, b), device, reps, warmup=2)
     return 2 * n ** 3 / seconds / 1e9
 
 
@@ -125,8 +127,8 @@ def _tied_init(model):
     return model
 
 
-def _book_model(cfg, tied):
-    from .ch04 import GPTModel
+def book_model(cfg, tied):
+    from llms_from_scratch.ch04 import GPTModel
 
     model = GPTModel(cfg)
     if tied:
@@ -135,8 +137,8 @@ def _book_model(cfg, tied):
     return model
 
 
-def _fast_model(cfg, tied):
-    from .fast import GPTModelFast
+def fast_model(cfg, tied):
+    from llms_from_scratch.fast import GPTModelFast
 
     model = GPTModelFast(cfg, tie_weights=tied)
     return _tied_init(model) if tied else model
@@ -150,7 +152,7 @@ def transformers_available():
     return True
 
 
-def _hf_model(cfg, tied, attn_implementation="sdpa"):
+def hf_model(cfg, tied, attn_implementation="sdpa"):
     from transformers import GPT2Config, GPT2LMHeadModel
 
     config = GPT2Config(
@@ -166,7 +168,7 @@ def _hf_model(cfg, tied, attn_implementation="sdpa"):
     return model
 
 
-class _HFLogits(torch.nn.Module):
+class HFLogits(torch.nn.Module):
     """Calls a transformers model like the book's: token IDs in, logits out."""
 
     def __init__(self, model):
@@ -211,12 +213,12 @@ def time_train_step(model, cfg, device, precision, batch_size, reps, warmup=1,
     def step():  # the training step of `llms-from-scratch train` (no clipping here)
         train_step(model, optimizer, [(inputs, targets)], device, name, scaler)
 
-    return _median_time(step, device, reps, warmup)
+    return median_time(step, device, reps, warmup)
 
 
 # --- generation: see bench_generate -----------------------------------------------------
 
-time_generation = bench_generate.time_generation
+time_generation = generation.time_generation
 
 
 # --- the whole benchmark ----------------------------------------------------------------
@@ -230,14 +232,14 @@ def _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log, with_b
         log(f"  {result['peak_gflops'][label]:.1f} GFLOP/s")
 
     # The book's own step (default AdamW) once, then every model with fused AdamW.
-    rows = [("GPTModel", _book_model, "float32", False, False)]
+    rows = [("GPTModel", book_model, "float32", False, False)]
     for tied in (False, True):
-        rows += [("GPTModel", _book_model, "float32", tied, True),
-                 ("GPTModelFast", _fast_model, "float32", tied, True)]
+        rows += [("GPTModel", book_model, "float32", tied, True),
+                 ("GPTModelFast", fast_model, "float32", tied, True)]
         if with_bf16:
-            rows.append(("GPTModelFast", _fast_model, "bf16", tied, True))
+            rows.append(("GPTModelFast", fast_model, "bf16", tied, True))
         if use_hf:
-            rows.append(("transformers GPT2LMHeadModel", _hf_model, "float32", tied, True))
+            rows.append(("transformers GPT2LMHeadModel", hf_model, "float32", tied, True))
     tokens_per_step = batch_size * cfg["context_length"]
     for name, build, precision, tied, fused in rows:
         log(_("train {name} {precision} {head} {adamw} AdamW ...").format(
@@ -245,8 +247,8 @@ def _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log, with_b
             adamw="fused" if fused else "foreach"))
         torch.manual_seed(0)
         model = build(cfg, tied)
-        if build is _hf_model:
-            model = _HFLogits(model)
+        if build is hf_model:
+            model = HFLogits(model)
         seconds = time_train_step(model, cfg, device, precision, batch_size, train_reps,
                                   fused_adamw=fused)
         tok_s = tokens_per_step / seconds
@@ -325,9 +327,9 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
         _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log, with_bf16)
 
     if "generate" in parts:
-        result.update(bench_generate.generation_rows(
-            cfg, device, new_tokens, gen_reps, _book_model,
-            hf_build=_hf_model if use_hf else None, log=log,
+        result.update(generation.generation_rows(
+            cfg, device, new_tokens, gen_reps, book_model,
+            hf_build=hf_model if use_hf else None, log=log,
             precisions=("float32", "bfloat16") if with_bf16 else ("float32",)))
 
     result["targets"] = check_targets(result)
@@ -336,7 +338,7 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
 
 def native_bf16(device):
     """Whether ``device`` computes in bfloat16 natively (CPU: AVX512_BF16 or AMX; GPU: Ampere+)."""
-    from .generate import cpu_has_native_bf16
+    from llms_from_scratch.generate import cpu_has_native_bf16
 
     device = torch.device(device)
     if device.type == "cuda":  # a T4's or V100's emulated bfloat16 is not
@@ -388,12 +390,12 @@ def _write_json(json_path, result):
 
 def sweep_main(device="cpu", quick=False, json_path=None, reps=None,
                include_transformers=True, out=None):
-    """``bench --sweep``: run ``bench_sweep.run_sweep``, print its tables, write JSON if asked."""
+    """``bench --sweep``: run ``sweep.run_sweep``, print its tables, write JSON if asked."""
     out = out if out is not None else sys.stdout
     use_hf = include_transformers and transformers_available()
     start = time.perf_counter()
-    rows = bench_sweep.run_sweep(device, quick=quick, reps=reps,
-                                 hf_build=_hf_model if use_hf else None,
+    rows = sweep.run_sweep(device, quick=quick, reps=reps,
+                                 hf_build=hf_model if use_hf else None,
                                  log=lambda msg: print(msg, file=sys.stderr, flush=True))
     result = {"device": str(torch.device(device)), "device_name": _device_name(
         torch.device(device)), "torch": torch.__version__, "threads": torch.get_num_threads(),
@@ -402,7 +404,7 @@ def sweep_main(device="cpu", quick=False, json_path=None, reps=None,
             "weights")
           .format(device=result['device'], device_name=result['device_name'],
                   torch=result['torch'], threads=result['threads']), file=out)
-    print("\n".join(bench_sweep.format_sweep(rows)), file=out)
+    print("\n".join(sweep.format_sweep(rows)), file=out)
     print(_("(total {wall_seconds:.0f} s)")
           .format(wall_seconds=result['wall_seconds']), file=out)
     _write_json(json_path, result)
@@ -445,7 +447,7 @@ def add_arguments(parser):
 
 def run_cli(args):
     """Entry point of ``llms-from-scratch bench``."""
-    from .device import get_device
+    from llms_from_scratch.device import get_device
 
     if args.reps is not None and args.reps < 1:
         raise UserError(_("--reps must be at least 1, got {reps}")
