@@ -33,25 +33,14 @@ from pathlib import Path
 
 from .errors import UserError
 from .i18n import _
-from .versions import (  # noqa: F401 (part of check's interface)
+from .versions import (
     FAIL,
     INFO,
     OK,
-    OPTIONAL,
-    PYTHON_RANGE,
     WARN,
-    Requirement,
     Result,
-    check_python,
-    check_requirement,
     check_versions,
     find_requirements_file,
-    installed_version,
-    package_requirements,
-    parse_requirement,
-    read_requirements,
-    satisfies,
-    version_at_least,
 )
 
 DEFAULT_TOLERANCE = 1e-3

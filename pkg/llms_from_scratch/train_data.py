@@ -9,7 +9,7 @@ Every failure is a ``TrainError`` that names the flag to change.
 
 from pathlib import Path
 
-from .config import TrainError
+from .config import TrainError, flag
 from .data import load_split, prepare_tokens, text_digest, tokenizer_from_meta, tokenizer_identity
 from .i18n import _
 from .tokenmeta import META_NAME, SPLIT_FILES, meta_problems, read_meta
@@ -39,17 +39,7 @@ def _read_source(cfg):
         from .texts import read_texts
 
         paths = [cfg["text"]] if isinstance(cfg["text"], str) else cfg["text"]
-        try:
-            return read_texts(paths), ", ".join(str(p) for p in paths)
-        except FileNotFoundError as err:
-            raise TrainError(_("{err}; check the path given to --text")
-                             .format(err=err)) from None
-        except OSError as err:
-            raise TrainError(_("cannot read --text {text} ({strerror}); check the path and its "
-                               "permissions")
-                             .format(text=cfg['text'], strerror=err.strerror or err)) from None
-        except ValueError as err:  # not UTF-8, or empty
-            raise TrainError(str(err)) from None
+        return _read_given(read_texts, paths, cfg, "text"), ", ".join(str(p) for p in paths)
     from . import assets
 
     try:
@@ -62,17 +52,22 @@ def _read_documents(cfg):
     """The documents of ``--documents`` (``TrainError`` naming the flag if unreadable)."""
     from .documents import read_documents
 
+    return _read_given(read_documents, cfg["documents"], cfg, "documents")
+
+
+def _read_given(read, paths, cfg, name):
+    """``read(paths)``; a failure is a ``TrainError`` that names the flag ``--<name>``."""
     try:
-        return read_documents(cfg["documents"])
+        return read(paths)
     except FileNotFoundError as err:
-        raise TrainError(_("{err}; check the path given to --documents")
-                         .format(err=err)) from None
+        raise TrainError(_("{err}; check the path given to {flag}")
+                         .format(err=err, flag=flag(name))) from None
     except OSError as err:
-        raise TrainError(_("cannot read --documents {documents} ({strerror}); check the path and "
-                           "its permissions")
-                         .format(documents=cfg['documents'],
+        raise TrainError(_("cannot read {flag} {path} ({strerror}); check the path and its "
+                           "permissions")
+                         .format(flag=flag(name), path=cfg[name],
                                  strerror=err.strerror or err)) from None
-    except ValueError as err:  # DocumentsError, a file that is not UTF-8 or empty
+    except ValueError as err:  # not UTF-8, or empty; a DocumentsError
         raise TrainError(str(err)) from None
 
 
