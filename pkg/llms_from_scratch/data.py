@@ -213,9 +213,6 @@ def _write_tokens(text, tokenizer, data_dir, val_fraction, source, digest):
     dtype = token_dtype(vocab_size)
     ids = np.asarray(ids, dtype=dtype)
     n_train = int(len(ids) * (1.0 - val_fraction))
-    (data_dir / META_NAME).unlink(missing_ok=True)  # no old meta.json over new token files
-    fileio.write_bytes(data_dir / SPLIT_FILES["train"], ids[:n_train].tobytes())
-    fileio.write_bytes(data_dir / SPLIT_FILES["val"], ids[n_train:].tobytes())
     meta = {
         "format": FORMAT_VERSION,
         "source": source,
@@ -232,6 +229,18 @@ def _write_tokens(text, tokenizer, data_dir, val_fraction, source, digest):
         meta["chars"] = tok.chars
     if tokenizer_digest is not None:
         meta["tokenizer_sha256"] = tokenizer_digest
+    return write_token_files(data_dir, ids, n_train, meta)
+
+
+def write_token_files(data_dir, ids, n_train, meta):
+    """Write ``ids`` as ``train.bin`` (the first ``n_train``) and ``val.bin``, then ``meta``.
+
+    An old ``meta.json`` is removed first and the new one written last, so a
+    run killed in between leaves no metadata announcing half-written files.
+    """
+    (data_dir / META_NAME).unlink(missing_ok=True)
+    fileio.write_bytes(data_dir / SPLIT_FILES["train"], ids[:n_train].tobytes())
+    fileio.write_bytes(data_dir / SPLIT_FILES["val"], ids[n_train:].tobytes())
     fileio.write_text(data_dir / META_NAME, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
     return meta
 
@@ -281,4 +290,4 @@ def tokenizer_spec(tokenizer):
 __all__ = ["CharTokenizer", "FORMAT_VERSION", "TOKENIZERS", "UnknownCharacterError",
            "get_batch", "load_split", "meta_problems", "prepare_tokens", "read_meta",
            "read_text_file", "reused_meta", "text_digest", "token_dtype", "tokenizer_from_meta",
-           "tokenizer_from_spec", "tokenizer_identity", "tokenizer_spec"]
+           "tokenizer_from_spec", "tokenizer_identity", "tokenizer_spec", "write_token_files"]

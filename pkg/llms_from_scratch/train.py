@@ -52,7 +52,7 @@ from .config import (
     resolve_config,
 )
 from .data import get_batch
-from .distributed import Dist, exit_worker, run_worker
+from .distributed import Dist, run_worker
 from .errors import one_line
 from .evaluate import estimate_loss, prompt_ids, sample_text
 from .i18n import N_, _
@@ -359,8 +359,6 @@ def run(args):
     run_worker(lambda: train(overrides, args.config), PROG)
     return 1  # not reached: run_worker ends the process
 
-
-_exit_worker = exit_worker  # the former name
 
 __all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_NAME", "DATASETS", "DEFAULTS", "DTYPES",
            "RESUMABLE_CHANGES", "Dist", "TrainError", "add_arguments", "build_model",
