@@ -109,7 +109,7 @@ def _run_tokenizer(cfg, text, is_main):
         raise TrainError(_("--documents works with --tokenizer char or gpt2, not {tokenizer}")
                          .format(tokenizer=cfg["tokenizer"]))
     training_split = text[:int(len(text) * (1.0 - cfg["val_fraction"]))]
-    return run_tokenizer(cfg, training_split, is_main)[0]
+    return run_tokenizer(cfg, training_split, is_main)
 
 
 def prepare_run_data(cfg, dist=None):
