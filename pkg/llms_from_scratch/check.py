@@ -33,25 +33,14 @@ from pathlib import Path
 
 from .errors import UserError
 from .i18n import _
-from .versions import (  # noqa: F401 (part of check's interface)
+from .versions import (
     FAIL,
     INFO,
     OK,
-    OPTIONAL,
-    PYTHON_RANGE,
     WARN,
-    Requirement,
     Result,
-    check_python,
-    check_requirement,
     check_versions,
     find_requirements_file,
-    installed_version,
-    package_requirements,
-    parse_requirement,
-    read_requirements,
-    satisfies,
-    version_at_least,
 )
 
 DEFAULT_TOLERANCE = 1e-3
@@ -107,51 +96,16 @@ def torch_build(torch=None):
 
 
 def check_devices():
+    """One INFO line each for the torch build, the CPU, CUDA and MPS, and the device chosen."""
     import torch
 
-    from .amp import cuda_bf16_native
     from .device import DEVICE_ENV_VAR, get_device
 
     build, switch = torch_build(torch)
     results = [Result(INFO, _("torch build"), _("{build}, torch {version}; {switch}")
                                            .format(build=build, version=torch.__version__,
-                                                   switch=switch))]
-    getcap = getattr(torch.backends.cpu, "get_cpu_capability", None)
-    capability = getcap() if getcap is not None else "unknown"
-    from .generate import cpu_has_native_bf16
-
-    bf16 = _("works") if _bf16_matmul_works(torch) else _("does not work")
-    native = {True: _("native (AVX512_BF16 or AMX): --dtype bfloat16 pays off"),
-              False: _("emulated (no AVX512_BF16 or AMX): keep float32 on this CPU"),
-              None: _("native or emulated: unknown")}[cpu_has_native_bf16()]
-    results.append(Result(INFO, "CPU", _("{cpu_count} cores, torch uses {get_num_threads} "
-                                         "threads, instruction set {capability}, bfloat16 matmul "
-                                         "{bf16}, {native}")
-                                       .format(cpu_count=os.cpu_count(),
-                                               get_num_threads=torch.get_num_threads(),
-                                               capability=capability, bf16=bf16,
-                                               native=native)))
-    if torch.cuda.is_available():
-        for i in range(torch.cuda.device_count()):
-            props = torch.cuda.get_device_properties(i)
-            bf16_gpu = (_("native") if cuda_bf16_native(i) else
-                        _("emulated only (slow): use --dtype float16 on this GPU"))
-            detail = _("{name}, {memory:.1f} GiB, CUDA {cuda}, bf16 {bf16_gpu}").format(
-                name=props.name, memory=props.total_memory / 2**30, cuda=torch.version.cuda,
-                bf16_gpu=bf16_gpu)
-            results.append(Result(INFO, f"CUDA:{i}", detail))
-    else:
-        why = (_("this torch build has no CUDA (a CPU build); see setup/README.md")
-               if torch.version.cuda is None else _("no NVIDIA GPU or driver found"))
-        results.append(Result(INFO, "CUDA", _("not available ({why})").format(why=why)))
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        results.append(Result(INFO, "MPS", _("available (Apple silicon)")))
-    elif sys.platform == "darwin":
-        results.append(Result(INFO, "MPS",
-                              _("not available (needs Apple silicon and macOS 12.3+)")))
-    else:
-        results.append(Result(INFO, "MPS", _("not available (macOS only)")))
+                                                   switch=switch)),
+               _cpu_result(torch), *_cuda_results(torch), _mps_result(torch)]
     try:
         chosen = get_device()
         env = os.environ.get(DEVICE_ENV_VAR)
@@ -160,6 +114,51 @@ def check_devices():
     except (RuntimeError, ValueError) as err:
         results.append(Result(FAIL, "get_device()", str(err)))
     return results
+
+
+def _cpu_result(torch):
+    from .generate import cpu_has_native_bf16
+
+    getcap = getattr(torch.backends.cpu, "get_cpu_capability", None)
+    capability = getcap() if getcap is not None else "unknown"
+    bf16 = _("works") if _bf16_matmul_works(torch) else _("does not work")
+    native = {True: _("native (AVX512_BF16 or AMX): --dtype bfloat16 pays off"),
+              False: _("emulated (no AVX512_BF16 or AMX): keep float32 on this CPU"),
+              None: _("native or emulated: unknown")}[cpu_has_native_bf16()]
+    return Result(INFO, "CPU", _("{cpu_count} cores, torch uses {get_num_threads} threads, "
+                                 "instruction set {capability}, bfloat16 matmul {bf16}, "
+                                 "{native}")
+                               .format(cpu_count=os.cpu_count(),
+                                       get_num_threads=torch.get_num_threads(),
+                                       capability=capability, bf16=bf16, native=native))
+
+
+def _cuda_results(torch):
+    from .amp import cuda_bf16_native
+
+    if not torch.cuda.is_available():
+        why = (_("this torch build has no CUDA (a CPU build); see setup/README.md")
+               if torch.version.cuda is None else _("no NVIDIA GPU or driver found"))
+        return [Result(INFO, "CUDA", _("not available ({why})").format(why=why))]
+    results = []
+    for i in range(torch.cuda.device_count()):
+        props = torch.cuda.get_device_properties(i)
+        bf16_gpu = (_("native") if cuda_bf16_native(i) else
+                    _("emulated only (slow): use --dtype float16 on this GPU"))
+        detail = _("{name}, {memory:.1f} GiB, CUDA {cuda}, bf16 {bf16_gpu}").format(
+            name=props.name, memory=props.total_memory / 2**30, cuda=torch.version.cuda,
+            bf16_gpu=bf16_gpu)
+        results.append(Result(INFO, f"CUDA:{i}", detail))
+    return results
+
+
+def _mps_result(torch):
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return Result(INFO, "MPS", _("available (Apple silicon)"))
+    if sys.platform == "darwin":
+        return Result(INFO, "MPS", _("not available (needs Apple silicon and macOS 12.3+)"))
+    return Result(INFO, "MPS", _("not available (macOS only)"))
 
 
 # ---------------------------------------------------------------------------

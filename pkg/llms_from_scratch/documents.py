@@ -33,7 +33,7 @@ import numpy as np
 
 from . import data
 from .errors import UserError
-from .fileio import write_bytes, write_text
+from .fileio import write_text
 from .i18n import _
 
 SEPARATOR_CANDIDATES = ("\x1e", "\ue000", "\ue001", "\ue002")
@@ -223,22 +223,18 @@ def prepare_documents(documents, tokenizer, data_dir, val_fraction=0.1, source="
     dtype = data.token_dtype(tok.n_vocab)
     ids = np.asarray(ids, dtype=dtype)
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    write_bytes(data_dir / data.SPLIT_FILES["train"], ids[:n_train].tobytes())
-    write_bytes(data_dir / data.SPLIT_FILES["val"], ids[n_train:].tobytes())
-    joined = "\n".join(documents)
     meta = {
         "format": data.FORMAT_VERSION, "source": source, "sha256": digest,
         "tokenizer": tokenizer, "vocab_size": int(tok.n_vocab), "dtype": dtype.name,
-        "val_fraction": val_fraction, "characters": len(joined),
+        "val_fraction": val_fraction, "characters": len("\n".join(documents)),
         "train_tokens": int(n_train), "val_tokens": int(len(ids) - n_train),
         "documents": len(documents), "val_documents": len(documents) - n_train_docs,
         "separator_id": int(separator_id),
     }
     if tokenizer == "char":
         meta["chars"] = tok.chars
-    write_text(data_dir / data.META_NAME, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
-    return meta
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return data.write_token_files(data_dir, ids, n_train, meta)
 
 
 def read_emotions(path):

@@ -84,9 +84,7 @@ def write_bytes(path, data, durable=True, what_to_do=None):
 
 
 def write_text(path, text, durable=True, what_to_do=None):
-    data = text.encode("utf-8")
-    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data), durable, len(data),
-                        what_to_do)
+    return write_bytes(path, text.encode("utf-8"), durable, what_to_do)
 
 
 # --- several processes, and file systems that refuse writes -------------------------------

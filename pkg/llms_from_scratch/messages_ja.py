@@ -953,10 +953,10 @@ JA = {
     "prepare the data again":
         "{meta_file} がトークンファイルと合いません（{problems}）。フォルダ {data_dir} を削除する"
         "と、データをもう一度準備します",
-    "{err}; check the path given to --documents":
-        "{err}。--documents に指定したパスを確かめてください",
-    "cannot read --documents {documents} ({strerror}); check the path and its permissions":
-        "--documents {documents} を読めません（{strerror}）。パスと権限を確かめてください",
+    "{err}; check the path given to {flag}":
+        "{err}。{flag} に指定したパスを確かめてください",
+    "cannot read {flag} {path} ({strerror}); check the path and its permissions":
+        "{flag} {path} を読めません（{strerror}）。パスと権限を確かめてください",
     "cannot write the token files to {data_dir} ({strerror}); choose another --data-dir":
         "トークンファイルを {data_dir} に書き込めません（{strerror}）。別の --data-dir を選んで"
         "ください",
@@ -974,10 +974,6 @@ JA = {
     "or replace it, or train on a text that contains it":
         "文字 {value1!r} はモデルの {n_vocab} 文字の語彙にありません。その文字を取り除くか置き換"
         "えるか、その文字を含むテキストで学習してください",
-    "{err}; check the path given to --text":
-        "{err}。--text に指定したパスを確かめてください",
-    "cannot read --text {text} ({strerror}); check the path and its permissions":
-        "--text {text} を読めません（{strerror}）。パスと権限を確かめてください",
     # distributed.py
     "torchrun started {per_node} processes on this machine but it has {gpus} CUDA GPU(s); use "
     "--nproc_per_node={gpus} (or fewer), or add --device cpu":

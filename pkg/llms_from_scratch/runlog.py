@@ -44,9 +44,6 @@ class RunLog:
                 raise
             raise fileio.refused(err, self.path, len(data), RESUME_ADVICE) from None
 
-    def flush(self):
-        """Nothing is buffered (kept for the file interface)."""
-
     def close(self):
         if self.fd is not None:
             os.close(self.fd)

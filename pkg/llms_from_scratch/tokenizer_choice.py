@@ -21,7 +21,7 @@ import re
 import shutil
 from pathlib import Path
 
-from .bpe_tokenizer import TOKENIZER_FILE, BPETokenizer, load_bpe_tokenizer, train_bpe_tokenizer
+from .bpe_tokenizer import TOKENIZER_FILE, load_bpe_tokenizer, train_bpe_tokenizer
 from .config import TrainError
 from .errors import UserError
 from .i18n import N_, _
@@ -127,7 +127,7 @@ def _copied_sentencepiece(source, out_dir, is_main, lower_case=True, eos_id=None
 
 
 def run_tokenizer(cfg, training_text, is_main=True):
-    """``(tokenizer, spec)`` of a run whose ``--tokenizer`` needs a file, else ``(None, None)``.
+    """The tokenizer of a run whose ``--tokenizer`` needs a file, else None.
 
     ``training_text`` is the training split's text (for ``bpe:SIZE``).
     """
@@ -140,23 +140,18 @@ def run_tokenizer(cfg, training_text, is_main=True):
             sp = read_japanese_tokenizer(local_folder(cfg["init_from"], cfg["models_dir"]))[2]
         except (UserError, OSError) as err:  # a folder that lacks files, an unreachable Hub
             raise TrainError(one_line(err)) from None
-        tokenizer = _copied_sentencepiece(sp.path, out_dir, is_main, sp.lower_case,
-                                          sp.eot_token)
-        return tokenizer, tokenizer_spec(tokenizer, SPIECE_FILE)
+        return _copied_sentencepiece(sp.path, out_dir, is_main, sp.lower_case, sp.eot_token)
     kind, argument = parse_tokenizer(cfg["tokenizer"])
     try:
         if kind == "bpe":
-            tokenizer = _learned_bpe(argument, out_dir, training_text, is_main)
-        elif kind == "bpe-file":
-            tokenizer = _keep_bpe(load_bpe_tokenizer(argument), out_dir, is_main)
-        elif kind == "sentencepiece-file":
-            tokenizer = _copied_sentencepiece(argument, out_dir, is_main)
-        else:
-            return None, None
+            return _learned_bpe(argument, out_dir, training_text, is_main)
+        if kind == "bpe-file":
+            return _keep_bpe(load_bpe_tokenizer(argument), out_dir, is_main)
+        if kind == "sentencepiece-file":
+            return _copied_sentencepiece(argument, out_dir, is_main)
+        return None
     except (UserError, OSError) as err:
         raise TrainError(str(err)) from None
-    name = TOKENIZER_FILE if isinstance(tokenizer, BPETokenizer) else SPIECE_FILE
-    return tokenizer, tokenizer_spec(tokenizer, name)
 
 
 __all__ = ["FORMS", "parse_tokenizer", "run_tokenizer", "tokenizer_from_spec",

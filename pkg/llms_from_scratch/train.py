@@ -5,9 +5,11 @@ This module holds the loop; every other concern has its own module:
 - ``config``: the settings (defaults, types, checks, help, resume rules);
   defaults, then a JSON file (``--config``), then the flags; the effective
   configuration is written to ``config.json`` in ``--out-dir``;
-- ``data``: a built-in data set or a UTF-8 file, tokenised once (per
-  character or GPT-2's BPE) into memory-mapped token files, and batches of
-  random windows;
+- ``train_setup``: the run's settings checked, its device, data, model and
+  optimizer built, its random generators seeded or restored;
+- ``train_data`` and ``data``: a built-in data set or a UTF-8 file, tokenised
+  once (per character or GPT-2's BPE) into memory-mapped token files, and
+  batches of random windows;
 - the model: ``ch04.GPTModel`` (or ``fast.GPTModelFast`` with ``--fast``,
   the same weights), from random weights or OpenAI's GPT-2 (``--init-from``);
 - ``amp.train_step``: the one training step (AdamW with decoupled weight
@@ -34,13 +36,11 @@ import json
 import math
 import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
-from . import amp, bits, checkpoint, data, fileio, interrupts
-from .appendix_d import lr_at_step, param_groups_for_adamw
+from . import amp, bits, checkpoint, fileio, interrupts
+from .appendix_d import lr_at_step
 from .checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from .config import (
     DATASETS,
@@ -49,20 +49,17 @@ from .config import (
     RESUMABLE_CHANGES,
     TrainError,
     add_arguments,
-    flag,
-    is_japanese_init,
-    read_config_file,
     resolve_config,
-    resumed_config,
 )
-from .data import get_batch, prepare_data
-from .distributed import Dist, exit_worker, run_worker
+from .data import get_batch
+from .distributed import Dist, run_worker
 from .errors import one_line
 from .evaluate import estimate_loss, prompt_ids, sample_text
 from .i18n import N_, _
-from .memory_budget import check_training_fits
-from .model import GPT2_SHAPE, build_model, forward_context, gpt2_start, model_config
+from .model import build_model, forward_context, model_config
 from .runlog import RESUME_ADVICE, RunLog, out_dir_lock, read_log, restart_log
+from .train_data import prepare_data
+from .train_setup import checkpoint_path, locked_settings, run_settings, setup_run, start_state
 
 PROG = "llms-from-scratch train"
 
@@ -73,184 +70,6 @@ def learning_rate(cfg, step):
     return lr_at_step(step, cfg["lr_decay_iters"], warmup, cfg["lr"],
                       initial_lr=cfg["lr"] / warmup if warmup else cfg["lr"],
                       min_lr=cfg["min_lr"])
-
-
-# -- setting a run up ----------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    """Everything a training run works with, set up by ``_setup``."""
-
-    cfg: dict
-    dist: Dist
-    device: torch.device
-    out_dir: Path
-    data_dir: Path
-    meta: dict
-    splits: tuple
-    tokenizer: object
-    model_cfg: dict
-    tie_weights: bool
-    raw_model: torch.nn.Module
-    model: torch.nn.Module = None
-    optimizer: torch.optim.Optimizer = None
-    scaler: object = None
-    val_units: tuple = None  # (tokens, characters, bytes) of the validation split
-
-    @property
-    def tokenizer_spec(self):
-        return data.tokenizer_spec(self.tokenizer)
-
-    @property
-    def tokens_per_step(self):
-        cfg = self.cfg
-        return cfg["batch_size"] * cfg["context_length"] * cfg["grad_accum"] \
-            * self.dist.world_size
-
-
-def _new_run_settings(cfg, explicit, ckpt_path):
-    """Checks and derived settings of a run that starts from step 0."""
-    if ckpt_path.exists():
-        raise TrainError(_("{ckpt_path} exists; add --resume to continue that run, or choose "
-                           "another --out-dir")
-                         .format(ckpt_path=ckpt_path))
-    if cfg["text"] is not None and "dataset" in explicit:
-        raise TrainError(_("give either --dataset or --text, not both"))
-    japanese = cfg["init_from"] != "scratch" and is_japanese_init(cfg["init_from"])
-    if cfg["tokenizer"] is None:
-        cfg["tokenizer"] = "char" if cfg["init_from"] == "scratch" else \
-            "model" if japanese else "gpt2"
-    if cfg["tokenizer"] == "model" and not japanese:
-        raise TrainError(_("--tokenizer model names a pretrained model's own tokenizer; give "
-                           "--init-from a Japanese GPT-2 (owner/name or a folder) with it"))
-    if japanese and cfg["tokenizer"] != "model":
-        raise TrainError(_("--init-from {init_from} uses the model's own tokenizer (its "
-                           "spiece.model); leave out --tokenizer")
-                         .format(init_from=cfg["init_from"]))
-    if cfg["init_from"] != "scratch" and not japanese and cfg["tokenizer"] != "gpt2":
-        raise TrainError(_("--init-from {init_from} needs --tokenizer gpt2 (GPT-2's vocabulary)")
-                         .format(init_from=cfg["init_from"]))
-    clash = [k for k in GPT2_SHAPE if k in explicit]
-    if cfg["init_from"] != "scratch" and clash:  # said before any data is prepared
-        raise TrainError(_("{clash} cannot be set with --init-from {init_from}: a pretrained "
-                           "model has a fixed shape")
-                         .format(clash=", ".join(flag(k) for k in clash),
-                                 init_from=cfg["init_from"]))
-    if cfg["lr_decay_iters"] is None:
-        cfg["lr_decay_iters"] = max(1, cfg["max_iters"])
-    cfg["resume"] = False
-    return cfg
-
-
-def _settings(overrides, config_file):
-    """``(cfg, explicit)``: the run's settings, checked as far as they can be unlocked."""
-    overrides = dict(overrides or {})
-    resume = bool(overrides.pop("resume", False))
-    cfg = resolve_config(overrides, config_file)
-    explicit = set(overrides) | (set(read_config_file(config_file)) if config_file else set())
-    if not resume:  # bad settings are said before --out-dir is created
-        _new_run_settings(dict(cfg), explicit, _checkpoint_path(cfg))
-    elif not _checkpoint_path(cfg).parent.is_dir():  # nothing to resume: create no folder
-        load_checkpoint(_checkpoint_path(cfg))  # raises its "no checkpoint at ..." error
-    return dict(cfg, resume=resume), explicit
-
-
-def _checkpoint_path(cfg):
-    return Path(cfg["out_dir"]).expanduser() / CHECKPOINT_NAME
-
-
-def _locked_settings(cfg, explicit):
-    """``(cfg, ckpt)`` once the out-dir lock is held: no other run can write there now."""
-    if not cfg["resume"]:
-        return _new_run_settings(cfg, explicit, _checkpoint_path(cfg)), None
-    ckpt = load_checkpoint(_checkpoint_path(cfg))
-    return dict(resumed_config(ckpt["train_config"], cfg, explicit), resume=True), ckpt
-
-
-def _device(cfg, dist):
-    from .device import get_device
-
-    try:
-        device = get_device(cfg["device"])
-        amp.check_precision(cfg["dtype"], device)
-    except (RuntimeError, ValueError) as err:
-        raise TrainError(str(err)) from None
-    if cfg["dtype"] == "bfloat16" and device.type == "cuda" and not amp.cuda_bf16_native(device):
-        raise TrainError(amp.cuda_bf16_advice(device))
-    return dist.init(device)
-
-
-def _model(cfg, explicit, ckpt, prepared, tokenizer, ckpt_path):
-    """``(model, model_cfg, tie_weights)``: from the checkpoint, GPT-2 or random weights."""
-    data_dir, meta = prepared
-    torch.manual_seed(cfg["seed"])  # the same initial weights in every process
-    params = None
-    tie_weights = cfg["init_from"] != "scratch"
-    if ckpt is not None:
-        model_cfg, tie_weights = ckpt["config"], bool(ckpt["tie_weights"])
-        if ckpt["tokenizer"] != data.tokenizer_spec(tokenizer):
-            raise TrainError(_("the checkpoint {ckpt_path} was trained on another vocabulary "
-                               "than the data in {data_dir}")
-                             .format(ckpt_path=ckpt_path, data_dir=data_dir))
-    elif cfg["init_from"] != "scratch":
-        model_cfg, params = gpt2_start(cfg, explicit)
-        tie_weights = "lm_head" not in params  # a Japanese GPT-2 may have its own head
-    else:
-        model_cfg = model_config(cfg, meta["vocab_size"])
-    if model_cfg["vocab_size"] < meta["vocab_size"]:
-        raise TrainError(_("the data has {vocab_size} token types but the model's vocabulary "
-                           "only {vocab_size2}")
-                         .format(vocab_size=meta['vocab_size'],
-                                 vocab_size2=model_cfg['vocab_size']))
-    model = build_model(cfg, model_cfg, tie_weights, params)
-    if ckpt is not None:
-        checkpoint.load_model_state(model, ckpt["model"], ckpt_path)
-    return model, model_cfg, tie_weights
-
-
-def _setup(cfg, explicit, ckpt):
-    """The data, model and optimizer of a run (its random state is set by ``_start``)."""
-    dist = Dist()
-    device = _device(cfg, dist)
-    data_dir, meta, tokenizer = data.prepare_run_data(cfg, dist)
-    splits = data.load_splits(data_dir, meta)
-    tokenizer = tokenizer or data.tokenizer_for_training(meta)
-    out_dir = Path(cfg["out_dir"]).expanduser()
-    model, model_cfg, tie_weights = _model(cfg, explicit, ckpt, (data_dir, meta), tokenizer,
-                                           out_dir / CHECKPOINT_NAME)
-    check_training_fits(model, model_cfg, cfg, device)  # one line, not a CUDA OOM traceback
-    model.to(device)
-    run = Run(cfg, dist, device, out_dir, data_dir, meta, splits, tokenizer, model_cfg,
-              tie_weights, raw_model=model)
-    run.val_units = (len(splits[1]), *bits.text_units(tokenizer, splits[1]))
-    run.optimizer = torch.optim.AdamW(
-        param_groups_for_adamw(model, cfg["weight_decay"]), lr=cfg["lr"],
-        betas=(cfg["beta1"], cfg["beta2"]),
-        fused=device.type in ("cpu", "cuda"))  # one fused kernel for all parameters
-    run.scaler = amp.make_grad_scaler(device, cfg["dtype"])
-    run.model = model
-    if cfg["compile"]:
-        try:
-            run.model = amp.compile_model(model)
-        except RuntimeError as err:
-            raise TrainError(str(err)) from None
-    run.model = dist.wrap(run.model, device)
-    return run
-
-
-def _start(run, ckpt):
-    """``(batch_generator, start_step, best_val)``: seeded anew, or restored from ``ckpt``."""
-    cfg, rank = run.cfg, run.dist.rank
-    batch_gen = torch.Generator()
-    if ckpt is None:
-        # Different dropout masks and batches in every process.
-        torch.manual_seed(cfg["seed"] + 7919 * rank)
-        batch_gen.manual_seed(cfg["seed"] + 104_729 * (rank + 1))
-        return batch_gen, 0, float("inf")
-    step = checkpoint.restore_state(ckpt, run.out_dir / CHECKPOINT_NAME, run, batch_gen,
-                                    cfg["seed"])
-    return batch_gen, step, float(ckpt.get("best_val_loss", float("inf")))
 
 
 # -- files ---------------------------------------------------------------------------------
@@ -457,15 +276,15 @@ def train(overrides=None, config_file=None, out=None):
     ``resume``), as given on the command line; they win over ``config_file``.
     Progress goes to stderr, evaluations and samples to ``out`` (stdout).
     """
-    cfg, explicit = _settings(overrides, config_file)
-    with out_dir_lock(_checkpoint_path(cfg).parent, Dist().is_main):
-        cfg, ckpt = _locked_settings(cfg, explicit)
+    cfg, explicit = run_settings(overrides, config_file)
+    with out_dir_lock(checkpoint_path(cfg).parent, Dist().is_main):
+        cfg, ckpt = locked_settings(cfg, explicit)
         return _train(cfg, explicit, ckpt, out)
 
 
 def _train(cfg, explicit, ckpt, out):
-    run = _setup(cfg, explicit, ckpt)
-    batch_gen, start_step, best_val = _start(run, ckpt)
+    run = setup_run(cfg, explicit, ckpt)
+    batch_gen, start_step, best_val = start_state(run, ckpt)
     del ckpt
     summary = {"world_size": run.dist.world_size, "start_step": start_step,
                "tokens_per_step": run.tokens_per_step, "tokenizer": run.tokenizer_spec["kind"],
@@ -540,8 +359,6 @@ def run(args):
     run_worker(lambda: train(overrides, args.config), PROG)
     return 1  # not reached: run_worker ends the process
 
-
-_exit_worker = exit_worker  # the former name
 
 __all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_NAME", "DATASETS", "DEFAULTS", "DTYPES",
            "RESUMABLE_CHANGES", "Dist", "TrainError", "add_arguments", "build_model",

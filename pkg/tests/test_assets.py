@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from llms_from_scratch import assets
+from llms_from_scratch import assets, http_download
 from llms_from_scratch.assets import Asset, DownloadError, RemoteFile, download_file
 
 BODY = bytes(range(256)) * 400  # 102,400 bytes
@@ -69,7 +69,7 @@ def server(monkeypatch):
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setattr(assets.time, "sleep", lambda s: None)  # no back-off waits
+    monkeypatch.setattr(http_download.time, "sleep", lambda s: None)  # no back-off waits
     yield f"http://127.0.0.1:{httpd.server_address[1]}", _Handler
     httpd.shutdown()
     httpd.server_close()

@@ -3,7 +3,7 @@ import argparse
 import pytest
 import torch
 
-from llms_from_scratch import check
+from llms_from_scratch import check, versions
 from llms_from_scratch.cli import main as cli_main
 
 # --- versions ---------------------------------------------------------------
@@ -20,7 +20,7 @@ from llms_from_scratch.cli import main as cli_main
     ("-r other.txt", None, None),
 ])
 def test_parse_requirement(line, name, lower):
-    req = check.parse_requirement(line)
+    req = versions.parse_requirement(line)
     if name is None:
         assert req is None
     else:
@@ -36,7 +36,7 @@ def test_parse_requirement(line, name, lower):
     ("1.26.0rc1", "1.26", False),  # a pre-release comes before the release
 ])
 def test_version_at_least(installed, lower, expected):
-    assert check.version_at_least(installed, lower) is expected
+    assert versions.version_at_least(installed, lower) is expected
 
 
 @pytest.mark.parametrize("line, name, lower, spec", [
@@ -48,7 +48,7 @@ def test_version_at_least(installed, lower, expected):
     ("not a requirement !!", None, None, None),
 ])
 def test_parse_requirement_with_packaging(line, name, lower, spec):
-    req = check.parse_requirement(line)
+    req = versions.parse_requirement(line)
     if name is None:
         assert req is None
     else:
@@ -59,7 +59,7 @@ def test_parse_requirement_with_packaging(line, name, lower, spec):
 def test_an_upper_bound_is_checked(tmp_path):
     reqs = tmp_path / "requirements.txt"
     reqs.write_text("torch<1.0\ntorch>=2.3,<999\n")
-    _, results = check.check_versions(reqs)
+    _, results = versions.check_versions(reqs)
     low, ok = [r for r in results if r.name == "torch"]
     assert low.status == check.FAIL and "does not fit" in low.detail
     assert ok.status == check.OK
@@ -70,7 +70,7 @@ def test_missing_and_outdated_packages_fail(tmp_path):
     reqs.write_text("torch>=2.3\n"
                     "surely-not-an-installed-package-xyz>=1.0\n"
                     "numpy>=999.0  # far beyond any release\n")
-    source, results = check.check_versions(reqs)
+    source, results = versions.check_versions(reqs)
     by_name = {r.name: r for r in results}
     assert source == str(reqs)
     assert by_name["Python"].status == check.OK
@@ -94,21 +94,21 @@ def test_run_exits_1_on_a_failed_requirement(tmp_path, capsys):
 def test_optional_requirement_only_warns(tmp_path):
     reqs = tmp_path / "requirements.txt"
     reqs.write_text("tensorflow>=9999\n")
-    _, results = check.check_versions(reqs)
+    _, results = versions.check_versions(reqs)
     (tf,) = [r for r in results if r.name == "tensorflow"]
     assert tf.status == check.WARN and "safetensors" in tf.detail
 
 
 def test_python_range():
-    assert check.check_python((3, 11, 4)).status == check.OK
-    assert check.check_python((3, 9, 18)).status == check.FAIL
-    assert check.check_python((3, 99, 0)).status == check.WARN
+    assert versions.check_python((3, 11, 4)).status == versions.OK
+    assert versions.check_python((3, 9, 18)).status == versions.FAIL
+    assert versions.check_python((3, 99, 0)).status == versions.WARN
 
 
 def test_checkout_requirements_and_package_fallback():
-    found = check.find_requirements_file()
+    found = versions.find_requirements_file()
     assert found is not None and found.name == "requirements.txt"
-    names = {r.name for r in check.package_requirements()}
+    names = {r.name for r in versions.package_requirements()}
     assert {"torch", "tiktoken"} <= names
     assert "pytest" not in names  # an extra, not a dependency
 

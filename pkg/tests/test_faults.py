@@ -18,7 +18,7 @@ import faultkit
 import pytest
 from faultkit import BODY, DIGEST
 
-from llms_from_scratch import assets, fileio
+from llms_from_scratch import assets, fileio, http_download
 from llms_from_scratch.basic_download import clean_aozora
 from llms_from_scratch.catalog import ASSETS, local_path
 
@@ -153,7 +153,7 @@ def test_full_disk_while_downloading_is_one_line_and_the_next_call_resumes(
     else:
         how = "patched"
         print("full disk: patched ENOSPC (mounting is not allowed here)", file=sys.stderr)
-        real_write = assets._write_all
+        real_write = http_download._write_all
         written = []
 
         def write_until_full(f, chunk):
@@ -161,7 +161,7 @@ def test_full_disk_while_downloading_is_one_line_and_the_next_call_resumes(
                 raise OSError(errno.ENOSPC, "No space left on device")
             written.append(len(chunk))
             real_write(f, chunk)
-        monkeypatch.setattr(assets, "_write_all", write_until_full)
+        monkeypatch.setattr(http_download, "_write_all", write_until_full)
     try:
         with pytest.raises(assets.DownloadError) as err:
             assets.download_file(f"{server.base}/body.bin", folder / "body.bin", DIGEST,
@@ -173,7 +173,7 @@ def test_full_disk_while_downloading_is_one_line_and_the_next_call_resumes(
         if how == "tmpfs":
             assert faultkit.remount(folder, "size=2m")  # space freed
         else:
-            monkeypatch.setattr(assets, "_write_all", real_write)
+            monkeypatch.setattr(http_download, "_write_all", real_write)
         assets.download_file(f"{server.base}/body.bin", folder / "body.bin", DIGEST,
                              progress=False)
         assert (folder / "body.bin").read_bytes() == BODY

@@ -14,7 +14,7 @@ import pytest
 import torch
 from test_faults_train import PREFIX, TINY
 
-from llms_from_scratch import amp, checkpoint, cli, data
+from llms_from_scratch import amp, checkpoint, cli, data, train_data
 
 GENERATE = ["--prompt", "I", "--max-new-tokens", "3", "--device", "cpu"]
 
@@ -208,7 +208,7 @@ def test_a_damaged_meta_json_without_its_text_is_refused_in_one_line(text_file, 
     _damage_meta(folder, damage)
     meta = data.read_meta(folder)
     with pytest.raises(data.TrainError) as refused:  # as a torchrun worker other than rank 0
-        data.check_meta(meta, folder)
+        train_data.check_meta(meta, folder)
     message = str(refused.value)
     assert "\n" not in message and str(folder / "meta.json") in message
     assert f"delete the folder {folder} to prepare the data again" in message

@@ -28,6 +28,7 @@ from llms_from_scratch import (
 )
 from llms_from_scratch.config import TrainError
 from llms_from_scratch.errors import UserError
+from llms_from_scratch.train_setup import run_device
 
 TINY = ["--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--context-length", "16",
         "--batch-size", "4", "--eval-iters", "2", "--sample-tokens", "0", "--no-progress",
@@ -72,7 +73,7 @@ def test_older_torch_without_the_argument_is_answered_from_the_capability(monkey
 def test_train_refuses_bfloat16_on_an_emulating_gpu_and_recommends_float16(fake_t4):
     cfg = {"device": "cuda", "dtype": "bfloat16"}
     with pytest.raises(TrainError, match="--dtype float16") as err:
-        train._device(cfg, distributed.Dist())
+        run_device(cfg, distributed.Dist())
     assert "Tesla T4 (compute capability 7.5)" in str(err.value)
     assert "\n" not in str(err.value)
 

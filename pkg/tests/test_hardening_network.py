@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from llms_from_scratch import assets, cli, gpt2
+from llms_from_scratch import assets, cli, gpt2, http_download
 from llms_from_scratch.assets import Asset, DownloadError, RemoteFile, download_file
 
 BODY = bytes(range(256)) * 1200  # 307,200 bytes: several 64 KiB chunks
@@ -95,7 +95,7 @@ def server(monkeypatch):
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setattr(assets.time, "sleep", lambda s: None)  # no back-off waits
+    monkeypatch.setattr(http_download.time, "sleep", lambda s: None)  # no back-off waits
     yield f"http://127.0.0.1:{httpd.server_address[1]}", _Handler
     _Handler.release.set()
     httpd.shutdown()
@@ -124,7 +124,7 @@ def no_dns(monkeypatch):
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(assets.time, "sleep", lambda s: None)
+    monkeypatch.setattr(http_download.time, "sleep", lambda s: None)
     return asked
 
 
@@ -146,7 +146,7 @@ def assert_nothing_final(dest):
 
 
 def test_no_network_connection_refused(tmp_path, closed_port, monkeypatch):
-    monkeypatch.setattr(assets.time, "sleep", lambda s: None)
+    monkeypatch.setattr(http_download.time, "sleep", lambda s: None)
     url = f"http://127.0.0.1:{closed_port}/file"
     dest = tmp_path / "data" / "file.bin"
     with pytest.raises(DownloadError) as err:
@@ -267,7 +267,7 @@ def test_ctrl_c_mid_transfer_leaves_no_final_file_and_the_next_call_resumes(
     dest = tmp_path / "big.bin"
     with monkeypatch.context() as patch:
         if where == "progress-callback":
-            patch.setattr(assets, "tqdm", _InterruptingBar)
+            patch.setattr(http_download, "tqdm", _InterruptingBar)
         else:
             real_read = http.client.HTTPResponse.read
             calls = []
@@ -313,7 +313,7 @@ def test_invalid_url_and_unwritable_folder(tmp_path, server):
 def registry(tmp_path, monkeypatch):
     """Point the asset list at URLs given by each test, the cache at tmp_path."""
     monkeypatch.setenv("LLMS_FROM_SCRATCH_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(assets.time, "sleep", lambda s: None)
+    monkeypatch.setattr(http_download.time, "sleep", lambda s: None)
 
     def use(url, zip_member=None):
         remote = RemoteFile(url, "data/file.bin", DIGEST, zip_member=zip_member)
@@ -345,7 +345,7 @@ def test_offline_error_of_a_several_file_asset_lists_every_missing_file(tmp_path
                                                                          closed_port):
     """GPT-2's TensorFlow checkpoint is seven files: the hint names them all, not the first."""
     monkeypatch.setenv("LLMS_FROM_SCRATCH_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(assets.time, "sleep", lambda s: None)
+    monkeypatch.setattr(http_download.time, "sleep", lambda s: None)
     base = f"http://127.0.0.1:{closed_port}"
     files = tuple(RemoteFile(f"{base}/{name}", f"gpt2/x/{name}", DIGEST)
                   for name in ("checkpoint", "hparams.json", "model.ckpt.index"))
@@ -407,7 +407,7 @@ def test_generate_gpt2_size_with_a_dns_failure(capsys, tmp_path, unreachable_hub
 
 
 def test_gpt2_downloads_offline(tmp_path, closed_port, monkeypatch):
-    monkeypatch.setattr(assets.time, "sleep", lambda s: None)
+    monkeypatch.setattr(http_download.time, "sleep", lambda s: None)
     base = f"http://127.0.0.1:{closed_port}"
     with pytest.raises(DownloadError) as err:
         gpt2.download_gpt2_safetensors("124M", tmp_path, url=f"{base}/m.safetensors",
