@@ -277,14 +277,39 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
     if reps is not None and (isinstance(reps, bool) or not isinstance(reps, int) or reps < 1):
         raise ValueError(f"reps must be a positive int or None, got {reps!r}")
     log = log if log is not None else (lambda msg: None)
+    use_hf = include_transformers and transformers_available()
+    result = _settings(device, quick, reps, include_transformers, use_hf)
+    cfg, train_reps = result["config"], result["repetitions"]["train"]
+
+    # Emulated bfloat16 (a CPU without AVX512_BF16 or AMX) runs many times slower than
+    # float32: its rows would take most of the time and show nothing new (the quick
+    # run keeps them, to check that they work).
+    with_bf16 = result["native_bf16"] or quick
+    if not with_bf16:
+        log(_("bf16 rows left out: this {kind} has no native bfloat16 arithmetic")
+            .format(kind="GPU" if device.type == "cuda" else "CPU"))
+    if "train" in parts:
+        _train_rows(result, cfg, device, result["batch_size"], train_reps, use_hf, log,
+                    with_bf16)
+
+    if "generate" in parts:
+        result.update(generation.generation_rows(
+            cfg, device, result["new_tokens"], result["repetitions"]["generate"], book_model,
+            hf_build=hf_model if use_hf else None, log=log,
+            precisions=("float32", "bfloat16") if with_bf16 else ("float32",)))
+
+    result["targets"] = check_targets(result)
+    return result
+
+
+def _settings(device, quick, reps, include_transformers, use_hf):
+    """What a run measures with, on what: the start of its JSON."""
     cfg = dict(QUICK_BENCH if quick else GPT2_124M_BENCH)
     batch_size = 2
     new_tokens = 16 if quick else 200
     train_reps = reps or (1 if quick else 3)
     gen_reps = reps or (1 if quick else 3)
     matmul_n = 256 if quick else 2048
-    use_hf = include_transformers and transformers_available()
-
     result = {
         "device": str(device),
         "device_name": _device_name(device),
@@ -315,24 +340,6 @@ def run_benchmark(device="cpu", quick=False, reps=None, include_transformers=Tru
 
         result["transformers"] = transformers.__version__
         result["transformers_attn_implementation"] = "sdpa"
-
-    # Emulated bfloat16 (a CPU without AVX512_BF16 or AMX) runs many times slower than
-    # float32: its rows would take most of the time and show nothing new (the quick
-    # run keeps them, to check that they work).
-    with_bf16 = result["native_bf16"] or quick
-    if not with_bf16:
-        log(_("bf16 rows left out: this {kind} has no native bfloat16 arithmetic")
-            .format(kind="GPU" if device.type == "cuda" else "CPU"))
-    if "train" in parts:
-        _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log, with_bf16)
-
-    if "generate" in parts:
-        result.update(generation.generation_rows(
-            cfg, device, new_tokens, gen_reps, book_model,
-            hf_build=hf_model if use_hf else None, log=log,
-            precisions=("float32", "bfloat16") if with_bf16 else ("float32",)))
-
-    result["targets"] = check_targets(result)
     return result
 
 
