@@ -61,7 +61,7 @@ from .errors import one_line
 from .evaluate import estimate_loss, prompt_ids, sample_text
 from .i18n import N_, _
 from .memory_budget import check_training_fits
-from .model import GPT2_SHAPE, build_model, forward_context, gpt2_start, model_config
+from .model_builder import GPT2_SHAPE, build_model, forward_context, gpt2_start, model_config
 from .runlog import RESUME_ADVICE, RunLog, out_dir_lock, read_log, restart_log
 
 PROG = "llms-from-scratch train"
