@@ -24,7 +24,7 @@ traceback:
   process ended by SIGPIPE).
 
 A failure meant for the user is an ``errors.UserError`` (``CommandError``,
-``config.TrainError``, ``checkpoint.CheckpointError``, ...), or
+``config.TrainError``, ``model_files.CheckpointError``, ...), or
 ``assets.DownloadError``; where an ``OSError`` is expected (a file the user
 named, a folder to write into) it is turned into one of those where it
 happens. Every other exception, a plain ``ValueError``, ``OSError`` or
@@ -252,7 +252,7 @@ def _add_generate(subparsers):
 
 def _run_generate(args):
     # Imported before the work starts, while a signal still ends the process at once.
-    from . import checkpoint, generate, kvcache  # noqa: F401 (checkpoint, kvcache: used later)
+    from . import generate, kvcache, model_files  # noqa: F401 (kvcache, model_files: used later)
 
     interrupts.arm()
     try:

@@ -125,6 +125,4 @@ def exit_worker(code):
     os._exit(code)
 
 
-_exit_worker = exit_worker  # the former name
-
 __all__ = ["Dist", "exit_worker", "run_worker"]

@@ -39,9 +39,18 @@ from pathlib import Path
 
 import torch
 
-from . import amp, bits, checkpoint, data, fileio, interrupts
+from . import amp, bits, data, fileio, interrupts
 from .appendix_d import lr_at_step, param_groups_for_adamw
-from .checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from .ckpt import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_NAME,
+    checkpoint_payload,
+    load_checkpoint,
+    load_model_state,
+    restore_state,
+    rng_state,
+    save_checkpoint,
+)
 from .config import (
     DATASETS,
     DEFAULTS,
@@ -56,7 +65,7 @@ from .config import (
     resumed_config,
 )
 from .data import get_batch, prepare_data
-from .distributed import Dist, exit_worker, run_worker
+from .distributed import Dist, run_worker
 from .errors import one_line
 from .evaluate import estimate_loss, prompt_ids, sample_text
 from .i18n import N_, _
@@ -205,7 +214,7 @@ def _model(cfg, explicit, ckpt, prepared, tokenizer, ckpt_path):
                                  vocab_size2=model_cfg['vocab_size']))
     model = build_model(cfg, model_cfg, tie_weights, params)
     if ckpt is not None:
-        checkpoint.load_model_state(model, ckpt["model"], ckpt_path)
+        load_model_state(model, ckpt["model"], ckpt_path)
     return model, model_cfg, tie_weights
 
 
@@ -248,7 +257,7 @@ def _start(run, ckpt):
         torch.manual_seed(cfg["seed"] + 7919 * rank)
         batch_gen.manual_seed(cfg["seed"] + 104_729 * (rank + 1))
         return batch_gen, 0, float("inf")
-    step = checkpoint.restore_state(ckpt, run.out_dir / CHECKPOINT_NAME, run, batch_gen,
+    step = restore_state(ckpt, run.out_dir / CHECKPOINT_NAME, run, batch_gen,
                                     cfg["seed"])
     return batch_gen, step, float(ckpt.get("best_val_loss", float("inf")))
 
@@ -336,10 +345,10 @@ def _evaluate(run, step, best_val, batch_gen, log, report, prompt):
     if prompt is not None and run.dist.is_main:
         text = sample_text(run.raw_model, run.tokenizer, prompt, run.cfg, run.device)
         report(_("sample: {text}").format(text=text))
-    rngs = run.dist.gather(checkpoint.rng_state(batch_gen, run.device))
+    rngs = run.dist.gather(rng_state(batch_gen, run.device))
     if run.dist.is_main:
         save_checkpoint(run.out_dir / CHECKPOINT_NAME,
-                        checkpoint.checkpoint_payload(run, step, best_val, rngs))
+                        checkpoint_payload(run, step, best_val, rngs))
     return {"train_loss": train_loss, "val_loss": val_loss, **val_bits}, best_val
 
 
@@ -540,8 +549,6 @@ def run(args):
     run_worker(lambda: train(overrides, args.config), PROG)
     return 1  # not reached: run_worker ends the process
 
-
-_exit_worker = exit_worker  # the former name
 
 __all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_NAME", "DATASETS", "DEFAULTS", "DTYPES",
            "RESUMABLE_CHANGES", "Dist", "TrainError", "add_arguments", "build_model",

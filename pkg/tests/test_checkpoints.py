@@ -1,12 +1,11 @@
-"""checkpoint.load_model: the loader behind `llms-from-scratch generate --model`."""
+"""model_files.load_model: the loader behind `llms-from-scratch generate --model`."""
 
 import pytest
 import torch
 
-from llms_from_scratch import checkpoints
 from llms_from_scratch.ch04 import GPTModel
-from llms_from_scratch.checkpoint import CheckpointError, load_model, load_model_and_tokenizer
 from llms_from_scratch.errors import UserError
+from llms_from_scratch.model_files import CheckpointError, load_model, load_model_and_tokenizer
 
 CFG = {"vocab_size": 40, "context_length": 8, "emb_dim": 16, "n_heads": 2, "n_layers": 1,
        "drop_rate": 0.0, "qkv_bias": False}
@@ -56,7 +55,5 @@ def test_load_model_and_tokenizer_returns_the_tokenizer_entry_explicitly(tmp_pat
     assert tokenizer_spec is None and not hasattr(model, "tokenizer_spec")
 
 
-def test_the_former_module_name_and_the_error_base():
-    assert checkpoints.load_model is load_model
-    assert checkpoints.CheckpointError is CheckpointError
+def test_checkpoint_errors_are_user_errors():
     assert issubclass(CheckpointError, UserError)
