@@ -417,7 +417,7 @@ JA = {
         "ださい",
     "cached files do not load: {err}":
         "キャッシュのファイルを読み込めません: {err}",
-    # checkpoint.py
+    # ckpt.py, model_files.py
     "not a zip":
         "zip ではありません",
     "{key} ({type}, not {kind})":

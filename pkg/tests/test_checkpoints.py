@@ -57,3 +57,38 @@ def test_load_model_and_tokenizer_returns_the_tokenizer_entry_explicitly(tmp_pat
 
 def test_checkpoint_errors_are_user_errors():
     assert issubclass(CheckpointError, UserError)
+
+
+def test_gpt2_weights_are_checked_before_use(monkeypatch):
+    """``verified_gpt2_params``: the weights of ``gpt2.gpt2_params`` (the one GPT-2 loader),
+    refused in one line when a file is damaged or a weight is NaN; a failed download
+    keeps its own error."""
+    import numpy as np
+
+    from llms_from_scratch import gpt2
+    from llms_from_scratch.errors import DownloadError
+    from llms_from_scratch.model_files import verified_gpt2_params
+
+    params = {"wte": np.ones((4, 2), dtype=np.float32), "blocks": [{"b": np.zeros(2)}]}
+    monkeypatch.setattr(gpt2, "gpt2_params", lambda size, models_dir: (params, "here"))
+    assert verified_gpt2_params("124M") == (params, "here")
+
+    params["blocks"][0]["b"][1] = np.nan
+    with pytest.raises(CheckpointError, match=r"here hold NaN or Inf in blocks\.0\.b"):
+        verified_gpt2_params("124M")
+
+    def damaged(size, models_dir):
+        raise ValueError("model.safetensors is truncated or corrupt:\ndelete it")
+
+    monkeypatch.setattr(gpt2, "gpt2_params", damaged)
+    with pytest.raises(CheckpointError, match="^model.safetensors is truncated or corrupt: "
+                                              "delete it$"):
+        verified_gpt2_params("124M")
+
+    def offline(size, models_dir):
+        raise DownloadError("cannot download model.safetensors")
+
+    monkeypatch.setattr(gpt2, "gpt2_params", offline)
+    with pytest.raises(DownloadError) as info:
+        verified_gpt2_params("124M")
+    assert not isinstance(info.value, CheckpointError)
