@@ -30,7 +30,7 @@ CHECKPOINT_FORMAT = "llms-from-scratch-train/1"
 PROG = "llms-from-scratch train"
 
 
-# -- training checkpoints: writing ---------------------------------------------------------
+# -- writing ------------------------------------------------------------------------------
 
 
 def rng_state(batch_generator, device):
@@ -129,7 +129,7 @@ def save_checkpoint(path, payload, durable=True):
                          .format(path=path, strerror=err.strerror or err)) from None
 
 
-# -- training checkpoints: reading ---------------------------------------------------------
+# -- reading ------------------------------------------------------------------------------
 
 _CHECKPOINT_TYPES = {"config": dict, "model": dict, "tokenizer": dict, "train_config": dict,
                      "optimizer": dict, "step": int, "rng": list, "tie_weights": bool}

@@ -28,7 +28,7 @@ class CheckpointError(UserError):
     """A model file or config that cannot be used; the message says what to do."""
 
 
-# -- GPT-2's published weights, checked -------------------------------------------------
+# -- GPT-2's published weights, checked ---------------------------------------------------
 
 
 def verified_gpt2_params(size, models_dir=None):
@@ -71,7 +71,7 @@ def _tf_params(folder):
     return _read_weights(gpt2.load_gpt2_params_from_tf_ckpt, folder, settings), settings
 
 
-# -- models for generation -----------------------------------------------------------------
+# -- a GPTModel from a file, a folder or a GPT-2 size -------------------------------------
 
 
 def config_from_option(value):
