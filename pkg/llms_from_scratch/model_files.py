@@ -248,18 +248,6 @@ def _model_from_gpt2_size(size, models_dir):
     return _model_from_params(params, settings, where)
 
 
-def _load(spec, config, models_dir):
-    """``(model, tokenizer entry or None)``; see ``load_model``. NaN or Inf weights are refused."""
-    model, tokenizer_spec = _load_any(spec, config, models_dir)
-    bad = integrity.nonfinite(model.state_dict())
-    if bad:
-        raise CheckpointError(_("the model {spec} holds NaN or Inf in {where}; it was left in "
-                                "place and not used: the file is damaged, or it was saved after "
-                                "training diverged (train again with a lower learning rate)")
-                              .format(spec=spec, where=integrity.describe(bad)))
-    return model, tokenizer_spec
-
-
 def _load_any(spec, config, models_dir):
     from . import gpt2
     from .japanese_gpt2 import is_japanese_gpt2_folder, is_repo_id, load_japanese_gpt2
@@ -295,9 +283,16 @@ def load_model_and_tokenizer(spec, config=None, models_dir=None):
     ``tokenizer_spec`` is the ``{"kind": "char", "chars": ...}`` or
     ``{"kind": "gpt2"}`` entry a checkpoint of ``llms-from-scratch train``
     carries (``data.tokenizer_from_spec`` builds the tokenizer), or None when
-    the file names none (GPT-2's tokenizer then).
+    the file names none (GPT-2's tokenizer then). NaN or Inf weights are refused.
     """
-    return _load(spec, config, models_dir)
+    model, tokenizer_spec = _load_any(spec, config, models_dir)
+    bad = integrity.nonfinite(model.state_dict())
+    if bad:
+        raise CheckpointError(_("the model {spec} holds NaN or Inf in {where}; it was left in "
+                                "place and not used: the file is damaged, or it was saved after "
+                                "training diverged (train again with a lower learning rate)")
+                              .format(spec=spec, where=integrity.describe(bad)))
+    return model, tokenizer_spec
 
 
 def load_model(spec, config=None, models_dir=None):
@@ -305,14 +300,10 @@ def load_model(spec, config=None, models_dir=None):
 
     ``config`` (a GPT-2 size or a JSON file with the config dict) is needed
     only for files that do not carry their own; ``models_dir`` is where GPT-2
-    sizes are looked for and downloaded to. The tokenizer entry of a
-    checkpoint is also set as ``model.tokenizer_spec``, for this release
-    only: use ``load_model_and_tokenizer`` instead.
+    sizes are looked for and downloaded to. The tokenizer a checkpoint names
+    comes with ``load_model_and_tokenizer``.
     """
-    model, tokenizer_spec = _load(spec, config, models_dir)
-    if tokenizer_spec is not None:
-        model.tokenizer_spec = tokenizer_spec
-    return model
+    return load_model_and_tokenizer(spec, config, models_dir)[0]
 
 
 __all__ = ["CheckpointError", "config_from_option", "load_model", "load_model_and_tokenizer",
