@@ -12,6 +12,7 @@ reorganises them; each entry must still break it, so the list only shrinks.
 """
 
 import ast
+import functools
 from pathlib import Path
 
 import llms_from_scratch
@@ -27,12 +28,15 @@ OVERSIZED_FOR_NOW = {"train.py", "cli.py", "data.py", "assets.py", "messages_ja.
 PRIVATE_IMPORTS_FOR_NOW = {"gpt2.py", "gpt2_hf.py", "gpt2_tf.py"}
 
 
+@functools.cache
 def _modules():
     """``(name relative to the package, source tree)`` of every module but the benchmark."""
+    found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE).as_posix()
         if not rel.startswith("bench"):
-            yield rel, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            found.append((rel, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))))
+    return tuple(found)
 
 
 def _is_private(name):
