@@ -5,7 +5,9 @@
 # 中身: GPT-2 の公開済みの重みをダウンロードして読み込むコード。ノートブックがこのフォルダだけで動くようにするためのものです。
 
 from pathlib import Path
+import importlib.util
 import json
+import sys
 
 from gpt2_formats import GPT2_CONFIGS, GPT2_SIZES, _first_line, config_from_settings, gpt2_config, normalize_gpt2_size, settings_from_params
 from gpt2_formats import GPT2_HF_REPOS, GPT2_HF_URL, download_gpt2_safetensors, load_gpt2_params_from_safetensors
@@ -68,3 +70,21 @@ def download_and_load_gpt2(model_size, models_dir=None, base_url=None, progress=
     settings = read_hparams(model_dir)
     params = load_gpt2_params_from_tf_ckpt(model_dir, settings)
     return settings, params
+
+
+def gpt2_params(size, models_dir=None):
+    """``(params, where)``: OpenAI's GPT-2 weights of ``size`` as the nested dict
+    of NumPy arrays that ``ch05.load_weights_into_gpt`` copies into a ``GPTModel``.
+
+    The one GPT-2 weight loader: the package's ``generate --model gpt2-124M``
+    and ``train --init-from`` read through it (``model_files`` checks the
+    weights). OpenAI's TensorFlow checkpoint is read where it was downloaded
+    and TensorFlow is installed; otherwise Hugging Face's safetensors copy of
+    the same weights is fetched into the cache. ``where`` names the files read.
+    """
+    folder = Path(models_dir or cache_dir() / "gpt2") / size
+    if all((folder / name).exists() for name in GPT2_MODEL_FILES) \
+            and importlib.util.find_spec("tensorflow") is not None:
+        return load_gpt2_params_from_tf_ckpt(folder, read_hparams(folder)), folder
+    path = download_gpt2_safetensors(size, models_dir, progress=sys.stderr.isatty())
+    return load_gpt2_params_from_safetensors(path), path

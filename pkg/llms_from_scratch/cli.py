@@ -22,7 +22,7 @@ traceback:
   process ended by SIGPIPE).
 
 A failure meant for the user is an ``errors.UserError`` (``CommandError``,
-``config.TrainError``, ``checkpoint.CheckpointError``, ...), or
+``config.TrainError``, ``model_files.CheckpointError``, ...), or
 ``assets.DownloadError``; where an ``OSError`` is expected (a file the user
 named, a folder to write into) it is turned into one of those where it
 happens. Every other exception, a plain ``ValueError``, ``OSError`` or
@@ -179,7 +179,7 @@ def _add_generate(subparsers):
 
 def _run_generate(args):
     # Imported before the work starts, while a signal still ends the process at once.
-    from . import checkpoint, generate, kvcache  # noqa: F401 (checkpoint, kvcache: used later)
+    from . import generate, kvcache, model_files  # noqa: F401 (kvcache, model_files: used later)
 
     interrupts.arm()
     try:
@@ -225,19 +225,6 @@ def _run_check(args):
     return check.run(args)
 
 
-def _use_huge_pages():
-    """Before torch starts (it reads this once), for train and bench only.
-
-    PyTorch's CPU allocator then backs large tensors with 2 MB pages where the
-    kernel allows it on request (Linux, transparent_hugepage "madvise" or
-    "always"). Each training step allocates fresh logits and gradients of
-    hundreds of MB for GPT-2 sizes; with 4 KB pages every step page-faults
-    through all of them. A value the user set is kept
-    (THP_MEM_ALLOC_ENABLE=0 turns it off).
-    """
-    os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
-
-
 def _bench_module():
     """The benchmark: a contributors' tool in the repository's bench/ folder."""
     try:
@@ -248,7 +235,9 @@ def _bench_module():
 
 
 def _add_bench(subparsers):
-    _use_huge_pages()
+    from .cpu_memory import use_huge_pages
+
+    use_huge_pages()  # before torch starts
     bench = _bench_module()
     if bench is None:
         # any flags are taken as they are: the error says how to install the benchmark
@@ -287,7 +276,9 @@ def _run_bench(args):
 
 
 def _add_train(subparsers):
-    _use_huge_pages()
+    from .cpu_memory import use_huge_pages
+
+    use_huge_pages()  # before torch starts
     from . import train
 
     p = subparsers.add_parser(

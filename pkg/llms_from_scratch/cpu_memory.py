@@ -26,6 +26,7 @@ stayed at 3.7 GB).
 """
 
 import ctypes
+import os
 import sys
 
 M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
@@ -50,4 +51,16 @@ def keep_freed_memory():
     return bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
 
 
-__all__ = ["keep_freed_memory"]
+__all__ = ["keep_freed_memory", "use_huge_pages"]
+
+
+def use_huge_pages():
+    """Ask PyTorch's CPU allocator for 2 MB pages; call before torch starts (train, bench).
+
+    It then backs large tensors with huge pages where the kernel allows it on
+    request (Linux, transparent_hugepage "madvise" or "always"). Each training
+    step allocates fresh logits and gradients of hundreds of MB for GPT-2
+    sizes; with 4 KB pages every step page-faults through all of them. A value
+    the user set is kept (THP_MEM_ALLOC_ENABLE=0 turns it off).
+    """
+    os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")

@@ -16,7 +16,7 @@ from . import data
 from .config import TrainError
 from .data import get_batch
 from .i18n import _
-from .model import forward_context
+from .model_builder import forward_context
 
 
 @torch.no_grad()

@@ -43,8 +43,8 @@ def explicit_attention():
     autocast, PyTorch's kernels for small heads (the char-level recipe's 4
     heads of 32) did worse than three plain ops: a training step of that
     recipe took 27.6 ms against 34.0 ms with SDPA's "math" backend (its best
-    kernel there) on a 2-core EPYC with AVX-512 BF16. ``model.forward_context``
-    enters it for that case.
+    kernel there) on a 2-core EPYC with AVX-512 BF16.
+    ``model_builder.forward_context`` enters it for that case.
     """
     token = _EXPLICIT_ATTENTION.set(True)
     try:

@@ -3,7 +3,7 @@
 ``cli`` declares the flags; ``run(args, out)`` does the rest:
 
 1. check the options and read the prompt (``check_options``, ``read_prompt``);
-2. load the model with ``checkpoint.load_model_and_tokenizer`` (any file it accepts) and
+2. load the model with ``model_files.load_model_and_tokenizer`` (any file it accepts) and
    its tokenizer (``model_tokenizer``);
 3. copy the weights into a ``fast.GPTModelFast`` in the asked ``--dtype``
    (``fast_copy``; a tied output head stays tied);
@@ -129,7 +129,7 @@ def model_tokenizer(spec, folder=None):
     return tokenizer_from_spec(spec, folder)
 
 
-def model_config(model):
+def config_of_model(model):
     """The ``GPTModel`` config dict of a loaded model, read off its modules."""
     att = model.trf_blocks[0].att
     return {"vocab_size": model.tok_emb.num_embeddings,
@@ -156,7 +156,7 @@ def fast_copy(model, dtype=torch.float32, device=None):
 
     tied = model.out_head.weight is model.tok_emb.weight
     with torch.device("meta"):  # no memory, no random initialisation
-        fast = GPTModelFast(model_config(model), tie_weights=tied)
+        fast = GPTModelFast(config_of_model(model), tie_weights=tied)
     fast.load_state_dict(model.state_dict(), assign=True)
     if tied:
         fast.out_head.weight = fast.tok_emb.weight
@@ -229,7 +229,7 @@ def stream_text(model, tokenizer, ids, out, max_new_tokens, temperature=0.0, top
 
 def _load(args, device, dtype):
     from . import assets
-    from .checkpoint import load_model_and_tokenizer
+    from .model_files import load_model_and_tokenizer
 
     try:
         model, spec = load_model_and_tokenizer(args.model, args.config, args.models_dir)
@@ -287,6 +287,6 @@ def run(args, out=None):
     return 0
 
 
-__all__ = ["DEFAULT_TOP_K", "DTYPES", "check_dtype", "check_options", "cpu_has_native_bf16",
-           "decoding_layout", "fast_copy", "model_config", "model_tokenizer", "read_prompt",
+__all__ = ["DEFAULT_TOP_K", "DTYPES", "check_dtype", "check_options", "config_of_model",
+           "cpu_has_native_bf16", "decoding_layout", "fast_copy", "model_tokenizer", "read_prompt",
            "run", "stream_text", "write_stream"]

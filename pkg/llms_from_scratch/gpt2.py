@@ -16,7 +16,9 @@ The parts live in ``gpt2_layout`` (sizes, configs, the ``params`` layout),
 files); this module downloads OpenAI's files and gathers the public names.
 """
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
 
 from .assets import download_file
@@ -97,9 +99,28 @@ def download_and_load_gpt2(model_size, models_dir=None, base_url=None, progress=
     return settings, params
 
 
+def gpt2_params(size, models_dir=None):
+    """``(params, where)``: OpenAI's GPT-2 weights of ``size`` as the nested dict
+    of NumPy arrays that ``ch05.load_weights_into_gpt`` copies into a ``GPTModel``.
+
+    The one GPT-2 weight loader: the package's ``generate --model gpt2-124M``
+    and ``train --init-from`` read through it (``model_files`` checks the
+    weights). OpenAI's TensorFlow checkpoint is read where it was downloaded
+    and TensorFlow is installed; otherwise Hugging Face's safetensors copy of
+    the same weights is fetched into the cache. ``where`` names the files read.
+    """
+    folder = Path(models_dir or cache_dir() / "gpt2") / size
+    if all((folder / name).exists() for name in GPT2_MODEL_FILES) \
+            and importlib.util.find_spec("tensorflow") is not None:
+        return load_gpt2_params_from_tf_ckpt(folder, read_hparams(folder)), folder
+    path = download_gpt2_safetensors(size, models_dir, progress=sys.stderr.isatty())
+    return load_gpt2_params_from_safetensors(path), path
+
+
 __all__ = ["GPT2_CONFIGS", "GPT2_HF_REPOS", "GPT2_HF_URL", "GPT2_MODEL_FILES", "GPT2_MODELS_URL",
            "GPT2_SIZES", "config_from_settings", "download_and_load_gpt2", "download_gpt2_files",
-           "download_gpt2_safetensors", "gpt2_config", "list_tf_checkpoint_variables",
-           "load_gpt2_params_from_safetensors", "load_gpt2_params_from_tf_ckpt",
+           "download_gpt2_safetensors", "gpt2_config", "gpt2_params",
+           "list_tf_checkpoint_variables", "load_gpt2_params_from_safetensors",
+           "load_gpt2_params_from_tf_ckpt",
            "normalize_gpt2_size", "read_hparams", "save_gpt2_tf_checkpoint",
            "settings_from_params"]

@@ -7,7 +7,9 @@ reads every record with ``zipfile``, which checks each CRC-32 (about as
 fast as reading the file: a 500 MB checkpoint takes a second or so).
 ``nonfinite`` finds NaN or Inf in loaded weights, for files that carry no
 checksum (safetensors, TensorFlow checkpoints) and for weights that were
-already damaged when they were saved.
+already damaged when they were saved. ``refused_by_safe_load`` tells a file
+that ``torch.load(..., weights_only=True)`` refused (it holds Python objects)
+from one that is merely damaged.
 """
 
 import zipfile
@@ -32,6 +34,18 @@ def damaged_record(path):
     if bad is not None:
         return f"the record {bad} fails its CRC-32 check"
     return None
+
+
+# What torch's weights-only unpickler says when it meets an object it will not build
+# (a class or function that unpickling would call), as opposed to damaged bytes
+# ("Unsupported operand ..."), which it reports through the same exception type.
+_REFUSED_OBJECT_MARKERS = ("GLOBAL", "allowlisted", "unrecognized function")
+
+
+def refused_by_safe_load(err):
+    """Whether ``torch.load(..., weights_only=True)`` failed on a refused Python object."""
+    text = str(err)
+    return "weights only" in text.lower() and any(m in text for m in _REFUSED_OBJECT_MARKERS)
 
 
 def _floating(value):
@@ -77,4 +91,4 @@ def describe(names, limit=3):
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-__all__ = ["damaged_record", "describe", "nonfinite"]
+__all__ = ["damaged_record", "describe", "nonfinite", "refused_by_safe_load"]

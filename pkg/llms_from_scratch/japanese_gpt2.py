@@ -111,7 +111,7 @@ def _read_json(path, required=True):
     return value
 
 
-def model_config(hf_config, where):
+def config_from_hf(hf_config, where):
     """The ``GPTModel`` config of a ``GPT2LMHeadModel``'s ``config.json``."""
     try:
         cfg = {"vocab_size": int(hf_config["vocab_size"]),
@@ -173,7 +173,7 @@ def read_japanese_tokenizer(folder):
     """``(hf_config, GPTModel config, tokenizer)`` of a model folder, weights not read."""
     folder = Path(folder).expanduser()
     hf_config = _read_json(folder / "config.json")
-    config = model_config(hf_config, folder / "config.json")
+    config = config_from_hf(hf_config, folder / "config.json")
     if not (folder / SPIECE_FILE).is_file():
         raise JapaneseGPT2Error(_("{folder} has no spiece.model (the model's SentencePiece "
                                   "tokenizer); download it into the folder").format(folder=folder))
@@ -251,6 +251,6 @@ def load_japanese_gpt2(spec, models_dir=None, progress=True):
     return build_gpt_model(parts), parts.tokenizer
 
 
-__all__ = ["JapaneseGPT2", "JapaneseGPT2Error", "WEIGHT_FILES", "build_gpt_model", "fetch_repo",
-           "is_japanese_gpt2_folder", "is_repo_id", "load_japanese_gpt2", "local_folder",
-           "model_config", "read_japanese_gpt2", "read_japanese_tokenizer"]
+__all__ = ["JapaneseGPT2", "JapaneseGPT2Error", "WEIGHT_FILES", "build_gpt_model", "config_from_hf",
+           "fetch_repo", "is_japanese_gpt2_folder", "is_repo_id", "load_japanese_gpt2",
+           "local_folder", "read_japanese_gpt2", "read_japanese_tokenizer"]

@@ -417,7 +417,7 @@ JA = {
         "ださい",
     "cached files do not load: {err}":
         "キャッシュのファイルを読み込めません: {err}",
-    # checkpoint.py
+    # ckpt.py, model_files.py
     "not a zip":
         "zip ではありません",
     "{key} ({type}, not {kind})":
@@ -1171,7 +1171,7 @@ JA = {
         "活性化 = {activations:.1f} GiB。--batch-size を下げる（バッチの大きさを保つには "
         "--grad-accum を上げる）か、--context-length を短くするか、もっと小さなモデルから始めてく"
         "ださい",
-    # model.py
+    # model_builder.py
     "--context-length {context_length} exceeds the model's {n_ctx} positions":
         "--context-length {context_length} がモデルの位置の数 {n_ctx} を超えています",
     "{clash} cannot be set with --init-from {init_from}: GPT-2 {size} has a fixed shape":

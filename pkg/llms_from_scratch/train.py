@@ -39,9 +39,16 @@ import time
 
 import torch
 
-from . import amp, bits, checkpoint, fileio, interrupts
+from . import amp, bits, fileio, interrupts
 from .appendix_d import lr_at_step
-from .checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from .ckpt import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_NAME,
+    checkpoint_payload,
+    load_checkpoint,
+    rng_state,
+    save_checkpoint,
+)
 from .config import (
     DATASETS,
     DEFAULTS,
@@ -56,7 +63,7 @@ from .distributed import Dist, run_worker
 from .errors import one_line
 from .evaluate import estimate_loss, prompt_ids, sample_text
 from .i18n import N_, _
-from .model import build_model, forward_context, model_config
+from .model_builder import build_model, forward_context, model_config
 from .runlog import RESUME_ADVICE, RunLog, out_dir_lock, read_log, restart_log
 from .train_data import prepare_data
 from .train_setup import checkpoint_path, locked_settings, run_settings, setup_run, start_state
@@ -155,10 +162,10 @@ def _evaluate(run, step, best_val, batch_gen, log, report, prompt):
     if prompt is not None and run.dist.is_main:
         text = sample_text(run.raw_model, run.tokenizer, prompt, run.cfg, run.device)
         report(_("sample: {text}").format(text=text))
-    rngs = run.dist.gather(checkpoint.rng_state(batch_gen, run.device))
+    rngs = run.dist.gather(rng_state(batch_gen, run.device))
     if run.dist.is_main:
         save_checkpoint(run.out_dir / CHECKPOINT_NAME,
-                        checkpoint.checkpoint_payload(run, step, best_val, rngs))
+                        checkpoint_payload(run, step, best_val, rngs))
     return {"train_loss": train_loss, "val_loss": val_loss, **val_bits}, best_val
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import torch
 
-from . import amp, bits, checkpoint, data
+from . import amp, bits, data
 from .appendix_d import param_groups_for_adamw
-from .checkpoint import CHECKPOINT_NAME, load_checkpoint
+from .ckpt import CHECKPOINT_NAME, load_checkpoint, load_model_state, restore_state
 from .config import (
     TrainError,
     flag,
@@ -27,7 +27,7 @@ from .config import (
 from .distributed import Dist
 from .i18n import _
 from .memory_budget import check_training_fits
-from .model import GPT2_SHAPE, build_model, gpt2_start, model_config
+from .model_builder import GPT2_SHAPE, build_model, gpt2_start, model_config
 from .train_data import load_splits, prepare_run_data, tokenizer_for_training
 
 
@@ -158,7 +158,7 @@ def _model(cfg, explicit, ckpt, prepared, tokenizer, ckpt_path):
                                  vocab_size2=model_cfg['vocab_size']))
     model = build_model(cfg, model_cfg, tie_weights, params)
     if ckpt is not None:
-        checkpoint.load_model_state(model, ckpt["model"], ckpt_path)
+        load_model_state(model, ckpt["model"], ckpt_path)
     return model, model_cfg, tie_weights
 
 
@@ -201,6 +201,6 @@ def start_state(run, ckpt):
         torch.manual_seed(cfg["seed"] + 7919 * rank)
         batch_gen.manual_seed(cfg["seed"] + 104_729 * (rank + 1))
         return batch_gen, 0, float("inf")
-    step = checkpoint.restore_state(ckpt, run.out_dir / CHECKPOINT_NAME, run, batch_gen,
+    step = restore_state(ckpt, run.out_dir / CHECKPOINT_NAME, run, batch_gen,
                                     cfg["seed"])
     return batch_gen, step, float(ckpt.get("best_val_loss", float("inf")))

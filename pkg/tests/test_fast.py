@@ -197,7 +197,7 @@ def test_explicit_attention_applies_dropout_and_ends_with_its_block():
 def test_forward_context_chooses_explicit_attention_for_fast_bf16_on_cpu(fast_flag, dtype,
                                                                          expected):
     from llms_from_scratch import fast as fast_mod
-    from llms_from_scratch.model import forward_context
+    from llms_from_scratch.model_builder import forward_context
 
     with forward_context({"fast": fast_flag, "dtype": dtype}, torch.device("cpu")):
         assert fast_mod._EXPLICIT_ATTENTION.get() is expected

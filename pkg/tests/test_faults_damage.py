@@ -14,7 +14,9 @@ import pytest
 import torch
 from test_faults_train import PREFIX, TINY
 
-from llms_from_scratch import amp, checkpoint, cli, data, train_data
+from llms_from_scratch import amp, cli, data, train_data
+from llms_from_scratch.ckpt import load_checkpoint
+from llms_from_scratch.model_files import load_model
 
 GENERATE = ["--prompt", "I", "--max-new-tokens", "3", "--device", "cpu"]
 
@@ -101,12 +103,12 @@ def test_a_checkpoint_that_does_not_read_back_whole_leaves_the_previous_one(
     code, err = train(capsys, text_file, tmp_path, out, "--max-iters", 4, "--eval-interval", 2)
     assert_refused(code, err, "train", "did not read back intact", "previous checkpoint was kept",
                    "--resume")
-    assert checkpoint.load_checkpoint(out / "ckpt.pt")["step"] == 0  # the last good one
+    assert load_checkpoint(out / "ckpt.pt")["step"] == 0  # the last good one
     assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []
     monkeypatch.undo()
     code, err = train(capsys, text_file, tmp_path, out, "--resume")
     assert code == 0, err
-    assert checkpoint.load_checkpoint(out / "ckpt.pt")["step"] == 4
+    assert load_checkpoint(out / "ckpt.pt")["step"] == 4
 
 
 # -- NaN and Inf in weights ----------------------------------------------------------------------
@@ -144,7 +146,7 @@ def test_weights_that_become_nan_while_training_are_never_saved(
     code, err = train(capsys, text_file, tmp_path, out, "--resume", "--max-iters", 2,
                       "--eval-interval", 2)
     assert_refused(code, err, "train", "became NaN or Inf by step 2", "were not saved")
-    kept = checkpoint.load_checkpoint(out / "ckpt.pt")  # finite, or it would refuse
+    kept = load_checkpoint(out / "ckpt.pt")  # finite, or it would refuse
     assert kept["step"] == 0 and torch.equal(kept["model"]["tok_emb.weight"],
                                              torch.load(good, weights_only=True)["model"][
                                                  "tok_emb.weight"])
@@ -157,7 +159,7 @@ def test_sampling_from_non_finite_logits_is_one_line(capsys, trained):
 
     from llms_from_scratch import kvcache
 
-    model = checkpoint.load_model(ckpt).eval()
+    model = load_model(ckpt).eval()
     with torch.no_grad():
         model.tok_emb.weight[1, 0] = float("nan")  # damaged in memory, after the load
     steps = kvcache.stream_cached(model, torch.tensor([[1, 2]]), 3, 16, temperature=1.0)

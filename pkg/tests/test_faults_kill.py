@@ -13,7 +13,8 @@ import faultkit
 import pytest
 from faultkit import BODY, DIGEST
 
-from llms_from_scratch import assets, checkpoint, cli, data
+from llms_from_scratch import assets, cli, data
+from llms_from_scratch.ckpt import load_checkpoint
 from llms_from_scratch.train import read_log
 
 SEED = 18
@@ -84,7 +85,7 @@ def test_training_killed_while_saving_checkpoints_resumes_from_an_intact_one(
         "train", *common, "--max-iters", "1000000", "--eval-interval", "1")  # saves every step
     faultkit.wait_for(lambda: (out / "ckpt.pt").exists(), timeout=120)
     _kill_after(child, rng.uniform(0.0, 1.0))
-    step = checkpoint.load_checkpoint(out / "ckpt.pt")["step"]  # whole, never half-written
+    step = load_checkpoint(out / "ckpt.pt")["step"]  # whole, never half-written
     read_log(out)  # every line whole
     code = cli.main(["train", *map(str, common), "--resume", "--max-iters", str(step + 2)])
     assert code == 0, capsys.readouterr().err

@@ -21,7 +21,8 @@ import faultkit
 import pytest
 from test_faults_train import TINY
 
-from llms_from_scratch import checkpoint, cli, cpu_memory, data
+from llms_from_scratch import cli, cpu_memory, data
+from llms_from_scratch.ckpt import load_checkpoint
 from llms_from_scratch.train import read_log
 
 SIGNALS = {"SIGINT": (signal.SIGINT, 130), "SIGTERM": (signal.SIGTERM, 143)}
@@ -64,7 +65,7 @@ def assert_nothing_half_written(tmp_path):
     assert leftovers == []
     out, tokens = tmp_path / "out", tmp_path / "tokens"
     if (out / "ckpt.pt").exists():
-        checkpoint.load_checkpoint(out / "ckpt.pt")  # whole and verified, or it raises
+        load_checkpoint(out / "ckpt.pt")  # whole and verified, or it raises
     if (out / "config.json").exists():
         json.loads((out / "config.json").read_text(encoding="utf-8"))
     if (out / "log.jsonl").exists():

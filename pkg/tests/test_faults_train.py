@@ -9,7 +9,8 @@ import faultkit
 import pytest
 import torch
 
-from llms_from_scratch import checkpoint, cli, fileio
+from llms_from_scratch import cli, fileio
+from llms_from_scratch.ckpt import load_checkpoint
 from llms_from_scratch.train import read_log
 
 TINY = ["--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--context-length", "16",
@@ -89,7 +90,7 @@ def test_full_disk_while_saving_a_checkpoint_is_one_line_and_resume_finishes_the
                           "--eval-interval", "2")
         assert_one_line(code, err, "cannot write", str(out), "no space left",
                         "needs about", "--resume")
-        assert checkpoint.load_checkpoint(out / "ckpt.pt")["step"] == 0  # intact
+        assert load_checkpoint(out / "ckpt.pt")["step"] == 0  # intact
         train_records, _ = read_log(out)  # every line whole
         assert [r["step"] for r in train_records] == [0, 1]
         assert [p.name for p in out.iterdir() if ".tmp" in p.name] == []

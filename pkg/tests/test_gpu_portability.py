@@ -365,7 +365,7 @@ PEAK_SCRIPT = textwrap.dedent("""
     import sys, threading, time
     import numpy as np
     import torch
-    from llms_from_scratch import gpt2, model
+    from llms_from_scratch import gpt2, model_builder
     from llms_from_scratch.ch04 import GPTModel
     from llms_from_scratch.ch05 import load_weights_into_gpt
 
@@ -398,7 +398,7 @@ PEAK_SCRIPT = textwrap.dedent("""
         watcher = threading.Thread(target=watch, args=(state,), daemon=True)
         watcher.start()
         if mode == "lean":
-            built = model.build_model({"fast": False}, cfg, True, params)
+            built = model_builder.build_model({"fast": False}, cfg, True, params)
         else:  # the former way: a random model, then the copies
             built = GPTModel(cfg)
             load_weights_into_gpt(built, params)
@@ -433,7 +433,7 @@ def test_loading_gpt2_weights_holds_about_one_copy(tmp_path):
 
 def test_the_lean_model_equals_the_one_built_the_former_way(tmp_path):
     pytest.importorskip("safetensors")
-    from llms_from_scratch import gpt2, model
+    from llms_from_scratch import gpt2, model_builder
     from llms_from_scratch.ch04 import GPTModel
     from llms_from_scratch.ch05 import load_weights_into_gpt
 
@@ -444,8 +444,8 @@ def test_the_lean_model_equals_the_one_built_the_former_way(tmp_path):
     former = GPTModel(cfg)
     load_weights_into_gpt(former, params)
     for fast in (False, True):
-        lean = model.build_model({"fast": fast}, cfg, True,
-                                 gpt2.load_gpt2_params_from_safetensors(path))
+        lean = model_builder.build_model({"fast": fast}, cfg, True,
+                                         gpt2.load_gpt2_params_from_safetensors(path))
         assert lean.out_head.weight is lean.tok_emb.weight
         state, expected = lean.state_dict(), former.state_dict()
         assert state.keys() == expected.keys()

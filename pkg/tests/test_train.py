@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from llms_from_scratch import checkpoint, cli, data, train
+from llms_from_scratch import cli, data, gpt2, train
 from llms_from_scratch.ch04 import GPTModel
 from llms_from_scratch.ch05 import generate
 
@@ -291,7 +291,7 @@ def test_init_from_gpt2_loads_openais_weights(capsys, monkeypatch, tmp_path, tex
     torch.manual_seed(5)
     reference = GPTModel(cfg)
     sizes = []
-    monkeypatch.setattr(checkpoint, "gpt2_params",  # the one GPT-2 weight loader
+    monkeypatch.setattr(gpt2, "gpt2_params",  # the one GPT-2 weight loader
                         lambda size, models_dir: (sizes.append(size) or _openai_params(reference),
                                                   "stand-in"))
     out = tmp_path / "out"

@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from llms_from_scratch import bits, checkpoint, cli, data
+from llms_from_scratch import bits, cli, data
 from llms_from_scratch.bpe_tokenizer import load_bpe_tokenizer, train_bpe_tokenizer
+from llms_from_scratch.ckpt import load_checkpoint
 
 SHAPE = ["--n-layer", "1", "--n-head", "2", "--n-embd", "16"]
 TINY = ["--context-length", "16", "--batch-size", "4", "--eval-iters", "2", "--sample-tokens",
@@ -55,7 +56,7 @@ def test_every_tokenizer_reports_bits_per_character(capsys, tmp_path, neko_file,
     text = neko_file.read_text(encoding="utf-8")
     # The validation split is the end of the text: with the training split's characters
     # and bytes, counted the same way, it adds up to the whole text exactly.
-    ckpt = checkpoint.load_checkpoint(tmp_path / "run" / "ckpt.pt")
+    ckpt = load_checkpoint(tmp_path / "run" / "ckpt.pt")
     tok = data.tokenizer_from_spec(ckpt["tokenizer"], tmp_path / "run")
     meta = data.read_meta(tmp_path / "tokens-run")
     train_ids = data.load_split(tmp_path / "tokens-run", meta, "train")

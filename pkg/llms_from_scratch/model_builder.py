@@ -2,7 +2,8 @@
 
 ``model_config`` is the ``GPTModel`` config of a run from scratch;
 ``gpt2_start`` the config and OpenAI's weights for ``--init-from gpt2-*``
-(read by ``checkpoint.gpt2_params``, the one GPT-2 weight loader);
+(read by ``gpt2.gpt2_params``, the one GPT-2 weight loader, and checked by
+``model_files.verified_gpt2_params``);
 ``build_model`` builds ``ch04.GPTModel`` or, with ``--fast``,
 ``fast.GPTModelFast`` (the same weights); ``forward_context`` is the autocast
 (and attention kernel) of every forward pass.
@@ -13,7 +14,7 @@ import contextlib
 import numpy as np
 import torch
 
-from . import amp, checkpoint
+from . import amp, model_files
 from .config import TrainError, flag
 from .errors import one_line
 from .i18n import _
@@ -86,7 +87,7 @@ def gpt2_start(cfg, explicit):
                          .format(clash=', '.join(flag(k) for k in clash),
                                  init_from=cfg['init_from'], size=size))
     try:
-        params, _hparams = checkpoint.gpt2_params(size, cfg["models_dir"])
+        params, _where = model_files.verified_gpt2_params(size, cfg["models_dir"])
     except (ImportError, DownloadError, FileNotFoundError, ValueError) as err:
         raise TrainError(one_line(err)) from None
     n_ctx = int(np.shape(params["wpe"])[0])
