@@ -1,0 +1,103 @@
+"""The documents stay true: links lead somewhere, the module graph is the code's, the
+reader's README stays short and never points at files readers do not have."""
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("module_graph", ROOT / "tools" / "module_graph.py")
+module_graph = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module_graph)
+
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+FENCE = re.compile(r"```.*?```", re.S)
+README_LIMIT = 8000
+
+
+def _documents(root):
+    """Every markdown file and notebook under ``root``, hidden folders left out."""
+    for path in sorted([*root.rglob("*.md"), *root.rglob("*.ipynb")]):
+        if not any(part.startswith(".") for part in path.relative_to(root).parts):
+            yield path
+
+
+def _markdown(path):
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return path.read_text(encoding="utf-8")
+
+
+def _slug(heading):
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading)
+    text = re.sub(r"[`*]", "", text).strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def _anchors(text):
+    anchors, seen = set(), {}
+    for heading in HEADING.findall(FENCE.sub("", text)):
+        slug = _slug(heading)
+        anchors.add(slug if slug not in seen else f"{slug}-{seen[slug]}")
+        seen[slug] = seen.get(slug, 0) + 1
+    return anchors
+
+
+def broken_links(root):
+    """'file: target (why)' for each relative link whose file or heading is missing."""
+    broken = []
+    for path in _documents(root):
+        for target in LINK.findall(FENCE.sub("", _markdown(path))):
+            if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto:, attachment:
+                continue
+            file_part, _, anchor = target.partition("#")
+            dest = (path.parent / file_part) if file_part else path
+            where = f"{path.relative_to(root)}: {target}"
+            if not dest.exists():
+                broken.append(f"{where} (no such file)")
+            elif anchor and dest.suffix in (".md", ".ipynb") and \
+                    anchor not in _anchors(_markdown(dest)):
+                broken.append(f"{where} (no such heading)")
+    return broken
+
+
+def test_every_relative_link_leads_to_a_file_and_heading():
+    assert broken_links(ROOT) == []
+
+
+def test_the_checker_finds_planted_broken_links(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# 始め方\n\n## Set-up (pip)\n", encoding="utf-8")
+    (tmp_path / "README.md").write_text(
+        "[ok](docs/a.md#始め方) [ok](docs/a.md#set-up-pip) [web](https://example.org/x)\n"
+        "[gone](docs/b.md) [no heading](docs/a.md#install)\n"
+        "```\n[in code](not/checked.md)\n```\n", encoding="utf-8")
+    assert broken_links(tmp_path) == ["README.md: docs/b.md (no such file)",
+                                      "README.md: docs/a.md#install (no such heading)"]
+
+
+def test_the_module_graph_in_pkg_readme_is_read_from_the_code():
+    assert module_graph.main(["--check"]) == 0, "run `python tools/module_graph.py`"
+
+
+def test_the_module_graph_sees_imports_at_load_time_and_inside_functions():
+    at_load, when_used = module_graph.graph()["ch04"]
+    assert {"ch03", "checks"} <= at_load and "train" not in at_load | when_used
+    at_load, when_used = module_graph.graph()["cli"]
+    assert "train" in when_used and "train" not in at_load
+
+
+def test_the_readers_readme_is_short_and_names_no_outside_folder():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text) <= README_LIMIT, (
+        f"README.md has {len(text):,} characters (at most {README_LIMIT:,}): "
+        "move contributor material to CONTRIBUTING.md or docs/")
+    reader_facing = [ROOT / "README.md", ROOT / "index.ipynb", *ROOT.glob("setup/*.md"),
+                     *ROOT.glob("ch*/*.md"), *ROOT.glob("ch*/*.ipynb"),
+                     *ROOT.glob("appendix-*/*.md"), *ROOT.glob("appendix-*/*.ipynb")]
+    naming = [str(p.relative_to(ROOT)) for p in reader_facing if "../shared" in _markdown(p)]
+    assert naming == [], "readers have no ../shared folder"
