@@ -42,7 +42,7 @@ def explicit_attention():
     The result is the same function; the speed is not. On CPUs under bfloat16
     autocast, PyTorch's kernels for small heads (the char-level recipe's 4
     heads of 32) did worse than three plain ops (docs/performance.md).
-    ``model.forward_context`` enters it for that case.
+    ``model_builder.forward_context`` enters it for that case.
     """
     token = _EXPLICIT_ATTENTION.set(True)
     try:
