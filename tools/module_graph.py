@@ -38,7 +38,7 @@ def imported_modules(node, importer):
         if node.module and node.module.startswith("llms_from_scratch."):
             return {node.module.split(".")[1]}
         if node.module and node.module.split(".")[0] == "llms_from_scratch_bench":
-            return {"llms_from_scratch_bench (the bench package)"}
+            return {"llms_from_scratch_bench"}  # the benchmark, a package of its own
         return set()
     inside_subpackage = importer[1]
     if node.level == 2 or (node.level == 1 and not inside_subpackage):
