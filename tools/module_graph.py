@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "pkg" / "llms_from_scratch"
 README = ROOT / "pkg" / "README.md"
 START, END = "<!-- module-graph: start -->", "<!-- module-graph: end -->"
+BENCH = "llms_from_scratch_bench"  # the benchmark, a package of its own
 
 
 def module_name(path):
@@ -30,15 +31,16 @@ def module_name(path):
 def imported_modules(node, importer):
     """Package modules named by one import statement of ``importer``."""
     if isinstance(node, ast.Import):
-        return {a.name.split(".")[1] for a in node.names
-                if a.name.startswith("llms_from_scratch.")}
+        names = {a.name for a in node.names}
+        return ({n.split(".")[1] for n in names if n.startswith("llms_from_scratch.")}
+                | {BENCH for n in names if n.split(".")[0] == BENCH})
     if node.level == 0:
         if node.module == "llms_from_scratch":
             return {a.name for a in node.names}
         if node.module and node.module.startswith("llms_from_scratch."):
             return {node.module.split(".")[1]}
-        if node.module and node.module.split(".")[0] == "llms_from_scratch_bench":
-            return {"llms_from_scratch_bench"}  # the benchmark, a package of its own
+        if node.module and node.module.split(".")[0] == BENCH:
+            return {BENCH}
         return set()
     inside_subpackage = importer[1]
     if node.level == 2 or (node.level == 1 and not inside_subpackage):

@@ -1,6 +1,7 @@
 """The documents stay true: links lead somewhere, the module graph is the code's, the
 reader's README stays short and never points at files readers do not have."""
 
+import ast
 import importlib.util
 import json
 import re
@@ -89,6 +90,19 @@ def test_the_module_graph_sees_imports_at_load_time_and_inside_functions():
     assert {"ch03", "checks"} <= at_load and "train" not in at_load | when_used
     at_load, when_used = module_graph.graph()["cli"]
     assert "train" in when_used and "train" not in at_load
+    assert module_graph.graph()["kv_cache"][0] == {"ch04", "kvcache"}  # ..ch04 from a subpackage
+
+
+def test_the_module_graph_names_the_bench_package_and_skips_other_libraries():
+    def names(line, importer=("cli", False)):
+        return module_graph.imported_modules(ast.parse(line).body[0], importer)
+
+    assert names("from llms_from_scratch_bench import bench") == {"llms_from_scratch_bench"}
+    assert names("import llms_from_scratch.ch05") == {"ch05"}
+    assert names("from . import amp, errors") == {"amp", "errors"}
+    assert names("from .gpt2 import gpt2_params") == {"gpt2"}
+    assert names("import torch.nn") == set() and names("from numpy import ndarray") == set()
+    assert names("from . import generate", ("kv_cache", True)) == set()
 
 
 def test_the_readers_readme_is_short_and_names_no_outside_folder():
