@@ -115,3 +115,19 @@ def test_the_readers_readme_is_short_and_names_no_outside_folder():
                      *ROOT.glob("appendix-*/*.md"), *ROOT.glob("appendix-*/*.ipynb")]
     naming = [str(p.relative_to(ROOT)) for p in reader_facing if "../shared" in _markdown(p)]
     assert naming == [], "readers have no ../shared folder"
+
+
+def test_the_architecture_in_pkg_readme_holds_at_its_two_ends():
+    """pkg/README.md's claims: chapters import only chapters, checks and (ch02) assets;
+    the foundations import nothing above them; nothing imports cli, only cli imports train."""
+    graph = {name: at_load | when_used
+             for name, (at_load, when_used) in module_graph.graph().items()}
+    chapters = {"ch02", "ch03", "ch04", "ch05", "appendix_d"}
+    for name in chapters:
+        allowed = chapters | {"checks"} | ({"assets"} if name == "ch02" else set())
+        assert graph[name] <= allowed, f"{name} imports {graph[name] - allowed}"
+    foundations = {"errors", "fileio", "interrupts", "i18n", "device"}
+    for name in foundations:
+        assert graph[name] <= foundations | {"messages_ja"}, f"{name} imports {graph[name]}"
+    assert [name for name, names in graph.items() if "cli" in names] == []
+    assert [name for name, names in graph.items() if "train" in names] == ["cli"]
