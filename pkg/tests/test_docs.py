@@ -131,3 +131,23 @@ def test_the_architecture_in_pkg_readme_holds_at_its_two_ends():
         assert graph[name] <= foundations | {"messages_ja"}, f"{name} imports {graph[name]}"
     assert [name for name, names in graph.items() if "cli" in names] == []
     assert [name for name, names in graph.items() if "train" in names] == ["cli"]
+
+
+def test_every_test_named_in_the_faults_page_exists():
+    """docs/faults.md names the test that holds each promise; renaming a test renames it there."""
+    text = (ROOT / "docs" / "faults.md").read_text(encoding="utf-8")
+    legend = dict(re.findall(r"\b([A-Z]) = `(test_\w+\.py)`", text))
+    assert len(legend) >= 10, legend
+    refs = [(f"pkg/tests/{legend[short]}", name)
+            for short, name in re.findall(r"\b([A-Z])::(test_\w+)", text)]
+    refs += [(path if path.startswith("bench/") else f"pkg/tests/{path}", name)
+             for path, name in re.findall(r"\b((?:bench/tests/)?test_\w+\.py)::(test_\w+)", text)]
+    assert len(refs) > 100
+    missing = []
+    for path, name in refs:
+        if path.startswith("bench/") and not (ROOT / "bench").is_dir():
+            continue  # the benchmark is a package of its own, not in every checkout
+        file = ROOT / path
+        if not file.is_file() or f"def {name}(" not in file.read_text(encoding="utf-8"):
+            missing.append(f"{path}::{name}")
+    assert missing == [], "docs/faults.md names tests that do not exist"
