@@ -11,14 +11,10 @@ gradients of the embedding and the output head (154 MB each) in every step.
 ``keep_freed_memory`` tells ``malloc`` to serve every block from its heap
 (``M_MMAP_MAX = 0``: no block gets its own mapping) and to keep up to 2 GB of
 freed memory at the top of the heap (``M_TRIM_THRESHOLD``), so that the next
-step reuses the same pages. Measured on a 2-core EPYC (torch 2.13, huge pages
-on): a 124M training step (batch 2 x 256, float32) took ~2.6 s instead of
-~3.2 s, and the extra cost of a tied output head (an out-of-place sum of its
-two 154 MB gradients into fresh memory) went away; a step of the CPU recipe
-(Tiny Shakespeare, 4 layers x 128, bfloat16) took 25 ms instead of 28 ms.
-On a 2-core Intel Xeon (2026-12-03) the 124M step took 1.6 s, against
-1.8-2.0 s with the earlier setting (blocks up to 32 MB from the heap) and
-2.1-2.4 s with glibc's defaults.
+step reuses the same pages. On 2-core CPUs this made a 124M training step
+markedly faster and removed the extra cost of a tied output head (an
+out-of-place sum of its two 154 MB gradients into fresh memory); the
+measurements are in docs/performance.md.
 
 The price: the process keeps its peak memory instead of shrinking between
 steps (it does not grow beyond it: 16 steps of 124M at changing batch sizes

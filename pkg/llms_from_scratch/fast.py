@@ -41,9 +41,7 @@ def explicit_attention():
 
     The result is the same function; the speed is not. On CPUs under bfloat16
     autocast, PyTorch's kernels for small heads (the char-level recipe's 4
-    heads of 32) did worse than three plain ops: a training step of that
-    recipe took 27.6 ms against 34.0 ms with SDPA's "math" backend (its best
-    kernel there) on a 2-core EPYC with AVX-512 BF16.
+    heads of 32) did worse than three plain ops (docs/performance.md).
     ``model_builder.forward_context`` enters it for that case.
     """
     token = _EXPLICIT_ATTENTION.set(True)
@@ -76,10 +74,9 @@ def fast_linear(x, weight, bias=None):
     """``F.linear``, through a matrix-vector product for one bfloat16 row on a CPU.
 
     Decoding a token multiplies one vector by every weight matrix. For a
-    bfloat16 model on a CPU, ``F.linear`` with a single row ran at ~15 GB/s
-    of weights, ``torch.mv`` at ~20 GB/s (the blocks of GPT-2 124M, measured
-    on a 2-core Xeon with AMX, 2026-12-03); the generate command's bfloat16
-    path went from 47 to 62 tokens/s. Every other case is ``F.linear``.
+    bfloat16 model on a CPU, ``torch.mv`` reads the weights faster than
+    ``F.linear`` with a single row does (docs/performance.md). Every other
+    case is ``F.linear``.
     """
     if (x.numel() == x.shape[-1] and weight.dtype == torch.bfloat16
             and x.dtype == torch.bfloat16 and x.device.type == "cpu"):

@@ -151,8 +151,8 @@ def forward_cached(model, idx, cache, last_only=False, head_weight_t=None):
     ``head_weight_t`` may hold ``model.out_head.weight.t().contiguous()``,
     the output head laid out (emb_dim, vocab_size): for one token the head
     is a matrix-vector product that streams vocab_size x emb_dim weights
-    from memory, and on CPUs this layout was measured to stream markedly
-    faster than ``nn.Linear``'s (vocab_size, emb_dim) one.
+    from memory, and on CPUs this layout streams markedly faster than
+    ``nn.Linear``'s (vocab_size, emb_dim) one (docs/performance.md).
     """
     if not torch.is_tensor(idx) or idx.dim() != 2 or idx.shape[1] == 0:
         raise ValueError("idx must be a 2-D tensor of token IDs, shape (batch, tokens), "

@@ -25,9 +25,7 @@ def forward_context(cfg, device):
 
     On CPUs under bfloat16, ``GPTModelFast`` spells attention out
     (``fast.explicit_attention``): for the book's small heads that beat every
-    kernel of ``scaled_dot_product_attention`` (27.6 against 34.0 ms per
-    training step of the CPU recipe with its "math" backend, and flash
-    attention was slower still, measured here).
+    kernel of ``scaled_dot_product_attention`` (docs/performance.md).
     """
     stack = contextlib.ExitStack()
     stack.enter_context(amp.autocast(device, cfg["dtype"]))
