@@ -7,8 +7,8 @@
 from torch.utils.data import DataLoader, Dataset
 import torch
 
+from book_files import gpt2_tokenizer
 from checks import check_dataset_args, check_enough_tokens, check_enough_windows, check_positive_int
-from previous_chapters import gpt2_tokenizer
 
 
 # ============================================================================

@@ -6,7 +6,6 @@
 
 import itertools
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
@@ -15,7 +14,7 @@ from previous_chapters import generate_text_simple
 
 
 # ============================================================================
-# llms_from_scratch.ch05: Chapter 5: pretraining on unlabelled data.
+# llms_from_scratch.ch05: Chapter 5: pretraining on unlabelled data. (only calc_loss_batch, calc_loss_loader, generate, load_weights_into_gpt, text_to_token_ids, token_ids_to_text, train_model_simple and what it uses)
 # ============================================================================
 
 def text_to_token_ids(text, tokenizer):
@@ -126,29 +125,6 @@ def train_model_simple(model, train_loader, val_loader, optimizer, device, num_e
         # After each epoch: a sample text shows what the numbers mean.
         generate_and_print_sample(model, tokenizer, device, start_context)
     return train_losses, val_losses, tokens_seen_log
-
-
-def plot_losses(epochs_seen, tokens_seen, train_losses, val_losses):
-    """Plot training and validation loss against epochs, with tokens seen on top.
-
-    The labels are Japanese, as in the book; importing ``matplotlib_fontja``
-    registers the IPAex Gothic font that draws them. Returns the matplotlib
-    ``Figure``.
-    """
-    import matplotlib_fontja  # noqa: F401  (registers IPAex Gothic for the labels)
-
-    fig, ax1 = plt.subplots(figsize=(5, 3))
-    ax1.plot(epochs_seen, train_losses, label="学習損失")
-    ax1.plot(epochs_seen, val_losses, linestyle="-.", label="検証損失")
-    ax1.set_xlabel("エポック")
-    ax1.set_ylabel("損失")
-    ax1.legend(loc="upper right")
-    # A second x-axis that shares the curves but counts tokens instead.
-    ax2 = ax1.twiny()
-    ax2.plot(tokens_seen, train_losses, alpha=0)
-    ax2.set_xlabel("読んだトークン数")
-    fig.tight_layout()
-    return fig
 
 
 def _top_p_filter(logits, top_p):

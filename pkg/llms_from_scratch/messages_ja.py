@@ -729,15 +729,16 @@ JA = {
         "\n"
         "設定の優先順位: フラグ、--config FILE.json、既定値（Tiny Shakespeare 用の小さな\n"
         "CPU 向けレシピ）の順です。実際に使った設定は --out-dir/config.json に書かれます。",
-    "write a chapter folder's previous_chapters.py and chapter_reference.py (e.g. next to a "
-    "notebook in Colab)":
-        "章のフォルダの previous_chapters.py と chapter_reference.py を書き出す（Colab でノート"
-        "ブックの隣に置くときなど）",
+    "write a chapter folder's generated files (book_files.py, previous_chapters.py ...; e.g. "
+    "next to a notebook in Colab)":
+        "章のフォルダの生成ファイル（book_files.py、previous_chapters.py など）を書き出す（Colab で"
+        "ノートブックの隣に置くときなど）",
     "Write the stand-alone copies of the package code that a chapter's notebooks import "
-    "(previous_chapters.py, chapter_reference.py, and gpt_download.py for ch05).":
-        "章のノートブックが import する、パッケージのコードの単体で動くコピー（"
-        "previous_chapters.py、chapter_reference.py、ch05 では gpt_download.py も）を書き出しま"
-        "す。",
+    "(book_files.py, previous_chapters.py where the chapter has earlier chapters' code, "
+    "chapter_reference.py, checks.py, and gpt_download.py for ch05).":
+        "章のノートブックが import する、パッケージのコードの単体で動くコピー（book_files.py、"
+        "前の章のコードがある章では previous_chapters.py、chapter_reference.py、checks.py、"
+        "ch05 では gpt_download.py も）を書き出します。",
     "the chapter folder":
         "章のフォルダ",
     "where to write the files (default: .)":
