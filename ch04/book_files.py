@@ -4,8 +4,6 @@
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
 # 中身: 本のデータのダウンロードとデバイスの選択（このフォルダで使うものだけ）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
-from dataclasses import dataclass
-from pathlib import Path
 import errno
 import hashlib
 import os
@@ -13,6 +11,8 @@ import re
 import shutil
 import urllib.request
 import zipfile
+from dataclasses import dataclass
+from pathlib import Path
 
 import tiktoken
 import torch

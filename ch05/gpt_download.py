@@ -1,10 +1,9 @@
-# Generated from the package llms_from_scratch (errors, hub, gpt2_formats, gpt2).
+# Generated from the package llms_from_scratch (i18n, errors, hub, gpt2_formats, gpt2).
 # Do not edit: in the book's repository run `make previous-chapters`; elsewhere
 # `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
 # 中身: GPT-2 の公開済みの重みのダウンロードと読み込み（形式の読み書きも含む）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
-from pathlib import Path
 import contextlib
 import importlib.util
 import json
@@ -14,10 +13,102 @@ import re
 import socket
 import sys
 import urllib.parse
+from pathlib import Path
 
 import numpy as np
 
 from book_files import GPT2_MODELS_URL, GPT2_MODEL_FILES, cache_dir, download_file
+
+
+# ============================================================================
+# llms_from_scratch.i18n: the messages of this file in the reader's language
+# ============================================================================
+
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def language():
+    """``"ja"`` when the environment's locale is Japanese, else ``"en"``."""
+    for variable in LOCALE_VARIABLES:
+        value = os.environ.get(variable)
+        if value:
+            first = value.split(":")[0]  # LANGUAGE may list several: ja:en
+            return "ja" if first.lower().startswith("ja") else "en"
+    return "en"
+
+
+# The Japanese texts of this file's messages, from the package's catalog.
+_JA = {
+    'the connection was refused (no network, or the server is down)':
+        '接続を拒否されました（ネットワークがないか、サーバが止まっています）',
+    'the server did not answer in time (timed out)':
+        'サーバが時間内に応答しませんでした（タイムアウト）',
+    "it is not cached and the Hub's offline mode is on (HF_HUB_OFFLINE)":
+        'キャッシュになく、Hub のオフラインモード（HF_HUB_OFFLINE）がオンです',
+    'Unset HF_HUB_OFFLINE on a machine with internet and run again.':
+        'インターネットにつながるマシンで HF_HUB_OFFLINE を外して、もう一度実行してください。',
+    'Check the model name, or update llms-from-scratch.':
+        'モデルの名前を確かめるか、llms-from-scratch を更新してください。',
+    'could not download {url}: {reason}. {advice} {hint}.':
+        '{url} をダウンロードできませんでした: {reason}。{advice}{hint}。',
+    'the host name {host} cannot be resolved ({one_line}); there may be no network connection, or the DNS does not answer':
+        'ホスト名 {host} を解決できません（{one_line}）。ネットワークにつながっていないか、DNS が応答していません',
+    'To work offline, {what} on a machine with internet and place it at {dest}':
+        'オフラインで使うには、インターネットにつながるマシンで {what}、{dest} に置いてください',
+    'To work offline, download {url} elsewhere and pass its folder as models_dir (--models-dir) with the file at <size>/model.safetensors':
+        'オフラインで使うには、別のマシンで {url} をダウンロードし、<size>/model.safetensors に置いたフォルダを models_dir（--models-dir）に渡してください',
+    'the Hub answered HTTP {status}':
+        'Hub が HTTP {status} を返しました',
+    'Check the internet connection (and proxy settings) and run the command again{resume}.':
+        'インターネット接続（とプロキシの設定）を確かめて、コマンドをもう一度実行してください{resume}。',
+    'download {url}':
+        '{url} をダウンロードし',
+    'reading OpenAI\'s TensorFlow checkpoints needs TensorFlow: pip install "llms-from-scratch[tensorflow]" (or pip install tensorflow). Without TensorFlow, use the safetensors route: download_gpt2_safetensors() and load_gpt2_params_from_safetensors()':
+        'OpenAI の TensorFlow チェックポイントを読むには TensorFlow が必要です: pip install "llms-from-scratch[tensorflow]"（または pip install tensorflow）。TensorFlow なしでは safetensors の経路を使ってください: download_gpt2_safetensors() と load_gpt2_params_from_safetensors()',
+    'the settings need an integer n_layer (from hparams.json); read them with read_hparams(folder)':
+        '設定には整数の n_layer（hparams.json のもの）が必要です。read_hparams(folder) で読んでください',
+    'reading .safetensors files needs the safetensors package: pip install safetensors':
+        '.safetensors ファイルを読むには safetensors パッケージが必要です: pip install safetensors',
+    'unknown GPT-2 size {size!r}; valid sizes: {sizes}':
+        'GPT-2 のサイズ {size!r} はありません。使えるサイズ: {sizes}',
+    'the GPT-2 settings lack {missing}; hparams.json needs n_vocab, n_ctx, n_embd, n_head and n_layer':
+        'GPT-2 の設定に {missing} がありません。hparams.json には n_vocab、n_ctx、n_embd、n_head、n_layer が必要です',
+    '{where} lacks {count} GPT-2 weights ({shown}); it is incomplete or not a GPT-2 checkpoint: download it again':
+        '{where} には GPT-2 の重みが {count} 個足りません（{shown}）。不完全か、GPT-2 のチェックポイントではありません。ダウンロードし直してください',
+    '{where} has {count} blocks but the settings say n_layer = {n_layer}':
+        '{where} のブロックは {count} 個ですが、設定では n_layer = {n_layer} です',
+    'no TensorFlow checkpoint at {path} (expected {path}.index and {path}.data-*); download it again':
+        '{path} に TensorFlow のチェックポイントがありません（{path}.index と {path}.data-* があるはずです）。ダウンロードし直してください',
+    'no safetensors file at {path}; check the path, or download the weights again (download_gpt2_safetensors)':
+        '{path} に safetensors ファイルがありません。パスを確かめるか、重みをダウンロードし直してください（download_gpt2_safetensors）',
+    '{where} has blocks {blocks}; expected 0..{last}':
+        '{where} のブロックは {blocks} です。0..{last} のはずです',
+    '{path} is empty':
+        '{path} は空です',
+    '{path} is not a readable safetensors file':
+        '{path} は読める safetensors ファイルではありません',
+    '{what} ({error}); it is truncated or corrupt: delete it and download it again':
+        '{what}（{error}）。途中で切れているか壊れています。削除してダウンロードし直してください',
+    'cannot read the TensorFlow checkpoint {prefix} ({error}); it is truncated or corrupt: delete it and download again':
+        'TensorFlow のチェックポイント {prefix} を読めません（{error}）。途中で切れているか壊れています。削除してダウンロードし直してください',
+    '{prefix} has block {name} but the settings say n_layer = {n_layer}; hparams.json does not match':
+        '{prefix} にはブロック {name} がありますが、設定では n_layer = {n_layer} です。hparams.json が合っていません',
+    'cannot read {key!r} from {path} ({error}); the file is truncated or corrupt: delete it and download it again':
+        '{path} から {key!r} を読めません（{error}）。ファイルが途中で切れているか壊れています。削除してダウンロードし直してください',
+    '{where} has an unexpected tensor {key!r}; is it a GPT-2 model?':
+        '{where} に想定外のテンソル {key!r} があります。GPT-2 のモデルですか？',
+    'no hparams.json in {folder}; the checkpoint folder is incomplete: download it again (llms-from-scratch download gpt2-124M, or the size you use)':
+        '{folder} に hparams.json がありません。チェックポイントのフォルダがそろっていないので、ダウンロードし直してください（llms-from-scratch download gpt2-124M、または使うサイズ）',
+    '{path} must hold a JSON object of settings (n_vocab, n_ctx, n_embd, n_head, n_layer); delete it and download again':
+        '{path} には設定（n_vocab、n_ctx、n_embd、n_head、n_layer）の JSON オブジェクトが必要です。削除してダウンロードし直してください',
+    '{path} is not valid JSON ({error}); delete it and download again':
+        '{path} は正しい JSON ではありません（{error}）。削除してダウンロードし直してください',
+}
+
+
+def _(message):
+    """``message`` in Japanese when the locale is Japanese, else as it is."""
+    return _JA.get(message, message) if language() == "ja" else message
 
 
 # ============================================================================
@@ -104,40 +195,45 @@ def _reason(cause, url):
     """What went wrong with the connection, in words."""
     if isinstance(cause, socket.gaierror):
         host = urllib.parse.urlsplit(url).hostname
-        return (f"the host name {host} cannot be resolved ({one_line(cause)}); there may be "
-                "no network connection, or the DNS does not answer")
+        return _("the host name {host} cannot be resolved ({one_line}); there may be no network "
+                 "connection, or the DNS does not answer").format(host=host,
+                                                                  one_line=one_line(cause))
     if isinstance(cause, ConnectionRefusedError):
-        return "the connection was refused (no network, or the server is down)"
+        return _("the connection was refused (no network, or the server is down)")
     if isinstance(cause, TimeoutError):
-        return "the server did not answer in time (timed out)"
+        return _("the server did not answer in time (timed out)")
     return one_line(cause)
 
 
 def _hub_error(err, url, where, offline):
-    """A one-line ``DownloadError`` for a failed Hub download."""
-
-    by_hand = (f"To work offline, download {url} on a machine with internet and place it at "
-               f"{where}" if where is not None else
-               f"To work offline, download {url} elsewhere and pass its folder as models_dir "
-               "(--models-dir) with the file at <size>/model.safetensors")
+    """A one-line ``DownloadError`` for a failed Hub download, in the reader's language."""
+    if where is not None:
+        by_hand = _("To work offline, {what} on a machine with internet and place it at "
+                    "{dest}").format(what=_("download {url}").format(url=url), dest=where)
+    else:
+        by_hand = _("To work offline, download {url} elsewhere and pass its folder as "
+                    "models_dir (--models-dir) with the file at <size>/model.safetensors"
+                    ).format(url=url)
     if offline:
-        reason = "it is not cached and the Hub's offline mode is on (HF_HUB_OFFLINE)"
-        advice = "Unset HF_HUB_OFFLINE on a machine with internet and run again."
+        reason = _("it is not cached and the Hub's offline mode is on (HF_HUB_OFFLINE)")
+        advice = _("Unset HF_HUB_OFFLINE on a machine with internet and run again.")
     else:
         cause = err
         while cause.__cause__ is not None or cause.__context__ is not None:
             cause = cause.__cause__ or cause.__context__
         status = getattr(getattr(err, "response", None), "status_code", None)
-        reason = f"the Hub answered HTTP {status}" if status else _reason(cause, url)
-        advice = ("Check the model name, or update llms-from-scratch." if status and status < 500
-                  else "Check the internet connection (and proxy settings) and run the "
-                       "command again.")
-    return DownloadError(f"could not download {url}: {reason}. {advice} {by_hand}.",
-                         url=url, reason=reason, advice=advice)
+        reason = (_("the Hub answered HTTP {status}").format(status=status) if status
+                  else _reason(cause, url))
+        advice = (_("Check the model name, or update llms-from-scratch.") if status and status < 500
+                  else _("Check the internet connection (and proxy settings) and run the "
+                         "command again{resume}.").format(resume=""))
+    message = _("could not download {url}: {reason}. {advice} {hint}.").format(
+        url=url, reason=reason, advice=advice, hint=by_hand)
+    return DownloadError(message, url=url, reason=reason, advice=advice)
 
 
 # ============================================================================
-# llms_from_scratch.gpt2_formats: GPT-2's weight formats: OpenAI's TensorFlow checkpoints and Hugging Face's safetensors. (only GPT2_CONFIGS, TF_INSTALL_HINT, config_from_settings, list_tf_checkpoint_variables, load_gpt2_params_from_safetensors, load_gpt2_params_from_tf_ckpt, normalize_gpt2_size, save_gpt2_tf_checkpoint, tensorflow_installed and what it uses)
+# llms_from_scratch.gpt2_formats: GPT-2's weight formats: OpenAI's TensorFlow checkpoints and Hugging Face's safetensors. (only GPT2_CONFIGS, config_from_settings, list_tf_checkpoint_variables, load_gpt2_params_from_safetensors, load_gpt2_params_from_tf_ckpt, normalize_gpt2_size, save_gpt2_tf_checkpoint, tensorflow_installed, tf_install_hint and what it uses)
 # ============================================================================
 
 GPT2_SIZES = ("124M", "355M", "774M", "1558M")
@@ -170,8 +266,8 @@ def normalize_gpt2_size(model_size):
         text = text[len("gpt2-"):]
     text = text.upper()
     if text not in GPT2_SIZES:
-        raise ValueError(f"unknown GPT-2 size {model_size!r}; valid sizes: "
-                         f"{', '.join(GPT2_SIZES)}")
+        raise ValueError(_("unknown GPT-2 size {size!r}; valid sizes: {sizes}")
+                         .format(size=model_size, sizes=", ".join(GPT2_SIZES)))
     return text
 
 
@@ -180,8 +276,8 @@ def config_from_settings(settings):
     missing = [k for k in ("n_vocab", "n_ctx", "n_embd", "n_head", "n_layer")
                if k not in settings]
     if missing:
-        raise ValueError(f"the GPT-2 settings lack {', '.join(missing)}; hparams.json "
-                         "needs n_vocab, n_ctx, n_embd, n_head and n_layer")
+        raise ValueError(_("the GPT-2 settings lack {missing}; hparams.json needs n_vocab, "
+                           "n_ctx, n_embd, n_head and n_layer").format(missing=", ".join(missing)))
     return {
         "vocab_size": int(settings["n_vocab"]),
         "context_length": int(settings["n_ctx"]),
@@ -219,21 +315,23 @@ def _check_complete(params, n_layer, where):
                 missing.append(f"h{i}/{key}")
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-        raise ValueError(f"{where} lacks {len(missing)} GPT-2 weights ({shown}); it is "
-                         "incomplete or not a GPT-2 checkpoint: download it again")
+        raise ValueError(_("{where} lacks {count} GPT-2 weights ({shown}); it is incomplete or "
+                           "not a GPT-2 checkpoint: download it again")
+                         .format(where=where, count=len(missing), shown=shown))
     if n_layer is not None and len(params["blocks"]) != n_layer:
-        raise ValueError(f"{where} has {len(params['blocks'])} blocks but the settings "
-                         f"say n_layer = {n_layer}")
+        raise ValueError(_("{where} has {count} blocks but the settings say n_layer = "
+                           "{n_layer}").format(where=where, count=len(params["blocks"]),
+                                               n_layer=n_layer))
 
 
 # -- OpenAI's TensorFlow checkpoints -------------------------------------------------------
 
-TF_INSTALL_HINT = (
-    'reading OpenAI\'s TensorFlow checkpoints needs TensorFlow: pip install '
-    '"llms-from-scratch[tensorflow]" (or pip install tensorflow). Without TensorFlow, '
-    "use the safetensors route: download_gpt2_safetensors() and "
-    "load_gpt2_params_from_safetensors()"
-)
+def tf_install_hint():
+    """What to do when TensorFlow is missing, in the reader's language."""
+    return _("reading OpenAI's TensorFlow checkpoints needs TensorFlow: pip install "
+             '"llms-from-scratch[tensorflow]" (or pip install tensorflow). Without '
+             "TensorFlow, use the safetensors route: download_gpt2_safetensors() and "
+             "load_gpt2_params_from_safetensors()")
 
 
 def tensorflow_installed():
@@ -270,7 +368,7 @@ def _tensorflow():
         try:
             import tensorflow as tf
         except ImportError as err:
-            raise ImportError(TF_INSTALL_HINT) from err
+            raise ImportError(tf_install_hint()) from err
         yield tf
     finally:
         if saved is not None:
@@ -287,8 +385,8 @@ def _checkpoint_prefix(path, tf):
             latest = str(path / "model.ckpt")
         path = Path(latest)
     if not Path(str(path) + ".index").exists():
-        raise FileNotFoundError(f"no TensorFlow checkpoint at {path} (expected "
-                                f"{path}.index and {path}.data-*); download it again")
+        raise FileNotFoundError(_("no TensorFlow checkpoint at {path} (expected {path}.index "
+                                  "and {path}.data-*); download it again").format(path=path))
     return str(path)
 
 
@@ -301,8 +399,8 @@ def load_gpt2_params_from_tf_ckpt(ckpt_path, settings):
     try:
         n_layer = int(settings["n_layer"])
     except (KeyError, TypeError, ValueError):
-        raise ValueError("the settings need an integer n_layer (from hparams.json); "
-                         "read them with read_hparams(folder)") from None
+        raise ValueError(_("the settings need an integer n_layer (from hparams.json); read "
+                           "them with read_hparams(folder)")) from None
     with _tensorflow() as tf:
         prefix = _checkpoint_prefix(ckpt_path, tf)
         try:
@@ -313,9 +411,9 @@ def load_gpt2_params_from_tf_ckpt(ckpt_path, settings):
                       if name.startswith("model/")}
         except (tf.errors.OpError, IndexError, RuntimeError, ValueError, OSError) as err:
             # A short data file surfaces as IndexError, a damaged index as an OpError.
-            raise ValueError(f"cannot read the TensorFlow checkpoint {prefix} "
-                             f"({_first_line(err)}); it is truncated or corrupt: delete it "
-                             "and download again") from None
+            raise ValueError(_("cannot read the TensorFlow checkpoint {prefix} ({error}); it "
+                               "is truncated or corrupt: delete it and download again")
+                             .format(prefix=prefix, error=_first_line(err))) from None
     params = {"blocks": [{} for _ in range(n_layer)]}
     for name, array in arrays.items():
         parts = name.split("/")[1:]  # "model/h0/attn/c_attn/w" -> ["h0", "attn", ...]
@@ -325,8 +423,9 @@ def load_gpt2_params_from_tf_ckpt(ckpt_path, settings):
         if block:
             index = int(block.group(1))
             if index >= n_layer:
-                raise ValueError(f"{prefix} has block {name} but the settings say "
-                                 f"n_layer = {n_layer}; hparams.json does not match")
+                raise ValueError(_("{prefix} has block {name} but the settings say n_layer = "
+                                   "{n_layer}; hparams.json does not match")
+                                 .format(prefix=prefix, name=name, n_layer=n_layer))
             _set_nested(params["blocks"][index], parts[1:], array)
         elif parts == ["ln_f", "g"] or parts == ["ln_f", "b"]:
             params[parts[1]] = array
@@ -415,26 +514,28 @@ def load_gpt2_params_from_safetensors(path):
     try:
         from safetensors import safe_open
     except ImportError as err:
-        raise ImportError("reading .safetensors files needs the safetensors package: "
-                          "pip install safetensors") from err
+        raise ImportError(_("reading .safetensors files needs the safetensors package: pip "
+                            "install safetensors")) from err
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no safetensors file at {path}; check the path, or download "
-                                "the weights again (download_gpt2_safetensors)")
+        raise FileNotFoundError(_("no safetensors file at {path}; check the path, or download "
+                                  "the weights again (download_gpt2_safetensors)")
+                                .format(path=path))
     try:
         handle = safe_open(str(path), framework="pt")
     except Exception as err:  # the library raises its own error types for bad headers
-        what = "empty" if path.stat().st_size == 0 else "not a readable safetensors file"
-        raise ValueError(f"{path} is {what} ({_first_line(err)}); it is truncated or "
-                         "corrupt: delete it and download it again") from None
+        what = (_("{path} is empty") if path.stat().st_size == 0
+                else _("{path} is not a readable safetensors file")).format(path=path)
+        raise ValueError(_("{what} ({error}); it is truncated or corrupt: delete it and "
+                           "download it again").format(what=what, error=_first_line(err))) from None
 
     def read(key):
         try:
             return handle.get_tensor(key).float().numpy()
         except Exception as err:  # safetensors' own error type for truncated data
-            raise ValueError(f"cannot read {key!r} from {path} ({_first_line(err)}); the "
-                             "file is truncated or corrupt: delete it and download it "
-                             "again") from None
+            raise ValueError(_("cannot read {key!r} from {path} ({error}); the file is "
+                               "truncated or corrupt: delete it and download it again")
+                             .format(key=key, path=path, error=_first_line(err))) from None
 
     with handle:
         return params_from_hf_tensors(list(handle.keys()), read, path)
@@ -464,14 +565,15 @@ def params_from_hf_tensors(keys, read, where):
             inner = parts[2:-1]
             leaf = (_HF_NORM_NAMES if inner[0].startswith("ln_") else _HF_NAMES).get(parts[-1])
             if leaf is None:
-                raise ValueError(f"{where} has an unexpected tensor {key!r}; is it a "
-                                 "GPT-2 model?")
+                raise ValueError(_("{where} has an unexpected tensor {key!r}; is it a GPT-2 "
+                                   "model?").format(where=where, key=key))
             _set_nested(block, [*inner, leaf], read(key))
         else:
-            raise ValueError(f"{where} has an unexpected tensor {key!r}; is it a "
-                             "GPT-2 model?")
+            raise ValueError(_("{where} has an unexpected tensor {key!r}; is it a GPT-2 "
+                               "model?").format(where=where, key=key))
     if blocks and sorted(blocks) != list(range(len(blocks))):
-        raise ValueError(f"{where} has blocks {sorted(blocks)}; expected 0..{len(blocks) - 1}")
+        raise ValueError(_("{where} has blocks {blocks}; expected 0..{last}")
+                         .format(where=where, blocks=sorted(blocks), last=len(blocks) - 1))
     params["blocks"] = [blocks[i] for i in range(len(blocks))]
     _check_complete(params, None, str(where))
     return params
@@ -535,18 +637,19 @@ def read_hparams(model_dir):
     """The settings in ``model_dir/hparams.json`` as a dict."""
     path = Path(model_dir) / "hparams.json"
     if not path.is_file():
-        raise FileNotFoundError(f"no hparams.json in {model_dir}; the checkpoint folder is "
-                                "incomplete: download it again (llms-from-scratch download "
-                                "gpt2-124M, or the size you use)")
+        raise FileNotFoundError(_("no hparams.json in {folder}; the checkpoint folder is "
+                                  "incomplete: download it again (llms-from-scratch download "
+                                  "gpt2-124M, or the size you use)").format(folder=model_dir))
     try:
         with open(path, encoding="utf-8") as f:
             settings = json.load(f)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path} is not valid JSON ({one_line(err)}); delete it and "
-                         "download again") from None
+        raise ValueError(_("{path} is not valid JSON ({error}); delete it and download again")
+                         .format(path=path, error=one_line(err))) from None
     if not isinstance(settings, dict):
-        raise ValueError(f"{path} must hold a JSON object of settings (n_vocab, n_ctx, "
-                         "n_embd, n_head, n_layer); delete it and download again")
+        raise ValueError(_("{path} must hold a JSON object of settings (n_vocab, n_ctx, "
+                           "n_embd, n_head, n_layer); delete it and download again")
+                         .format(path=path))
     return settings
 
 
@@ -558,7 +661,7 @@ def download_and_load_gpt2(model_size, models_dir=None, base_url=None, progress=
     """
     size = normalize_gpt2_size(model_size)
     if not tensorflow_installed():  # say so before downloading hundreds of megabytes
-        raise ImportError(TF_INSTALL_HINT)
+        raise ImportError(tf_install_hint())
     model_dir = download_gpt2_files(size, models_dir, base_url, progress)
     settings = read_hparams(model_dir)
     params = load_gpt2_params_from_tf_ckpt(model_dir, settings)

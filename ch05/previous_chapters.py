@@ -4,9 +4,9 @@
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
 # 中身: 前の章までのコード（このフォルダのノートブックが使うもの）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
-from torch.utils.data import DataLoader, Dataset
 import torch
 import torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
 
 from book_files import ASSETS, get_device, gpt2_tokenizer, read_text
 from checks import check_context_fits, check_dataset_args, check_enough_tokens, check_enough_windows, check_generation_args, check_gpt_config, check_head_split, check_model_input, check_positive_int

@@ -26,7 +26,6 @@ from .errors import one_line
 from .gpt2_formats import (
     GPT2_CONFIGS,
     GPT2_SIZES,
-    TF_INSTALL_HINT,
     config_from_settings,
     gpt2_config,
     list_tf_checkpoint_variables,
@@ -36,8 +35,10 @@ from .gpt2_formats import (
     save_gpt2_tf_checkpoint,
     settings_from_params,
     tensorflow_installed,
+    tf_install_hint,
 )
 from .hub import hub_file
+from .i18n import _
 
 # Hugging Face's copies of the same weights, one repository per size.
 GPT2_HF_REPOS = {
@@ -93,18 +94,19 @@ def read_hparams(model_dir):
     """The settings in ``model_dir/hparams.json`` as a dict."""
     path = Path(model_dir) / "hparams.json"
     if not path.is_file():
-        raise FileNotFoundError(f"no hparams.json in {model_dir}; the checkpoint folder is "
-                                "incomplete: download it again (llms-from-scratch download "
-                                "gpt2-124M, or the size you use)")
+        raise FileNotFoundError(_("no hparams.json in {folder}; the checkpoint folder is "
+                                  "incomplete: download it again (llms-from-scratch download "
+                                  "gpt2-124M, or the size you use)").format(folder=model_dir))
     try:
         with open(path, encoding="utf-8") as f:
             settings = json.load(f)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path} is not valid JSON ({one_line(err)}); delete it and "
-                         "download again") from None
+        raise ValueError(_("{path} is not valid JSON ({error}); delete it and download again")
+                         .format(path=path, error=one_line(err))) from None
     if not isinstance(settings, dict):
-        raise ValueError(f"{path} must hold a JSON object of settings (n_vocab, n_ctx, "
-                         "n_embd, n_head, n_layer); delete it and download again")
+        raise ValueError(_("{path} must hold a JSON object of settings (n_vocab, n_ctx, "
+                           "n_embd, n_head, n_layer); delete it and download again")
+                         .format(path=path))
     return settings
 
 
@@ -116,7 +118,7 @@ def download_and_load_gpt2(model_size, models_dir=None, base_url=None, progress=
     """
     size = normalize_gpt2_size(model_size)
     if not tensorflow_installed():  # say so before downloading hundreds of megabytes
-        raise ImportError(TF_INSTALL_HINT)
+        raise ImportError(tf_install_hint())
     model_dir = download_gpt2_files(size, models_dir, base_url, progress)
     settings = read_hparams(model_dir)
     params = load_gpt2_params_from_tf_ckpt(model_dir, settings)

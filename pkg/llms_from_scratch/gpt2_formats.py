@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .i18n import _
+
 GPT2_SIZES = ("124M", "355M", "774M", "1558M")
 
 _GPT2_SHAPES = {  # size: (emb_dim, n_layers, n_heads)
@@ -61,8 +63,8 @@ def normalize_gpt2_size(model_size):
         text = text[len("gpt2-"):]
     text = text.upper()
     if text not in GPT2_SIZES:
-        raise ValueError(f"unknown GPT-2 size {model_size!r}; valid sizes: "
-                         f"{', '.join(GPT2_SIZES)}")
+        raise ValueError(_("unknown GPT-2 size {size!r}; valid sizes: {sizes}")
+                         .format(size=model_size, sizes=", ".join(GPT2_SIZES)))
     return text
 
 
@@ -74,8 +76,8 @@ def gpt2_config(model_size, **overrides):
     cfg = dict(GPT2_CONFIGS[normalize_gpt2_size(model_size)])
     unknown = sorted(set(overrides) - set(cfg))
     if unknown:
-        raise ValueError(f"unknown config keys {', '.join(unknown)}; a GPT config has "
-                         f"{', '.join(cfg)}")
+        raise ValueError(_("unknown config keys {unknown}; a GPT config has {keys}")
+                         .format(unknown=", ".join(unknown), keys=", ".join(cfg)))
     cfg.update(overrides)
     return cfg
 
@@ -85,8 +87,8 @@ def config_from_settings(settings):
     missing = [k for k in ("n_vocab", "n_ctx", "n_embd", "n_head", "n_layer")
                if k not in settings]
     if missing:
-        raise ValueError(f"the GPT-2 settings lack {', '.join(missing)}; hparams.json "
-                         "needs n_vocab, n_ctx, n_embd, n_head and n_layer")
+        raise ValueError(_("the GPT-2 settings lack {missing}; hparams.json needs n_vocab, "
+                           "n_ctx, n_embd, n_head and n_layer").format(missing=", ".join(missing)))
     return {
         "vocab_size": int(settings["n_vocab"]),
         "context_length": int(settings["n_ctx"]),
@@ -108,8 +110,8 @@ def settings_from_params(params, n_head=None):
     if n_head is None:
         by_width = {emb: heads for emb, _, heads in _GPT2_SHAPES.values()}
         if n_embd not in by_width:
-            raise ValueError(f"cannot tell the number of heads of a model {n_embd} wide "
-                             "(not a GPT-2 size); give n_head explicitly")
+            raise ValueError(_("cannot tell the number of heads of a model {width} wide (not "
+                               "a GPT-2 size); give n_head explicitly").format(width=n_embd))
         n_head = by_width[n_embd]
     return {"n_vocab": int(n_vocab), "n_ctx": int(np.shape(params["wpe"])[0]),
             "n_embd": int(n_embd), "n_head": int(n_head), "n_layer": len(params["blocks"])}
@@ -141,21 +143,23 @@ def _check_complete(params, n_layer, where):
                 missing.append(f"h{i}/{key}")
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-        raise ValueError(f"{where} lacks {len(missing)} GPT-2 weights ({shown}); it is "
-                         "incomplete or not a GPT-2 checkpoint: download it again")
+        raise ValueError(_("{where} lacks {count} GPT-2 weights ({shown}); it is incomplete or "
+                           "not a GPT-2 checkpoint: download it again")
+                         .format(where=where, count=len(missing), shown=shown))
     if n_layer is not None and len(params["blocks"]) != n_layer:
-        raise ValueError(f"{where} has {len(params['blocks'])} blocks but the settings "
-                         f"say n_layer = {n_layer}")
+        raise ValueError(_("{where} has {count} blocks but the settings say n_layer = "
+                           "{n_layer}").format(where=where, count=len(params["blocks"]),
+                                               n_layer=n_layer))
 
 
 # -- OpenAI's TensorFlow checkpoints -------------------------------------------------------
 
-TF_INSTALL_HINT = (
-    'reading OpenAI\'s TensorFlow checkpoints needs TensorFlow: pip install '
-    '"llms-from-scratch[tensorflow]" (or pip install tensorflow). Without TensorFlow, '
-    "use the safetensors route: download_gpt2_safetensors() and "
-    "load_gpt2_params_from_safetensors()"
-)
+def tf_install_hint():
+    """What to do when TensorFlow is missing, in the reader's language."""
+    return _("reading OpenAI's TensorFlow checkpoints needs TensorFlow: pip install "
+             '"llms-from-scratch[tensorflow]" (or pip install tensorflow). Without '
+             "TensorFlow, use the safetensors route: download_gpt2_safetensors() and "
+             "load_gpt2_params_from_safetensors()")
 
 
 def tensorflow_installed():
@@ -192,7 +196,7 @@ def _tensorflow():
         try:
             import tensorflow as tf
         except ImportError as err:
-            raise ImportError(TF_INSTALL_HINT) from err
+            raise ImportError(tf_install_hint()) from err
         yield tf
     finally:
         if saved is not None:
@@ -209,8 +213,8 @@ def _checkpoint_prefix(path, tf):
             latest = str(path / "model.ckpt")
         path = Path(latest)
     if not Path(str(path) + ".index").exists():
-        raise FileNotFoundError(f"no TensorFlow checkpoint at {path} (expected "
-                                f"{path}.index and {path}.data-*); download it again")
+        raise FileNotFoundError(_("no TensorFlow checkpoint at {path} (expected {path}.index "
+                                  "and {path}.data-*); download it again").format(path=path))
     return str(path)
 
 
@@ -223,8 +227,8 @@ def load_gpt2_params_from_tf_ckpt(ckpt_path, settings):
     try:
         n_layer = int(settings["n_layer"])
     except (KeyError, TypeError, ValueError):
-        raise ValueError("the settings need an integer n_layer (from hparams.json); "
-                         "read them with read_hparams(folder)") from None
+        raise ValueError(_("the settings need an integer n_layer (from hparams.json); read "
+                           "them with read_hparams(folder)")) from None
     with _tensorflow() as tf:
         prefix = _checkpoint_prefix(ckpt_path, tf)
         try:
@@ -235,9 +239,9 @@ def load_gpt2_params_from_tf_ckpt(ckpt_path, settings):
                       if name.startswith("model/")}
         except (tf.errors.OpError, IndexError, RuntimeError, ValueError, OSError) as err:
             # A short data file surfaces as IndexError, a damaged index as an OpError.
-            raise ValueError(f"cannot read the TensorFlow checkpoint {prefix} "
-                             f"({_first_line(err)}); it is truncated or corrupt: delete it "
-                             "and download again") from None
+            raise ValueError(_("cannot read the TensorFlow checkpoint {prefix} ({error}); it "
+                               "is truncated or corrupt: delete it and download again")
+                             .format(prefix=prefix, error=_first_line(err))) from None
     params = {"blocks": [{} for _ in range(n_layer)]}
     for name, array in arrays.items():
         parts = name.split("/")[1:]  # "model/h0/attn/c_attn/w" -> ["h0", "attn", ...]
@@ -247,8 +251,9 @@ def load_gpt2_params_from_tf_ckpt(ckpt_path, settings):
         if block:
             index = int(block.group(1))
             if index >= n_layer:
-                raise ValueError(f"{prefix} has block {name} but the settings say "
-                                 f"n_layer = {n_layer}; hparams.json does not match")
+                raise ValueError(_("{prefix} has block {name} but the settings say n_layer = "
+                                   "{n_layer}; hparams.json does not match")
+                                 .format(prefix=prefix, name=name, n_layer=n_layer))
             _set_nested(params["blocks"][index], parts[1:], array)
         elif parts == ["ln_f", "g"] or parts == ["ln_f", "b"]:
             params[parts[1]] = array
@@ -337,26 +342,28 @@ def load_gpt2_params_from_safetensors(path):
     try:
         from safetensors import safe_open
     except ImportError as err:
-        raise ImportError("reading .safetensors files needs the safetensors package: "
-                          "pip install safetensors") from err
+        raise ImportError(_("reading .safetensors files needs the safetensors package: pip "
+                            "install safetensors")) from err
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no safetensors file at {path}; check the path, or download "
-                                "the weights again (download_gpt2_safetensors)")
+        raise FileNotFoundError(_("no safetensors file at {path}; check the path, or download "
+                                  "the weights again (download_gpt2_safetensors)")
+                                .format(path=path))
     try:
         handle = safe_open(str(path), framework="pt")
     except Exception as err:  # the library raises its own error types for bad headers
-        what = "empty" if path.stat().st_size == 0 else "not a readable safetensors file"
-        raise ValueError(f"{path} is {what} ({_first_line(err)}); it is truncated or "
-                         "corrupt: delete it and download it again") from None
+        what = (_("{path} is empty") if path.stat().st_size == 0
+                else _("{path} is not a readable safetensors file")).format(path=path)
+        raise ValueError(_("{what} ({error}); it is truncated or corrupt: delete it and "
+                           "download it again").format(what=what, error=_first_line(err))) from None
 
     def read(key):
         try:
             return handle.get_tensor(key).float().numpy()
         except Exception as err:  # safetensors' own error type for truncated data
-            raise ValueError(f"cannot read {key!r} from {path} ({_first_line(err)}); the "
-                             "file is truncated or corrupt: delete it and download it "
-                             "again") from None
+            raise ValueError(_("cannot read {key!r} from {path} ({error}); the file is "
+                               "truncated or corrupt: delete it and download it again")
+                             .format(key=key, path=path, error=_first_line(err))) from None
 
     with handle:
         return params_from_hf_tensors(list(handle.keys()), read, path)
@@ -386,14 +393,15 @@ def params_from_hf_tensors(keys, read, where):
             inner = parts[2:-1]
             leaf = (_HF_NORM_NAMES if inner[0].startswith("ln_") else _HF_NAMES).get(parts[-1])
             if leaf is None:
-                raise ValueError(f"{where} has an unexpected tensor {key!r}; is it a "
-                                 "GPT-2 model?")
+                raise ValueError(_("{where} has an unexpected tensor {key!r}; is it a GPT-2 "
+                                   "model?").format(where=where, key=key))
             _set_nested(block, [*inner, leaf], read(key))
         else:
-            raise ValueError(f"{where} has an unexpected tensor {key!r}; is it a "
-                             "GPT-2 model?")
+            raise ValueError(_("{where} has an unexpected tensor {key!r}; is it a GPT-2 "
+                               "model?").format(where=where, key=key))
     if blocks and sorted(blocks) != list(range(len(blocks))):
-        raise ValueError(f"{where} has blocks {sorted(blocks)}; expected 0..{len(blocks) - 1}")
+        raise ValueError(_("{where} has blocks {blocks}; expected 0..{last}")
+                         .format(where=where, blocks=sorted(blocks), last=len(blocks) - 1))
     params["blocks"] = [blocks[i] for i in range(len(blocks))]
     _check_complete(params, None, str(where))
     return params

@@ -281,9 +281,9 @@ def _plan(folder):
 
 def _add(plan, rel, module, name):
     """Make ``name`` of ``module`` part of the copy of the folder of ``rel`` that carries it."""
+    if module == "i18n":
+        return False  # each copy that needs it gets its own `_` (see i18n_section)
     home = rel if module in plan[rel] else f"{rel.split('/')[0]}/{_home(module, rel)}.py"
-    if home not in plan or module not in plan[home]:
-        return False  # a module the copies do without (e.g. i18n, see i18n_section)
     roots = plan[home][module]
     if roots is None or name in roots:
         return False
@@ -323,9 +323,38 @@ def _import_lines(rel, module, used, modules):
                          else f"from {node.module} import {', '.join(a.name for a in names)}")
             continue
         target = STAND_INS.get(node.module, node.module)
-        if target not in modules:
+        if target not in modules and target != "i18n":  # i18n: see i18n_section
             lines.append(f"from {_home(target, rel)} import {_aliases(names)}")
     return lines
+
+
+def i18n_section(rel, bodies):
+    """``(imports, section)`` that give the copy ``rel`` its own ``_``: the package's
+    ``i18n.language`` and the Japanese texts of the messages that ``bodies`` wrap in
+    ``_()``, so that a copy speaks Japanese under a Japanese locale without the package.
+    ``(None, None)`` when no body uses ``_``."""
+    from .i18n import JapaneseCatalog
+
+    messages = []
+    for body in bodies:
+        for node in ast.walk(ast.parse(body)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_" \
+                    and node.args and isinstance(node.args[0], ast.Constant) \
+                    and node.args[0].value not in messages:
+                messages.append(node.args[0].value)
+    if not messages:
+        return None, None
+    body, used = _section("i18n", {"language"})
+    catalog = JapaneseCatalog()
+    table = "".join(f"    {m!r}:\n        {catalog.gettext(m)!r},\n" for m in messages)
+    section = (f"# {'=' * 76}\n# llms_from_scratch.i18n: the messages of this file in the "
+               f"reader's language\n# {'=' * 76}\n\n{body}\n\n\n"
+               f"# The Japanese texts of this file's messages, from the package's catalog.\n"
+               f"_JA = {{\n{table}}}\n\n\n"
+               "def _(message):\n"
+               '    """``message`` in Japanese when the locale is Japanese, else as it is."""\n'
+               '    return _JA.get(message, message) if language() == "ja" else message\n')
+    return _import_lines(rel, "i18n", used, ["i18n"]), section
 
 
 def _aliases(names):
@@ -348,9 +377,15 @@ def render(rel):
             title += f" (only {', '.join(sorted(roots))} and what it uses)"
         sections.append(f"# {'=' * 76}\n# llms_from_scratch.{module}: {title}\n"
                         f"# {'=' * 76}\n\n{body}\n")
+    i18n_imports, i18n_text = i18n_section(rel, sections)
+    if i18n_text is not None:
+        imports += [line for line in i18n_imports if line not in imports]
+        shown.insert(0, "i18n")
+        sections.insert(0, i18n_text)
     _check_unique_names(shown, sections)
-    stdlib = sorted(i for i in imports if _is_stdlib(i))
-    third = sorted(i for i in imports if i not in stdlib and not _is_local(i))
+    stdlib = sorted((i for i in imports if _is_stdlib(i)), key=lambda i: (i.startswith("from"), i))
+    third = sorted((i for i in imports if i not in stdlib and not _is_local(i)),
+                   key=lambda i: (i.startswith("from"), i))
     local = _local_imports([i for i in imports if _is_local(i)], _reexports(rel, plan))
     groups = "\n\n".join("\n".join(group) for group in (stdlib, third, local) if group)
     head = HEADER.format(modules=", ".join(shown), purpose=_PURPOSE[Path(rel).name])
