@@ -215,10 +215,6 @@ def _check_unique_names(modules, sections):
                 seen[name] = module
 
 
-def _import_used(node, used):
-    return any((alias.asname or alias.name).split(".")[0] in used for alias in node.names)
-
-
 def _is_stdlib(import_line):
     name = import_line.split()[1].split(".")[0]
     return name in sys.stdlib_module_names
@@ -275,7 +271,7 @@ def _plan(folder):
                         continue
                     target = STAND_INS.get(node.module, node.module)
                     for alias in node.names:
-                        if alias.asname or alias.name in used:
+                        if (alias.asname or alias.name) in used:
                             changed |= _add(plan, rel, target, alias.name)
     return plan
 
