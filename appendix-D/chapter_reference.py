@@ -13,7 +13,7 @@ from previous_chapters import calc_loss_batch, evaluate_model, generate_and_prin
 
 
 # ============================================================================
-# llms_from_scratch.appendix_d: Appendix D: a better training loop.
+# llms_from_scratch.appendix_d: Appendix D: a better training loop. (only find_highest_gradient, lr_at_step, param_groups_for_adamw, train_model and what it uses)
 # ============================================================================
 
 def find_highest_gradient(model):

@@ -2,16 +2,14 @@
 # Do not edit: in the book's repository run `make previous-chapters`; elsewhere
 # `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
-# 中身: 章のコードが呼ぶ引数のチェック（この章までに使うものだけ）。ノートブックがこのフォルダだけで動くようにするためのものです。
-
-import math
+# 中身: 写したコードが呼ぶ引数のチェック（使うものだけ）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
 import torch
 import torch.nn as nn
 
 
 # ============================================================================
-# llms_from_scratch.checks: Argument checks for the chapter modules (``ch02`` ... ``ch05``, ``appendix_d``). (only GPT_CONFIG_KEYS, check_context_fits, check_dataset_args, check_enough_tokens, check_enough_windows, check_generate_args, check_generation_args, check_gpt_config, check_head_split, check_model_input, check_one_sequence, check_positive_int, check_text, check_warmup_steps and what it uses)
+# llms_from_scratch.checks: Argument checks for the chapter modules (``ch02`` ... ``ch05``, ``appendix_d``). (only check_context_fits, check_dataset_args, check_enough_tokens, check_enough_windows, check_generation_args, check_gpt_config, check_head_split, check_model_input, check_one_sequence, check_positive_int, check_text, check_warmup_steps and what it uses)
 # ============================================================================
 
 # The keys every GPT config dict needs (chapter 4's GPT_CONFIG_124M has them all).
@@ -156,35 +154,6 @@ def check_one_sequence(token_ids):
     if not (token_ids.dim() == 1 or (token_ids.dim() == 2 and token_ids.shape[0] == 1)):
         raise ValueError(f"token_ids must be one sequence, shape (1, tokens) or (tokens,), "
                          f"got {tuple(token_ids.shape)}; decode each row of a batch separately")
-
-
-def check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size):
-    """The decoding settings of ``generate``; ``vocab_size`` may be ``inf`` when unknown."""
-    if temperature is None or not isinstance(temperature, (int, float)) \
-            or isinstance(temperature, bool) or not math.isfinite(temperature) \
-            or temperature < 0:
-        raise ValueError(f"temperature must be a finite number >= 0 (0 = greedy), "
-                         f"got {temperature!r}")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)
-                              or not 1 <= top_k <= vocab_size):
-        raise ValueError(f"top_k must be an int in 1..{vocab_size} (the vocabulary size) "
-                         f"or None, got {top_k!r}")
-    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float))
-                              or not 0.0 < top_p <= 1.0):
-        raise ValueError(f"top_p must be a number in (0, 1] or None, got {top_p!r}")
-    if eos_id is not None and (isinstance(eos_id, bool) or not isinstance(eos_id, int)
-                               or not 0 <= eos_id < vocab_size):
-        raise ValueError(f"eos_id must be a token ID in 0..{vocab_size - 1} or None, "
-                         f"got {eos_id!r}")
-
-
-def check_generate_args(model, idx, max_new_tokens, context_size, temperature, top_k,
-                        top_p, eos_id):
-    """All of ``ch05.generate``'s arguments; the vocabulary size comes from the model's head."""
-    check_generation_args(model, idx, max_new_tokens, context_size)
-    head = getattr(model, "out_head", None)
-    vocab_size = head.out_features if head is not None else float("inf")
-    check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size)
 
 
 # ---------------------------------------------------------------- appendix D

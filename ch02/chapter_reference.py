@@ -4,11 +4,11 @@
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
 # 中身: この章のパッケージ版のコード（ノートブックの照合用）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
-from torch.utils.data import DataLoader, Dataset
 import torch
+from torch.utils.data import DataLoader, Dataset
 
+from book_files import gpt2_tokenizer
 from checks import check_dataset_args, check_enough_tokens, check_enough_windows, check_positive_int
-from previous_chapters import gpt2_tokenizer
 
 
 # ============================================================================

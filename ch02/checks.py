@@ -2,7 +2,7 @@
 # Do not edit: in the book's repository run `make previous-chapters`; elsewhere
 # `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
-# 中身: 章のコードが呼ぶ引数のチェック（この章までに使うものだけ）。ノートブックがこのフォルダだけで動くようにするためのものです。
+# 中身: 写したコードが呼ぶ引数のチェック（使うものだけ）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
 
 

@@ -6,60 +6,13 @@
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from checks import check_context_fits, check_head_split
 
 
 # ============================================================================
-# llms_from_scratch.ch03: Chapter 3: attention mechanisms.
+# llms_from_scratch.ch03: Chapter 3: attention mechanisms. (only CausalAttention, MultiHeadAttention, MultiHeadAttentionWrapper and what it uses)
 # ============================================================================
-
-class SelfAttention_v1(nn.Module):
-    """Self-attention with raw weight matrices (no masking, no batching)."""
-
-    def __init__(self, d_in, d_out):
-        super().__init__()
-        # Three (d_in, d_out) matrices of uniform [0, 1) numbers. They are
-        # drawn in the order query, key, value: the chapter's seeds rely on it.
-        self.W_query = nn.Parameter(torch.rand(d_in, d_out))
-        self.W_key = nn.Parameter(torch.rand(d_in, d_out))
-        self.W_value = nn.Parameter(torch.rand(d_in, d_out))
-
-    def forward(self, x):  # x: (num_tokens, d_in), one text without a batch
-        # 1. Every token gets a query, a key and a value vector.
-        queries = x @ self.W_query  # (num_tokens, d_out)
-        keys = x @ self.W_key  # (num_tokens, d_out)
-        values = x @ self.W_value  # (num_tokens, d_out)
-        # 2. scores[i, j]: how well token i's query matches token j's key.
-        scores = queries @ keys.T  # (num_tokens, num_tokens)
-        # 3. Divide by sqrt(d_out) so that the scores' spread does not grow with
-        #    the width (a saturated softmax passes almost no gradient), then
-        #    softmax: each row becomes weights that add up to 1.
-        weights = torch.softmax(scores / keys.shape[-1] ** 0.5, dim=-1)
-        # 4. Each token's output is the weighted average of all value vectors.
-        return weights @ values  # (num_tokens, d_out)
-
-
-class SelfAttention_v2(nn.Module):
-    """Self-attention with ``nn.Linear`` projections (better initialisation)."""
-
-    def __init__(self, d_in, d_out, qkv_bias=False):
-        super().__init__()
-        # nn.Linear stores its weight as (d_out, d_in) and draws it at a scale
-        # that suits d_in; created query, key, value, in that order.
-        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
-
-    def forward(self, x):  # x: (num_tokens, d_in)
-        queries = self.W_query(x)  # (num_tokens, d_out)
-        keys = self.W_key(x)  # (num_tokens, d_out)
-        values = self.W_value(x)  # (num_tokens, d_out)
-        scores = queries @ keys.T  # (num_tokens, num_tokens)
-        weights = torch.softmax(scores / keys.shape[-1] ** 0.5, dim=-1)
-        return weights @ values  # (num_tokens, d_out)
-
 
 class CausalAttention(nn.Module):
     """Single-head causal self-attention over batches, with dropout."""
@@ -173,42 +126,3 @@ class MultiHeadAttention(nn.Module):
 
         # 6. Mix what the heads found.
         return self.out_proj(context)  # (b, num_tokens, d_out)
-
-
-class PyTorchMultiHeadAttention(nn.Module):
-    """``MultiHeadAttention`` through ``F.scaled_dot_product_attention``.
-
-    The same maths with one fused projection ``qkv`` (query, key and value
-    weights stacked in that order, ``3 * d_out`` outputs) and PyTorch's
-    attention kernel, which applies the causal mask itself (``is_causal``),
-    so no mask buffer and no ``context_length`` are needed. ``dropout``
-    drops attention weights in training mode only; ``proj`` merges the heads.
-    """
-
-    def __init__(self, d_in, d_out, num_heads, dropout=0.0, qkv_bias=False):
-        super().__init__()
-        check_head_split(d_out, num_heads)
-        self.d_out = d_out
-        self.num_heads = num_heads
-        self.head_dim = d_out // num_heads
-        self.dropout = dropout  # a probability: the kernel drops weights itself
-        self.qkv = nn.Linear(d_in, 3 * d_out, bias=qkv_bias)
-        self.proj = nn.Linear(d_out, d_out)
-
-    def forward(self, x):  # x: (b, num_tokens, d_in)
-        b, num_tokens, _ = x.shape
-        # 1. One matrix product gives query, key and value side by side.
-        qkv = self.qkv(x)  # (b, num_tokens, 3 * d_out)
-        # 2. Split into (query/key/value, head, head_dim) and move those axes
-        #    to where the kernel expects them.
-        qkv = qkv.view(b, num_tokens, 3, self.num_heads, self.head_dim)
-        qkv = qkv.permute(2, 0, 3, 1, 4)  # (3, b, num_heads, num_tokens, head_dim)
-        queries, keys, values = qkv[0], qkv[1], qkv[2]  # each (b, num_heads, num_tokens, head_dim)
-        # 3. Mask, scale, softmax, dropout and the weighted sum in one kernel.
-        drop_p = self.dropout if self.training else 0.0
-        context = F.scaled_dot_product_attention(queries, keys, values, dropout_p=drop_p,
-                                                 is_causal=True)
-        # context: (b, num_heads, num_tokens, head_dim)
-        # 4. Heads side by side again, then the output projection.
-        context = context.transpose(1, 2).reshape(b, num_tokens, self.d_out)
-        return self.proj(context)  # (b, num_tokens, d_out)

@@ -4,17 +4,15 @@
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
 # 中身: この章のパッケージ版のコード（ノートブックの照合用）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
-import importlib
-
 import torch
 import torch.nn as nn
 
-from checks import GPT_CONFIG_KEYS, check_generation_args, check_gpt_config, check_model_input
+from checks import check_generation_args, check_gpt_config, check_model_input
 from previous_chapters import MultiHeadAttention
 
 
 # ============================================================================
-# llms_from_scratch.ch04: Chapter 4: a GPT model from scratch.
+# llms_from_scratch.ch04: Chapter 4: a GPT model from scratch. (only FeedForward, GELU, GPTModel, LayerNorm, TransformerBlock, generate_text_simple and what it uses)
 # ============================================================================
 
 class LayerNorm(nn.Module):
@@ -147,15 +145,3 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
         next_id = last.argmax(dim=-1, keepdim=True)  # the highest score: (b, 1)
         idx = torch.cat((idx, next_id), dim=1)  # (b, num_tokens + 1)
     return idx
-
-
-def __getattr__(name):
-    # fast.py imports this module, so GPTModelFast is looked up only when asked
-    # for. In a stand-alone copy of this file (no package) the name is absent.
-    if name == "GPTModelFast" and __package__:
-        return importlib.import_module(".fast", __package__).GPTModelFast
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-# The config's keys and its check live in ``checks`` but stay importable from
-# here, where the model that needs them is (fast.py and the tests import them so).

@@ -2,7 +2,7 @@
 # Do not edit: in the book's repository run `make previous-chapters`; elsewhere
 # `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
-# 中身: 章のコードが呼ぶ引数のチェック（この章までに使うものだけ）。ノートブックがこのフォルダだけで動くようにするためのものです。
+# 中身: 写したコードが呼ぶ引数のチェック（使うものだけ）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
 import math
 
@@ -11,7 +11,7 @@ import torch.nn as nn
 
 
 # ============================================================================
-# llms_from_scratch.checks: Argument checks for the chapter modules (``ch02`` ... ``ch05``, ``appendix_d``). (only GPT_CONFIG_KEYS, check_context_fits, check_dataset_args, check_enough_tokens, check_enough_windows, check_generate_args, check_generation_args, check_gpt_config, check_head_split, check_model_input, check_one_sequence, check_positive_int, check_text and what it uses)
+# llms_from_scratch.checks: Argument checks for the chapter modules (``ch02`` ... ``ch05``, ``appendix_d``). (only check_context_fits, check_dataset_args, check_enough_tokens, check_enough_windows, check_generate_args, check_generation_args, check_gpt_config, check_head_split, check_model_input, check_one_sequence, check_positive_int, check_text and what it uses)
 # ============================================================================
 
 # The keys every GPT config dict needs (chapter 4's GPT_CONFIG_124M has them all).

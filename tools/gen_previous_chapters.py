@@ -2,9 +2,11 @@
 
 The rules (which modules go into which file, and how they are joined) live in
 ``llms_from_scratch.standalone``; this script applies them to the book's
-repository (``previous_chapters.py`` and ``chapter_reference.py`` in every
-chapter folder, ``ch05/gpt_download.py``). ``pkg/tests/test_previous_chapters.py``
-fails when a committed copy differs from what this script writes.
+repository (``book_files.py``, ``previous_chapters.py``, ``chapter_reference.py``
+and ``checks.py`` in the chapter folders, ``ch05/gpt_download.py``) and deletes a
+copy that the rules no longer name (e.g. ``ch02/previous_chapters.py``).
+``pkg/tests/test_previous_chapters.py`` fails when a committed copy differs from
+what this script writes.
 
     python tools/gen_previous_chapters.py           # rewrite the copies
     python tools/gen_previous_chapters.py --check   # exit 1 if any is stale
@@ -15,6 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+GENERATED = "# Generated from the package llms_from_scratch"  # how every copy starts
 
 
 def main(argv=None):
@@ -34,11 +37,19 @@ def main(argv=None):
             stale.append(rel)
             if not args.check:
                 target.write_text(text, encoding="utf-8")
+    for path in sorted(ROOT.glob("*/*.py")):  # copies the rules no longer name
+        rel = path.relative_to(ROOT).as_posix()
+        if rel not in OUTPUTS and path.read_text(encoding="utf-8").startswith(GENERATED):
+            stale.append(rel)
+            if not args.check:
+                path.unlink()
+                print(f"deleted {rel}")
     if args.check and stale:
         print("stale (run `make previous-chapters`): " + ", ".join(stale), file=sys.stderr)
         return 1
     for rel in stale if not args.check else []:
-        print(f"wrote {rel}")
+        if (ROOT / rel).exists():
+            print(f"wrote {rel}")
     return 0
 
 

@@ -237,56 +237,59 @@ def assign(left, right, name=None):
 def load_weights_into_gpt(gpt, params, free_params=False):
     """Copy OpenAI GPT-2 weights (the nested NumPy dict) into a ``GPTModel``.
 
-    OpenAI's checkpoint stores Conv1D weights as (in, out) while ``nn.Linear``
-    keeps (out, in), so matrices are transposed; the fused ``c_attn`` holds
-    query, key and value side by side and is split in three. The output head
-    is tied to the token embedding, as in GPT-2.
-
-    ``free_params=True`` drops each array from ``params`` once it is copied,
-    so that the arrays and the model are never held in full at once (with a
-    model built on the ``meta`` device, GPT-2 1558M then needs ~6.5 GB of
-    memory instead of ~13); ``params`` is unusable afterwards.
+    In chapter 5's order: embeddings, each block, final LayerNorm, tied head.
+    GPT-2's Conv1D weights are (in, out), ``nn.Linear``'s (out, in): matrices
+    are transposed (``.T``). ``free_params=True`` drops each array from
+    ``params`` once copied, so arrays and a ``meta``-built model are never held
+    in full at once (GPT-2 1558M: ~6.5 GB, not ~13); ``emb`` = emb_dim below.
     """
-    n_blocks = len(gpt.trf_blocks)
-    if len(params["blocks"]) != n_blocks:
+    if len(params["blocks"]) != len(gpt.trf_blocks):
         raise ValueError(f"the checkpoint has {len(params['blocks'])} blocks, the model "
-                         f"{n_blocks}; use the config of the checkpoint's size")
-
+                         f"{len(gpt.trf_blocks)}; use the config of the checkpoint's size")
+    # 1. Embeddings: positions (context_length, emb) and tokens (vocab_size, emb).
     gpt.pos_emb.weight = assign(gpt.pos_emb.weight, params["wpe"], "pos_emb.weight")
     gpt.tok_emb.weight = assign(gpt.tok_emb.weight, params["wte"], "tok_emb.weight")
     if free_params:
         params["wpe"] = params["wte"] = None
 
-    for b, (block, p) in enumerate(zip(gpt.trf_blocks, params["blocks"], strict=True)):
-        prefix = f"trf_blocks.{b}"
-        att = block.att
+    for b, block in enumerate(gpt.trf_blocks):
+        p, name = params["blocks"][b], f"trf_blocks.{b}"
+        att, ff = block.att, block.ff
         if att.W_query.bias is None:
             raise ValueError("GPT-2 checkpoints have query/key/value biases; build the "
                              "model with cfg['qkv_bias'] = True")
+        # 2. Attention. GPT-2 keeps query, key and value side by side in one matrix
+        #    c_attn (emb, 3*emb); split along the last axis into three (emb, emb).
         q_w, k_w, v_w = np.split(np.asarray(p["attn"]["c_attn"]["w"]), 3, axis=-1)
-        q_b, k_b, v_b = np.split(np.asarray(p["attn"]["c_attn"]["b"]), 3, axis=-1)
-        for lin, w, bias, nm in ((att.W_query, q_w, q_b, "W_query"),
-                                 (att.W_key, k_w, k_b, "W_key"),
-                                 (att.W_value, v_w, v_b, "W_value")):
-            lin.weight = assign(lin.weight, w.T, f"{prefix}.att.{nm}.weight")
-            lin.bias = assign(lin.bias, bias, f"{prefix}.att.{nm}.bias")
-
-        linears = ((att.out_proj, p["attn"]["c_proj"], "att.out_proj"),
-                   (block.ff.layers[0], p["mlp"]["c_fc"], "ff.layers.0"),
-                   (block.ff.layers[2], p["mlp"]["c_proj"], "ff.layers.2"))
-        for lin, src, nm in linears:
-            lin.weight = assign(lin.weight, np.asarray(src["w"]).T, f"{prefix}.{nm}.weight")
-            lin.bias = assign(lin.bias, src["b"], f"{prefix}.{nm}.bias")
-
-        for norm, src, nm in ((block.norm1, p["ln_1"], "norm1"),
-                              (block.norm2, p["ln_2"], "norm2")):
-            norm.scale = assign(norm.scale, src["g"], f"{prefix}.{nm}.scale")
-            norm.shift = assign(norm.shift, src["b"], f"{prefix}.{nm}.shift")
+        q_b, k_b, v_b = np.split(np.asarray(p["attn"]["c_attn"]["b"]), 3, axis=-1)  # (emb,)
+        att.W_query.weight = assign(att.W_query.weight, q_w.T, f"{name}.att.W_query.weight")
+        att.W_query.bias = assign(att.W_query.bias, q_b, f"{name}.att.W_query.bias")
+        att.W_key.weight = assign(att.W_key.weight, k_w.T, f"{name}.att.W_key.weight")
+        att.W_key.bias = assign(att.W_key.bias, k_b, f"{name}.att.W_key.bias")
+        att.W_value.weight = assign(att.W_value.weight, v_w.T, f"{name}.att.W_value.weight")
+        att.W_value.bias = assign(att.W_value.bias, v_b, f"{name}.att.W_value.bias")
+        proj = p["attn"]["c_proj"]  # w: (emb, emb), the heads' outputs mixed back together
+        att.out_proj.weight = assign(att.out_proj.weight, np.asarray(proj["w"]).T,
+                                     f"{name}.att.out_proj.weight")
+        att.out_proj.bias = assign(att.out_proj.bias, proj["b"], f"{name}.att.out_proj.bias")
+        # 3. Feed forward: c_fc (emb, 4*emb) widens, c_proj (4*emb, emb) narrows back.
+        fc, fc_proj = p["mlp"]["c_fc"], p["mlp"]["c_proj"]
+        ff.layers[0].weight = assign(ff.layers[0].weight, np.asarray(fc["w"]).T,
+                                     f"{name}.ff.layers.0.weight")  # (4*emb, emb)
+        ff.layers[0].bias = assign(ff.layers[0].bias, fc["b"], f"{name}.ff.layers.0.bias")
+        ff.layers[2].weight = assign(ff.layers[2].weight, np.asarray(fc_proj["w"]).T,
+                                     f"{name}.ff.layers.2.weight")  # (emb, 4*emb)
+        ff.layers[2].bias = assign(ff.layers[2].bias, fc_proj["b"], f"{name}.ff.layers.2.bias")
+        # 4. The block's two LayerNorms: g is GPT-2's name for scale, b for shift; (emb,).
+        block.norm1.scale = assign(block.norm1.scale, p["ln_1"]["g"], f"{name}.norm1.scale")
+        block.norm1.shift = assign(block.norm1.shift, p["ln_1"]["b"], f"{name}.norm1.shift")
+        block.norm2.scale = assign(block.norm2.scale, p["ln_2"]["g"], f"{name}.norm2.scale")
+        block.norm2.shift = assign(block.norm2.shift, p["ln_2"]["b"], f"{name}.norm2.shift")
         if free_params:
             params["blocks"][b] = None  # this block's arrays can go now
 
+    # 5. The final LayerNorm (emb,), and the output head tied to the token embedding:
+    #    GPT-2 reuses (vocab_size, emb) for both, so both names share one Parameter.
     gpt.final_norm.scale = assign(gpt.final_norm.scale, params["g"], "final_norm.scale")
     gpt.final_norm.shift = assign(gpt.final_norm.shift, params["b"], "final_norm.shift")
-    # Weight tying: GPT-2 reuses the token embedding as the output projection,
-    # so both names now refer to one Parameter.
     gpt.out_head.weight = gpt.tok_emb.weight

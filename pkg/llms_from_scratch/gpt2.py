@@ -1,7 +1,8 @@
-"""GPT-2's published weights: download them and read them into NumPy arrays.
+"""GPT-2's published weights: the one loader (download, read, config).
 
-Two routes lead to the same nested dict of NumPy arrays (``params``), which
-``ch05.load_weights_into_gpt`` copies into a ``GPTModel``:
+Two routes lead to the same nested dict of NumPy arrays ``params`` (its
+layout is in ``gpt2_formats``), which ``ch05.load_weights_into_gpt`` copies
+into a ``GPTModel``:
 
 - OpenAI's original TensorFlow checkpoints (``download_and_load_gpt2``,
   ``load_gpt2_params_from_tf_ckpt``); reading them needs TensorFlow
@@ -11,9 +12,9 @@ Two routes lead to the same nested dict of NumPy arrays (``params``), which
   ``hub``; ``load_gpt2_params_from_safetensors``), which need only the small
   ``safetensors`` package.
 
-The parts live in ``gpt2_layout`` (sizes, configs, the ``params`` layout),
-``gpt2_tf`` (OpenAI's TensorFlow checkpoints) and ``gpt2_hf`` (Hugging Face's
-files); this module downloads OpenAI's files and gathers the public names.
+The formats (reading and writing the files, sizes and configs) are in
+``gpt2_formats``; this module downloads the files and gathers every public
+name of both in one place.
 """
 
 import importlib.util
@@ -23,28 +24,54 @@ from pathlib import Path
 
 from .assets import download_file
 from .catalog import GPT2_MODEL_FILES, GPT2_MODELS_URL, cache_dir
-from .gpt2_hf import (
-    GPT2_HF_REPOS,
-    GPT2_HF_URL,
-    download_gpt2_safetensors,
-    load_gpt2_params_from_safetensors,
-)
-from .gpt2_layout import (
+from .errors import one_line
+from .gpt2_formats import (
     GPT2_CONFIGS,
     GPT2_SIZES,
-    _first_line,
     config_from_settings,
     gpt2_config,
-    normalize_gpt2_size,
-    settings_from_params,
-)
-from .gpt2_tf import (
-    _TF_INSTALL_HINT,
-    _tensorflow_installed,
     list_tf_checkpoint_variables,
+    load_gpt2_params_from_safetensors,
     load_gpt2_params_from_tf_ckpt,
+    normalize_gpt2_size,
     save_gpt2_tf_checkpoint,
+    settings_from_params,
+    tensorflow_installed,
+    tf_install_hint,
 )
+from .hub import hub_file
+from .i18n import _
+
+# Hugging Face's copies of the same weights, one repository per size.
+GPT2_HF_REPOS = {
+    "124M": "openai-community/gpt2",
+    "355M": "openai-community/gpt2-medium",
+    "774M": "openai-community/gpt2-large",
+    "1558M": "openai-community/gpt2-xl",
+}
+GPT2_HF_URL = "https://huggingface.co/{repo}/resolve/main/model.safetensors"
+
+
+def download_gpt2_safetensors(model_size, models_dir=None, url=None, progress=True):
+    """Fetch Hugging Face's ``model.safetensors`` of a GPT-2 size; return its path.
+
+    The Hub's own client (``huggingface_hub``) does the download: it resumes
+    an interrupted one, locks the file against a second process, honours
+    ``HF_ENDPOINT`` (a mirror) and offline mode (``HF_HUB_OFFLINE=1``). With
+    ``models_dir`` the file is stored as ``models_dir/<size>/model.safetensors``;
+    without it, in the reader's Hugging Face cache (``HF_HOME``, shared with
+    ``transformers``). A file already there is used without asking the Hub.
+    ``url`` fetches the file from another address with the package's own
+    download instead. Failures raise ``DownloadError`` (one line).
+    """
+    size = normalize_gpt2_size(model_size)
+    local_dir = Path(models_dir) / size if models_dir is not None else None
+    if url is None:
+        return hub_file(GPT2_HF_REPOS[size], "model.safetensors", local_dir, progress)
+    dest = (local_dir or cache_dir() / "gpt2" / size) / "model.safetensors"
+    if not dest.exists():
+        download_file(url, dest, progress=progress, desc=f"{size}/model.safetensors")
+    return dest
 
 
 def download_gpt2_files(model_size, models_dir=None, base_url=None, progress=True):
@@ -69,18 +96,19 @@ def read_hparams(model_dir):
     """The settings in ``model_dir/hparams.json`` as a dict."""
     path = Path(model_dir) / "hparams.json"
     if not path.is_file():
-        raise FileNotFoundError(f"no hparams.json in {model_dir}; the checkpoint folder is "
-                                "incomplete: download it again (llms-from-scratch download "
-                                "gpt2-124M, or the size you use)")
+        raise FileNotFoundError(_("no hparams.json in {folder}; the checkpoint folder is "
+                                  "incomplete: download it again (llms-from-scratch download "
+                                  "gpt2-124M, or the size you use)").format(folder=model_dir))
     try:
         with open(path, encoding="utf-8") as f:
             settings = json.load(f)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path} is not valid JSON ({_first_line(err)}); delete it and "
-                         "download again") from None
+        raise ValueError(_("{path} is not valid JSON ({error}); delete it and download again")
+                         .format(path=path, error=one_line(err))) from None
     if not isinstance(settings, dict):
-        raise ValueError(f"{path} must hold a JSON object of settings (n_vocab, n_ctx, "
-                         "n_embd, n_head, n_layer); delete it and download again")
+        raise ValueError(_("{path} must hold a JSON object of settings (n_vocab, n_ctx, "
+                           "n_embd, n_head, n_layer); delete it and download again")
+                         .format(path=path))
     return settings
 
 
@@ -91,8 +119,8 @@ def download_and_load_gpt2(model_size, models_dir=None, base_url=None, progress=
     NumPy dict described in this module's docstring. Needs TensorFlow.
     """
     size = normalize_gpt2_size(model_size)
-    if not _tensorflow_installed():  # say so before downloading hundreds of megabytes
-        raise ImportError(_TF_INSTALL_HINT)
+    if not tensorflow_installed():  # say so before downloading hundreds of megabytes
+        raise ImportError(tf_install_hint())
     model_dir = download_gpt2_files(size, models_dir, base_url, progress)
     settings = read_hparams(model_dir)
     params = load_gpt2_params_from_tf_ckpt(model_dir, settings)

@@ -17,6 +17,7 @@ import urllib.parse
 from pathlib import Path
 
 from .errors import DownloadError, one_line
+from .i18n import _
 
 
 @contextlib.contextmanager
@@ -70,33 +71,38 @@ def _reason(cause, url):
     """What went wrong with the connection, in words."""
     if isinstance(cause, socket.gaierror):
         host = urllib.parse.urlsplit(url).hostname
-        return (f"the host name {host} cannot be resolved ({one_line(cause)}); there may be "
-                "no network connection, or the DNS does not answer")
+        return _("the host name {host} cannot be resolved ({one_line}); there may be no network "
+                 "connection, or the DNS does not answer").format(host=host,
+                                                                  one_line=one_line(cause))
     if isinstance(cause, ConnectionRefusedError):
-        return "the connection was refused (no network, or the server is down)"
+        return _("the connection was refused (no network, or the server is down)")
     if isinstance(cause, TimeoutError):
-        return "the server did not answer in time (timed out)"
+        return _("the server did not answer in time (timed out)")
     return one_line(cause)
 
 
 def _hub_error(err, url, where, offline):
-    """A one-line ``DownloadError`` for a failed Hub download."""
-
-    by_hand = (f"To work offline, download {url} on a machine with internet and place it at "
-               f"{where}" if where is not None else
-               f"To work offline, download {url} elsewhere and pass its folder as models_dir "
-               "(--models-dir) with the file at <size>/model.safetensors")
+    """A one-line ``DownloadError`` for a failed Hub download, in the reader's language."""
+    if where is not None:
+        by_hand = _("To work offline, {what} on a machine with internet and place it at "
+                    "{dest}").format(what=_("download {url}").format(url=url), dest=where)
+    else:
+        by_hand = _("To work offline, download {url} elsewhere and pass its folder as "
+                    "models_dir (--models-dir) with the file at <size>/model.safetensors"
+                    ).format(url=url)
     if offline:
-        reason = "it is not cached and the Hub's offline mode is on (HF_HUB_OFFLINE)"
-        advice = "Unset HF_HUB_OFFLINE on a machine with internet and run again."
+        reason = _("it is not cached and the Hub's offline mode is on (HF_HUB_OFFLINE)")
+        advice = _("Unset HF_HUB_OFFLINE on a machine with internet and run again.")
     else:
         cause = err
         while cause.__cause__ is not None or cause.__context__ is not None:
             cause = cause.__cause__ or cause.__context__
         status = getattr(getattr(err, "response", None), "status_code", None)
-        reason = f"the Hub answered HTTP {status}" if status else _reason(cause, url)
-        advice = ("Check the model name, or update llms-from-scratch." if status and status < 500
-                  else "Check the internet connection (and proxy settings) and run the "
-                       "command again.")
-    return DownloadError(f"could not download {url}: {reason}. {advice} {by_hand}.",
-                         url=url, reason=reason, advice=advice)
+        reason = (_("the Hub answered HTTP {status}").format(status=status) if status
+                  else _reason(cause, url))
+        advice = (_("Check the model name, or update llms-from-scratch.") if status and status < 500
+                  else _("Check the internet connection (and proxy settings) and run the "
+                         "command again{resume}.").format(resume=""))
+    message = _("could not download {url}: {reason}. {advice} {hint}.").format(
+        url=url, reason=reason, advice=advice, hint=by_hand)
+    return DownloadError(message, url=url, reason=reason, advice=advice)

@@ -3,7 +3,7 @@
 rinna's japanese-gpt2-small is GPT-2 small's shape (12 layers, width 768)
 with a 32,000-piece SentencePiece vocabulary; japanese-gpt2-medium is
 24 layers of width 1024. Both are ``transformers``' ``GPT2LMHeadModel``, so
-their weights have GPT-2's names and ``gpt2_hf.params_from_hf_tensors``
+their weights have GPT-2's names and ``gpt2_formats.params_from_hf_tensors``
 reads them. A model comes from
 
 - a folder in the Hub's layout: ``config.json``, ``model.safetensors`` or
@@ -192,7 +192,7 @@ def read_japanese_tokenizer(folder):
 
 def read_japanese_gpt2(folder):
     """The parts of a model folder (see the module); ``JapaneseGPT2Error`` if unusable."""
-    from .gpt2_hf import params_from_hf_tensors
+    from .gpt2_formats import params_from_hf_tensors
 
     folder = Path(folder).expanduser()
     hf_config, config, tokenizer = read_japanese_tokenizer(folder)

@@ -733,15 +733,16 @@ JA = {
         "\n"
         "設定の優先順位: フラグ、--config FILE.json、既定値（Tiny Shakespeare 用の小さな\n"
         "CPU 向けレシピ）の順です。実際に使った設定は --out-dir/config.json に書かれます。",
-    "write a chapter folder's previous_chapters.py and chapter_reference.py (e.g. next to a "
-    "notebook in Colab)":
-        "章のフォルダの previous_chapters.py と chapter_reference.py を書き出す（Colab でノート"
-        "ブックの隣に置くときなど）",
+    "write a chapter folder's generated files (book_files.py, previous_chapters.py ...; e.g. "
+    "next to a notebook in Colab)":
+        "章のフォルダの生成ファイル（book_files.py、previous_chapters.py など）を書き出す（Colab で"
+        "ノートブックの隣に置くときなど）",
     "Write the stand-alone copies of the package code that a chapter's notebooks import "
-    "(previous_chapters.py, chapter_reference.py, and gpt_download.py for ch05).":
-        "章のノートブックが import する、パッケージのコードの単体で動くコピー（"
-        "previous_chapters.py、chapter_reference.py、ch05 では gpt_download.py も）を書き出しま"
-        "す。",
+    "(book_files.py, previous_chapters.py where the chapter has earlier chapters' code, "
+    "chapter_reference.py, checks.py, and gpt_download.py for ch05).":
+        "章のノートブックが import する、パッケージのコードの単体で動くコピー（book_files.py、"
+        "前の章のコードがある章では previous_chapters.py、chapter_reference.py、checks.py、"
+        "ch05 では gpt_download.py も）を書き出します。",
     "the chapter folder":
         "章のフォルダ",
     "where to write the files (default: .)":
@@ -1398,4 +1399,90 @@ JA = {
         "{version} は古すぎます（{needs}）",
     "{version} does not fit ({needs})":
         "{version} は合いません（{needs}）",
+    # hub.py, gpt2.py, gpt2_formats.py (also copied into ch05/gpt_download.py with these texts)
+    "the server did not answer in time (timed out)":
+        "サーバが時間内に応答しませんでした（タイムアウト）",
+    "it is not cached and the Hub's offline mode is on (HF_HUB_OFFLINE)":
+        "キャッシュになく、Hub のオフラインモード（HF_HUB_OFFLINE）がオンです",
+    "Unset HF_HUB_OFFLINE on a machine with internet and run again.":
+        "インターネットにつながるマシンで HF_HUB_OFFLINE を外して、もう一度実行してください。",
+    "Check the model name, or update llms-from-scratch.":
+        "モデルの名前を確かめるか、llms-from-scratch を更新してください。",
+    "To work offline, download {url} elsewhere and pass its folder as models_dir (--models-dir) "
+    "with the file at <size>/model.safetensors":
+        "オフラインで使うには、別のマシンで {url} をダウンロードし、<size>/model.safetensors に置い"
+        "たフォルダを models_dir（--models-dir）に渡してください",
+    "the Hub answered HTTP {status}":
+        "Hub が HTTP {status} を返しました",
+    "no hparams.json in {folder}; the checkpoint folder is incomplete: download it again "
+    "(llms-from-scratch download gpt2-124M, or the size you use)":
+        "{folder} に hparams.json がありません。チェックポイントのフォルダがそろっていないので、"
+        "ダウンロードし直してください（llms-from-scratch download gpt2-124M、または使うサイズ）",
+    "{path} must hold a JSON object of settings (n_vocab, n_ctx, n_embd, n_head, n_layer); "
+    "delete it and download again":
+        "{path} には設定（n_vocab、n_ctx、n_embd、n_head、n_layer）の JSON オブジェクトが必要です。"
+        "削除してダウンロードし直してください",
+    "{path} is not valid JSON ({error}); delete it and download again":
+        "{path} は正しい JSON ではありません（{error}）。削除してダウンロードし直してください",
+    "reading OpenAI's TensorFlow checkpoints needs TensorFlow: pip install "
+    "\"llms-from-scratch[tensorflow]\" (or pip install tensorflow). Without TensorFlow, use the "
+    "safetensors route: download_gpt2_safetensors() and load_gpt2_params_from_safetensors()":
+        "OpenAI の TensorFlow チェックポイントを読むには TensorFlow が必要です: pip install "
+        "\"llms-from-scratch[tensorflow]\"（または pip install tensorflow）。TensorFlow なしでは "
+        "safetensors の経路を使ってください: download_gpt2_safetensors() と "
+        "load_gpt2_params_from_safetensors()",
+    "the settings need an integer n_layer (from hparams.json); read them with "
+    "read_hparams(folder)":
+        "設定には整数の n_layer（hparams.json のもの）が必要です。read_hparams(folder) で読んで"
+        "ください",
+    "reading .safetensors files needs the safetensors package: pip install safetensors":
+        ".safetensors ファイルを読むには safetensors パッケージが必要です: pip install safetensors",
+    "unknown GPT-2 size {size!r}; valid sizes: {sizes}":
+        "GPT-2 のサイズ {size!r} はありません。使えるサイズ: {sizes}",
+    "unknown config keys {unknown}; a GPT config has {keys}":
+        "設定のキー {unknown} はありません。GPT の設定のキーは {keys} です",
+    "the GPT-2 settings lack {missing}; hparams.json needs n_vocab, n_ctx, n_embd, n_head and "
+    "n_layer":
+        "GPT-2 の設定に {missing} がありません。hparams.json には n_vocab、n_ctx、n_embd、n_head、"
+        "n_layer が必要です",
+    "{where} lacks {count} GPT-2 weights ({shown}); it is incomplete or not a GPT-2 checkpoint: "
+    "download it again":
+        "{where} には GPT-2 の重みが {count} 個足りません（{shown}）。不完全か、GPT-2 のチェック"
+        "ポイントではありません。ダウンロードし直してください",
+    "{where} has {count} blocks but the settings say n_layer = {n_layer}":
+        "{where} のブロックは {count} 個ですが、設定では n_layer = {n_layer} です",
+    "no TensorFlow checkpoint at {path} (expected {path}.index and {path}.data-*); download it "
+    "again":
+        "{path} に TensorFlow のチェックポイントがありません（{path}.index と {path}.data-* が"
+        "あるはずです）。ダウンロードし直してください",
+    "no safetensors file at {path}; check the path, or download the weights again "
+    "(download_gpt2_safetensors)":
+        "{path} に safetensors ファイルがありません。パスを確かめるか、重みをダウンロードし直して"
+        "ください（download_gpt2_safetensors）",
+    "{where} has blocks {blocks}; expected 0..{last}":
+        "{where} のブロックは {blocks} です。0..{last} のはずです",
+    "cannot tell the number of heads of a model {width} wide (not a GPT-2 size); give n_head "
+    "explicitly":
+        "幅 {width} のモデル（GPT-2 のサイズではありません）のヘッド数はわかりません。n_head を"
+        "指定してください",
+    "{path} is empty":
+        "{path} は空です",
+    "{path} is not a readable safetensors file":
+        "{path} は読める safetensors ファイルではありません",
+    "{what} ({error}); it is truncated or corrupt: delete it and download it again":
+        "{what}（{error}）。途中で切れているか壊れています。削除してダウンロードし直してください",
+    "cannot read the TensorFlow checkpoint {prefix} ({error}); it is truncated or corrupt: "
+    "delete it and download again":
+        "TensorFlow のチェックポイント {prefix} を読めません（{error}）。途中で切れているか壊れて"
+        "います。削除してダウンロードし直してください",
+    "{prefix} has block {name} but the settings say n_layer = {n_layer}; hparams.json does not "
+    "match":
+        "{prefix} にはブロック {name} がありますが、設定では n_layer = {n_layer} です。"
+        "hparams.json が合っていません",
+    "cannot read {key!r} from {path} ({error}); the file is truncated or corrupt: delete it and "
+    "download it again":
+        "{path} から {key!r} を読めません（{error}）。ファイルが途中で切れているか壊れています。"
+        "削除してダウンロードし直してください",
+    "{where} has an unexpected tensor {key!r}; is it a GPT-2 model?":
+        "{where} に想定外のテンソル {key!r} があります。GPT-2 のモデルですか？",
 }

@@ -4,19 +4,25 @@ A notebook must run with only its own folder, so each chapter folder holds
 copies of the package modules it needs, joined into files with the
 package's internal imports rewritten:
 
-- ``previous_chapters.py``: the earlier chapters' code, the device helper and
-  a short download of the book's files (``basic_download``, which stands in
-  for the package's download layer ``assets``);
+- ``book_files.py``: the book's helpers, once per folder: the table of the
+  book's files with their short download (``catalog``, ``basic_download``,
+  which stands in for the package's download layer ``assets``) and the
+  device helper, only the parts the folder uses;
+- ``previous_chapters.py``: the earlier chapters' code (none in ``ch02``,
+  which has no earlier chapter); it also hands the notebooks the helpers of
+  ``book_files.py`` they import from it;
 - ``chapter_reference.py``: the folder's own chapter as the package has it,
   for the cells that check the notebook's step-by-step code against the
-  package's (the drift checks); it imports the earlier chapters from
-  ``previous_chapters.py``;
-- ``checks.py``: the argument checks (``checks``) that the two files above
-  call, only those of the folder's chapters;
-- ``ch05/gpt_download.py``: the GPT-2 weight loaders (``gpt2``); the weight
-  formats they read and write (``gpt2_layout``, ``gpt2_tf``, ``gpt2_hf`` with
-  ``hub``) are in ``ch05/gpt2_formats.py``, the download in
-  ``previous_chapters.py``.
+  package's (the drift checks);
+- ``checks.py``: the argument checks (``checks``) that the copied chapter
+  code calls, only those;
+- ``ch05/gpt_download.py``: chapter 5's GPT-2 weight loading in one file
+  (``gpt2_formats``, ``hub`` and ``gpt2``).
+
+A module is copied whole, or as ``(module, names)``: only those top-level
+names, what they use, and what the folder's other copies import from it.
+Messages wrapped in ``_()`` keep their Japanese texts: a copy that needs
+them gets a small ``_`` with only its own messages (see ``i18n_section``).
 
 The package is the single source: ``tools/gen_previous_chapters.py`` writes
 the copies in the book's repository and a test fails when a committed copy is
@@ -34,67 +40,75 @@ PACKAGE = Path(__file__).resolve().parent
 # it has the same names for everything the copied modules import from it.
 STAND_INS = {"assets": "basic_download"}
 
-# What every previous_chapters.py starts with: the table of the book's files,
-# their short download and the device helper, so that a notebook can fetch
-# its data and pick a device without the package installed.
-_BASE = ["catalog", "basic_download", "device"]
-
-# A module is copied whole, or as ``(module, names)``: only those top-level
-# names and what they use. Chapters 4 and later need only chapter 3's final
-# attention class, not the steps that lead to it.
-_CH03_FINAL = ("ch03", ("MultiHeadAttention",))
-# Chapter 4's public classes and functions (its lazy GPTModelFast alias stays in the package).
-_CH04_FINAL = ("ch04", ("LayerNorm", "GELU", "FeedForward", "TransformerBlock", "GPTModel",
-                        "generate_text_simple"))
-
-
-
-def _checks_for(*chapters):
-    """``("checks", names)``: only the argument checks that these chapter modules
-    import. Each folder has them once, in its own ``checks.py``, which both
-    ``previous_chapters.py`` and ``chapter_reference.py`` import from, so the
-    copies of the chapter code read without them, like the package's modules."""
-    names = set()
-    for chapter in chapters:
-        tree = ast.parse((PACKAGE / f"{chapter}.py").read_text(encoding="utf-8"))
-        for node in tree.body:
-            if isinstance(node, ast.ImportFrom) and node.level and node.module == "checks":
-                names |= {alias.name for alias in node.names}
-    return ("checks", tuple(sorted(names)))
-
+# The book's helpers: each folder's book_files.py keeps only what its notebooks
+# and its other copies use.
+_HELPERS = [("catalog", ()), ("basic_download", ()), ("device", ())]
+_CHECKS = [("checks", ())]  # only the checks the folder's copied chapter code calls
+# What notebooks take from the book's helpers (through previous_chapters.py, or from
+# book_files.py in ch02 and ch03, whose notebooks use no earlier chapter's code).
+_DATA = ("ASSETS", "get_device", "gpt2_tokenizer", "read_text")
 
 OUTPUTS = {
-    "ch02/previous_chapters.py": _BASE,
+    "ch02/book_files.py": _HELPERS,
     "ch02/chapter_reference.py": ["ch02"],
-    "ch02/checks.py": [_checks_for("ch02")],
-    "ch03/previous_chapters.py": _BASE + ["ch02"],
-    "ch03/chapter_reference.py": ["ch03"],
-    "ch03/checks.py": [_checks_for("ch02", "ch03")],
-    "ch04/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL],
-    "ch04/chapter_reference.py": ["ch04"],
-    "ch04/checks.py": [_checks_for("ch02", "ch03", "ch04")],
-    "ch05/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL, _CH04_FINAL],
-    "ch05/chapter_reference.py": ["ch05"],
-    "ch05/checks.py": [_checks_for("ch02", "ch03", "ch04", "ch05")],
-    # GPT-2's published weights for chapter 5's notebooks (`from gpt_download import ...`):
-    # the download of OpenAI's files; the formats it reads come from gpt2_formats.py.
-    "ch05/gpt_download.py": ["gpt2"],
-    "ch05/gpt2_formats.py": ["gpt2_layout", "gpt2_tf", "errors", "hub", "gpt2_hf"],
-    "appendix-D/previous_chapters.py": _BASE + ["ch02", _CH03_FINAL, _CH04_FINAL, "ch05"],
-    "appendix-D/chapter_reference.py": ["appendix_d"],
-    "appendix-D/checks.py": [_checks_for("ch02", "ch03", "ch04", "ch05", "appendix_d")],
+    "ch02/checks.py": _CHECKS,
+    "ch03/book_files.py": _HELPERS,
+    "ch03/chapter_reference.py": [("ch03", ("CausalAttention", "MultiHeadAttentionWrapper",
+                                            "MultiHeadAttention"))],
+    "ch03/checks.py": _CHECKS,
+    "ch04/book_files.py": _HELPERS,
+    # ch04's notebooks use only chapter 3's final attention class of the earlier chapters.
+    "ch04/previous_chapters.py": [("ch03", ("MultiHeadAttention",))],
+    "ch04/chapter_reference.py": [("ch04", ("LayerNorm", "GELU", "FeedForward",
+                                            "TransformerBlock", "GPTModel",
+                                            "generate_text_simple"))],
+    "ch04/checks.py": _CHECKS,
+    "ch05/book_files.py": _HELPERS,
+    "ch05/previous_chapters.py": ["ch02", ("ch03", ("MultiHeadAttention",)),
+                                  ("ch04", ("GPTModel", "generate_text_simple"))],
+    "ch05/chapter_reference.py": [("ch05", ("calc_loss_batch", "calc_loss_loader", "generate",
+                                            "load_weights_into_gpt", "text_to_token_ids",
+                                            "token_ids_to_text", "train_model_simple"))],
+    "ch05/checks.py": _CHECKS,
+    # GPT-2's published weights for chapter 5's notebooks (`from gpt_download import ...`).
+    "ch05/gpt_download.py": [("errors", ()), ("hub", ()), ("gpt2_formats", ()), ("gpt2", ())],
+    "appendix-D/book_files.py": _HELPERS,
+    "appendix-D/previous_chapters.py": [
+        ("ch02", ("create_dataloader_v1",)), ("ch03", ("MultiHeadAttention",)),
+        ("ch04", ("GPTModel",)),
+        ("ch05", ("calc_loss_batch", "evaluate_model", "generate_and_print_sample",
+                  "train_model_simple"))],
+    "appendix-D/chapter_reference.py": [("appendix_d", ("find_highest_gradient", "lr_at_step",
+                                                        "param_groups_for_adamw",
+                                                        "train_model"))],
+    "appendix-D/checks.py": _CHECKS,
+}
+
+# What the notebooks import from a copy (defined there, or by another copy of the folder).
+NOTEBOOK_NAMES = {
+    "ch02/book_files.py": _DATA,
+    "ch03/book_files.py": ("get_device",),
+    "ch04/previous_chapters.py": ("get_device", "gpt2_tokenizer", "read_text"),
+    "ch05/previous_chapters.py": _DATA + ("create_dataloader_v1",),
+    "ch05/gpt_download.py": ("GPT2_CONFIGS", "GPT2_HF_REPOS", "GPT2_HF_URL", "GPT2_MODEL_FILES",
+                             "GPT2_MODELS_URL", "config_from_settings", "download_and_load_gpt2",
+                             "download_gpt2_safetensors", "list_tf_checkpoint_variables",
+                             "load_gpt2_params_from_safetensors", "load_gpt2_params_from_tf_ckpt",
+                             "read_hparams", "save_gpt2_tf_checkpoint"),
+    "appendix-D/previous_chapters.py": _DATA,
 }
 
 
 def _name(entry):
     return entry if isinstance(entry, str) else entry[0]
 
+
 _PURPOSE = {
-    "previous_chapters.py": "前の章までのコード（とデータのダウンロード、デバイスの選択）",
+    "book_files.py": "本のデータのダウンロードとデバイスの選択（このフォルダで使うものだけ）",
+    "previous_chapters.py": "前の章までのコード（このフォルダのノートブックが使うもの）",
     "chapter_reference.py": "この章のパッケージ版のコード（ノートブックの照合用）",
-    "gpt_download.py": "GPT-2 の公開済みの重みをダウンロードして読み込むコード",
-    "gpt2_formats.py": "GPT-2 の重みの形式（TensorFlow と safetensors）を読み書きするコード",
-    "checks.py": "章のコードが呼ぶ引数のチェック（この章までに使うものだけ）",
+    "gpt_download.py": "GPT-2 の公開済みの重みのダウンロードと読み込み（形式の読み書きも含む）",
+    "checks.py": "写したコードが呼ぶ引数のチェック（使うものだけ）",
 }
 
 HEADER = '''\
@@ -138,6 +152,10 @@ def _defined_names(node):
         return {node.name}
     if isinstance(node, ast.Assign):
         return {t.id for t in node.targets if isinstance(t, ast.Name)}
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+            and isinstance(node.value.func, ast.Attribute) \
+            and isinstance(node.value.func.value, ast.Name):  # NAME.update(...) adds to NAME
+        return {node.value.func.value.id}
     raise SystemExit(f"line {node.lineno}: only definitions can be picked by name")
 
 
@@ -147,13 +165,17 @@ def _pick(body, roots):
     nodes = ast.parse(body).body
     lines = body.splitlines(keepends=True)
     wanted, todo = set(), list(roots)
-    by_name = {name: node for node in nodes for name in _defined_names(node)}
+    by_name = {}  # a name -> the statements that define it (or add to it)
+    for node in nodes:
+        for name in _defined_names(node):
+            by_name.setdefault(name, []).append(node)
     while todo:
         name = todo.pop()
         if name in wanted or name not in by_name:
             continue
         wanted.add(name)
-        todo += [n.id for n in ast.walk(by_name[name]) if isinstance(n, ast.Name)]
+        todo += [n.id for node in by_name[name] for n in ast.walk(node)
+                 if isinstance(n, ast.Name)]
     missing = set(roots) - set(by_name)
     if missing:
         raise SystemExit(f"cannot pick {', '.join(sorted(missing))}: not defined there")
@@ -193,17 +215,13 @@ def _check_unique_names(modules, sections):
                 seen[name] = module
 
 
-def _import_used(node, used):
-    return any((alias.asname or alias.name).split(".")[0] in used for alias in node.names)
-
-
 def _is_stdlib(import_line):
     name = import_line.split()[1].split(".")[0]
     return name in sys.stdlib_module_names
 
 
 def _home(module, rel):
-    """The generated file (a module name, e.g. ``previous_chapters``) that carries ``module``
+    """The generated file (a module name, e.g. ``book_files``) that carries ``module``
     for the copy ``rel``: it must sit in the same folder."""
     folder = rel.split("/")[0]
     for other, modules in OUTPUTS.items():
@@ -213,47 +231,185 @@ def _home(module, rel):
                      "carries; add it to standalone.OUTPUTS")
 
 
-def _rewrite_import(node, source, modules, rel):
-    """The import line as the copy needs it, or None when the copy defines the names."""
-    if not getattr(node, "level", 0):
-        return ast.get_source_segment(source, node)
-    if node.module is None:
-        raise SystemExit(f"{rel}: write `from .module import name`, not `from . import "
-                         "module`, in the modules it copies")
-    module = STAND_INS.get(node.module, node.module)
-    if module in modules:
-        return None
-    names = ", ".join(alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
-                      for alias in node.names)
-    return f"from {_home(module, rel)} import {names}"
+def _module_parts(name):
+    """``(source, import nodes, body)`` of package module ``name``, cached."""
+    if name not in _PARTS:
+        _doc, nodes, source, body = _split_module(PACKAGE / f"{name}.py")
+        _PARTS[name] = (source, nodes, body)
+    return _PARTS[name]
+
+
+_PARTS = {}
+
+
+def _section(name, roots):
+    """The body of ``name`` in a copy (all of it when ``roots`` is None) and the names it uses."""
+    body = _module_parts(name)[2]
+    if roots is not None:
+        body = _pick(body, sorted(roots)).strip("\n") if roots else ""
+    return body, {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
+
+
+def _plan(folder):
+    """``{rel: {module: roots}}`` for the copies of ``folder``: roots None for a module copied
+    whole, else the names picked, grown until every name that one copy imports from a
+    module of another (or of its own file) is there."""
+    rels = [rel for rel in OUTPUTS if rel.split("/")[0] == folder]
+    plan = {rel: {_name(e): (None if isinstance(e, str) else set(e[1])) for e in OUTPUTS[rel]}
+            for rel in rels}
+    for rel in rels:  # the notebooks' names: from the copy's own modules, or re-exported
+        for name in NOTEBOOK_NAMES.get(rel, ()):
+            _demand(plan, rel, name)
+    changed = True
+    while changed:
+        changed = False
+        for rel in rels:
+            for module, roots in list(plan[rel].items()):
+                _body, used = _section(module, roots)
+                for node in _module_parts(module)[1]:
+                    if not getattr(node, "level", 0):
+                        continue
+                    target = STAND_INS.get(node.module, node.module)
+                    for alias in node.names:
+                        if (alias.asname or alias.name) in used:
+                            changed |= _add(plan, rel, target, alias.name)
+    return plan
+
+
+def _add(plan, rel, module, name):
+    """Make ``name`` of ``module`` part of the copy of the folder of ``rel`` that carries it."""
+    if module == "i18n":
+        return False  # each copy that needs it gets its own `_` (see i18n_section)
+    home = rel if module in plan[rel] else f"{rel.split('/')[0]}/{_home(module, rel)}.py"
+    roots = plan[home][module]
+    if roots is None or name in roots:
+        return False
+    roots.add(name)
+    return True
+
+
+def _definer(plan, name):
+    """``(rel, module)``: the copy of the plan's folder and the module in it that define
+    ``name``."""
+    for rel, modules in plan.items():
+        for module in modules:
+            if any(name in _defined_names(node)
+                   for node in ast.parse(_module_parts(module)[2]).body
+                   if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Assign))):
+                return rel, module
+    raise SystemExit(f"no copy of {next(iter(plan)).split('/')[0]}/ defines {name}; "
+                     "add its module to standalone.OUTPUTS")
+
+
+def _demand(plan, rel, name):
+    """A name the notebooks import from ``rel``: picked where the folder defines it."""
+    home, module = _definer(plan, name)
+    _add(plan, home, module, name)
+
+
+def _import_lines(rel, module, used, modules):
+    """The import lines the section of ``module`` needs in the copy ``rel``."""
+    source, nodes, _body = _module_parts(module)
+    lines = []
+    for node in nodes:
+        names = [a for a in node.names if (a.asname or a.name).split(".")[0] in used]
+        if not names:
+            continue
+        if not getattr(node, "level", 0):
+            lines.append(ast.get_source_segment(source, node) if len(names) == len(node.names)
+                         else f"from {node.module} import {', '.join(a.name for a in names)}")
+            continue
+        target = STAND_INS.get(node.module, node.module)
+        if target not in modules and target != "i18n":  # i18n: see i18n_section
+            lines.append(f"from {_home(target, rel)} import {_aliases(names)}")
+    return lines
+
+
+def i18n_section(rel, bodies):
+    """``(imports, section)`` that give the copy ``rel`` its own ``_``: the package's
+    ``i18n.language`` and the Japanese texts of the messages that ``bodies`` wrap in
+    ``_()``, so that a copy speaks Japanese under a Japanese locale without the package.
+    ``(None, None)`` when no body uses ``_``."""
+    from .i18n import JapaneseCatalog
+
+    messages = []
+    for body in bodies:
+        for node in ast.walk(ast.parse(body)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_" \
+                    and node.args and isinstance(node.args[0], ast.Constant) \
+                    and node.args[0].value not in messages:
+                messages.append(node.args[0].value)
+    if not messages:
+        return None, None
+    body, used = _section("i18n", {"language"})
+    catalog = JapaneseCatalog()
+    table = "".join(f"    {m!r}:\n        {catalog.gettext(m)!r},\n" for m in messages)
+    section = (f"# {'=' * 76}\n# llms_from_scratch.i18n: the messages of this file in the "
+               f"reader's language\n# {'=' * 76}\n\n{body}\n\n\n"
+               f"# The Japanese texts of this file's messages, from the package's catalog.\n"
+               f"_JA = {{\n{table}}}\n\n\n"
+               "def _(message):\n"
+               '    """``message`` in Japanese when the locale is Japanese, else as it is."""\n'
+               '    return _JA.get(message, message) if language() == "ja" else message\n')
+    return _import_lines(rel, "i18n", used, ["i18n"]), section
+
+
+def _aliases(names):
+    return ", ".join(a.name if a.asname is None else f"{a.name} as {a.asname}" for a in names)
 
 
 def render(rel):
     """The text of the generated copy ``rel`` (a key of ``OUTPUTS``)."""
-    modules = [_name(entry) for entry in OUTPUTS[rel]]
-    imports, sections = [], []
-    for entry, name in zip(OUTPUTS[rel], modules, strict=True):
-        docstring, nodes, source, body = _split_module(PACKAGE / f"{name}.py")
-        if not isinstance(entry, str):
-            body = _pick(body, entry[1]).strip("\n")
-            used = {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
-            nodes = [n for n in nodes if _import_used(n, used)]
-        for node in nodes:
-            line = _rewrite_import(node, source, modules, rel)
-            if line is not None and line not in imports:
-                imports.append(line)
-        title = docstring.splitlines()[0] if docstring else name
-        if not isinstance(entry, str):
-            title += f" (only {', '.join(entry[1])} and what it uses)"
-        sections.append(f"# {'=' * 76}\n# llms_from_scratch.{name}: {title}\n"
+    plan = _plan(rel.split("/")[0])
+    modules, imports, sections, shown = list(plan[rel]), [], [], []
+    for module, roots in plan[rel].items():
+        body, used = _section(module, roots)
+        if not body:
+            continue
+        shown.append(module)
+        imports += [line for line in _import_lines(rel, module, used, modules)
+                    if line not in imports]
+        title = (ast.get_docstring(ast.parse(_module_parts(module)[0])) or module).splitlines()[0]
+        if roots is not None:
+            title += f" (only {', '.join(sorted(roots))} and what it uses)"
+        sections.append(f"# {'=' * 76}\n# llms_from_scratch.{module}: {title}\n"
                         f"# {'=' * 76}\n\n{body}\n")
-    _check_unique_names(modules, sections)
-    stdlib = sorted(i for i in imports if _is_stdlib(i))
-    local = sorted(i for i in imports if i.split()[1] in {Path(r).stem for r in OUTPUTS})
-    third = sorted(i for i in imports if i not in stdlib and i not in local)
+    i18n_imports, i18n_text = i18n_section(rel, sections)
+    if i18n_text is not None:
+        imports += [line for line in i18n_imports if line not in imports]
+        shown.insert(0, "i18n")
+        sections.insert(0, i18n_text)
+    _check_unique_names(shown, sections)
+    stdlib = sorted((i for i in imports if _is_stdlib(i)), key=lambda i: (i.startswith("from"), i))
+    third = sorted((i for i in imports if i not in stdlib and not _is_local(i)),
+                   key=lambda i: (i.startswith("from"), i))
+    local = _local_imports([i for i in imports if _is_local(i)], _reexports(rel, plan))
     groups = "\n\n".join("\n".join(group) for group in (stdlib, third, local) if group)
-    head = HEADER.format(modules=", ".join(modules), purpose=_PURPOSE[Path(rel).name])
+    head = HEADER.format(modules=", ".join(shown), purpose=_PURPOSE[Path(rel).name])
     return head + "\n" + groups + "\n\n\n" + "\n\n".join(sections)
+
+
+def _is_local(import_line):
+    return import_line.split()[1] in {Path(r).stem for r in OUTPUTS}
+
+
+def _reexports(rel, plan):
+    """``{copy: names}``: the notebooks' names that ``rel`` takes from another copy."""
+    wanted = {}
+    for name in NOTEBOOK_NAMES.get(rel, ()):
+        home = _definer(plan, name)[0]
+        if home != rel:
+            wanted.setdefault(Path(home).stem, set()).add(name)
+    return wanted
+
+
+def _local_imports(lines, extra):
+    """One ``from COPY import ...`` line per copy, the notebooks' names included."""
+    names = {home: set(more) for home, more in extra.items()}
+    for line in lines:
+        _from, home, _import, rest = line.split(" ", 3)
+        names.setdefault(home, set()).update(n.strip() for n in rest.split(","))
+    return [f"from {home} import {', '.join(sorted(names[home]))}" for home in sorted(names)]
 
 
 def chapters():

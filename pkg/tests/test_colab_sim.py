@@ -83,11 +83,11 @@ def test_chapter_notebook_runs_alone_in_an_empty_folder(rel, tagged, tmp_path):
                                                     f"{results[rel]}"
     folder = next((tmp_path / "notebooks").iterdir())
     # The Colab cell wrote the folder's files from the package it installed from git.
-    assert (folder / "previous_chapters.py").is_file()
+    assert (folder / "book_files.py").is_file()
     ran = nbformat.read(folder / Path(rel).name, as_version=4)
     colab = ran.cells[colab_cells.colab_cell_index(ran, rel)]
     said = "".join(o.get("text", "") for o in colab.outputs)
-    assert "wrote previous_chapters.py" in said
+    assert "wrote book_files.py" in said
     conf = colab_cells.settings()
     which = f"タグ {conf['ref']} の版" if tagged else "既定のブランチの最新版を入れます"
     assert which in said and "を入れました" in said

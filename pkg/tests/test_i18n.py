@@ -34,12 +34,15 @@ MARKERS = {"_", "N_"}
 
 
 def copied_modules():
-    """Modules that ``standalone`` copies into the chapter folders: the copies run
-    without the package (and its catalog), so these keep their English messages."""
+    """Modules that ``standalone`` copies into the chapter folders and that keep their
+    English messages there. A copied module that imports ``i18n`` is checked like the
+    rest: its copy carries its own ``_`` with these messages' Japanese texts."""
     from llms_from_scratch.standalone import OUTPUTS
 
-    return {entry if isinstance(entry, str) else entry[0]
-            for entries in OUTPUTS.values() for entry in entries}
+    copied = {entry if isinstance(entry, str) else entry[0]
+              for entries in OUTPUTS.values() for entry in entries}
+    return {name for name in copied
+            if "from .i18n import" not in (PACKAGE / f"{name}.py").read_text(encoding="utf-8")}
 
 
 # The benchmark (the repository's bench/ folder) prints through the package's catalog too.

@@ -1,11 +1,9 @@
-# Generated from the package llms_from_scratch (catalog, basic_download, device, ch02).
+# Generated from the package llms_from_scratch (catalog, basic_download, device).
 # Do not edit: in the book's repository run `make previous-chapters`; elsewhere
 # `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
-# 中身: 前の章までのコード（とデータのダウンロード、デバイスの選択）。ノートブックがこのフォルダだけで動くようにするためのものです。
+# 中身: 本のデータのダウンロードとデバイスの選択（このフォルダで使うものだけ）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
-from dataclasses import dataclass
-from pathlib import Path
 import errno
 import hashlib
 import os
@@ -13,16 +11,15 @@ import re
 import shutil
 import urllib.request
 import zipfile
+from dataclasses import dataclass
+from pathlib import Path
 
-from torch.utils.data import DataLoader, Dataset
 import tiktoken
 import torch
 
-from checks import check_dataset_args, check_enough_tokens, check_enough_windows, check_positive_int
-
 
 # ============================================================================
-# llms_from_scratch.catalog: What the book downloads and where each file is kept.
+# llms_from_scratch.catalog: What the book downloads and where each file is kept. (only ASSETS, USER_AGENT, local_path, tiktoken_cache_dir and what it uses)
 # ============================================================================
 
 CACHE_ENV_VAR = "LLMS_FROM_SCRATCH_CACHE"
@@ -125,7 +122,7 @@ def local_path(remote):
 
 
 # ============================================================================
-# llms_from_scratch.basic_download: A short download of the book's files: what the chapter folders' copies carry.
+# llms_from_scratch.basic_download: A short download of the book's files: what the chapter folders' copies carry. (only gpt2_tokenizer, read_text and what it uses)
 # ============================================================================
 
 def sha256_of(path, chunk_size=1 << 20):
@@ -247,7 +244,7 @@ def gpt2_tokenizer():
 
 
 # ============================================================================
-# llms_from_scratch.device: Pick the device the book's code runs on: CUDA, then Apple MPS, then CPU.
+# llms_from_scratch.device: Pick the device the book's code runs on: CUDA, then Apple MPS, then CPU. (only get_device and what it uses)
 # ============================================================================
 
 DEVICE_ENV_VAR = "LLMS_FROM_SCRATCH_DEVICE"
@@ -294,59 +291,3 @@ def get_device(override=None):
     elif device.type != "cpu":
         raise ValueError(f"unsupported device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
     return device
-
-
-# ============================================================================
-# llms_from_scratch.ch02: Chapter 2: working with text data.
-# ============================================================================
-
-class GPTDatasetV1(Dataset):
-    """Sliding windows over a tokenised text.
-
-    Each item is a pair ``(inputs, targets)`` of ``max_length`` token IDs,
-    where ``targets`` is ``inputs`` shifted one token to the right. Windows
-    start every ``stride`` tokens, so ``stride == max_length`` gives windows
-    that do not overlap. ``<|endoftext|>`` written in the text becomes the one
-    end-of-text token (ID 50256 in GPT-2), as documents are joined in the book.
-    """
-
-    def __init__(self, txt, tokenizer, max_length, stride):
-        check_dataset_args(txt, max_length, stride)
-        # 1. The whole text as one list of token IDs.
-        token_ids = tokenizer.encode(txt, allowed_special={"<|endoftext|>"})
-        check_enough_tokens(len(token_ids), max_length)
-
-        # 2. Cut it into windows of max_length + 1 tokens that start at 0, stride,
-        #    2 * stride, ... (unfold does this in one call); the extra token is
-        #    the last window position's target.
-        all_ids = torch.tensor(token_ids)  # (num_tokens_in_text,)
-        windows = all_ids.unfold(0, max_length + 1, stride)  # (num_windows, max_length + 1)
-
-        # 3. The input is a window without its last token, the target the same
-        #    window without its first: target[i] is the token after input[i].
-        self.input_ids = windows[:, :-1].contiguous()  # (num_windows, max_length)
-        self.target_ids = windows[:, 1:].contiguous()  # (num_windows, max_length)
-
-    def __getitem__(self, idx):
-        # One training example: (inputs, targets), each (max_length,).
-        return self.input_ids[idx], self.target_ids[idx]
-
-    def __len__(self):
-        return self.input_ids.shape[0]
-
-
-def create_dataloader_v1(txt, batch_size=4, max_length=256, stride=128,
-                         shuffle=True, drop_last=True, num_workers=0):
-    """A DataLoader of GPT-2 BPE windows over ``txt`` (see ``GPTDatasetV1``)."""
-    check_positive_int("batch_size", batch_size)
-    tokenizer = gpt2_tokenizer()
-    dataset = GPTDatasetV1(txt, tokenizer, max_length, stride)
-    check_enough_windows(len(dataset), batch_size, drop_last)
-    # Each batch stacks batch_size windows: inputs and targets (batch_size, max_length).
-    return DataLoader(
-        dataset,
-        batch_size=batch_size,
-        shuffle=shuffle,
-        drop_last=drop_last,
-        num_workers=num_workers,
-    )

@@ -2,10 +2,8 @@
 # Do not edit: in the book's repository run `make previous-chapters`; elsewhere
 # `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
-# 中身: 前の章までのコード（とデータのダウンロード、デバイスの選択）。ノートブックがこのフォルダだけで動くようにするためのものです。
+# 中身: 本のデータのダウンロードとデバイスの選択（このフォルダで使うものだけ）。ノートブックがこのフォルダだけで動くようにするためのものです。
 
-from dataclasses import dataclass
-from pathlib import Path
 import errno
 import hashlib
 import os
@@ -13,13 +11,15 @@ import re
 import shutil
 import urllib.request
 import zipfile
+from dataclasses import dataclass
+from pathlib import Path
 
 import tiktoken
 import torch
 
 
 # ============================================================================
-# llms_from_scratch.catalog: What the book downloads and where each file is kept.
+# llms_from_scratch.catalog: What the book downloads and where each file is kept. (only ASSETS, USER_AGENT, local_path, tiktoken_cache_dir and what it uses)
 # ============================================================================
 
 CACHE_ENV_VAR = "LLMS_FROM_SCRATCH_CACHE"
@@ -122,7 +122,7 @@ def local_path(remote):
 
 
 # ============================================================================
-# llms_from_scratch.basic_download: A short download of the book's files: what the chapter folders' copies carry.
+# llms_from_scratch.basic_download: A short download of the book's files: what the chapter folders' copies carry. (only gpt2_tokenizer, read_text and what it uses)
 # ============================================================================
 
 def sha256_of(path, chunk_size=1 << 20):
@@ -244,7 +244,7 @@ def gpt2_tokenizer():
 
 
 # ============================================================================
-# llms_from_scratch.device: Pick the device the book's code runs on: CUDA, then Apple MPS, then CPU.
+# llms_from_scratch.device: Pick the device the book's code runs on: CUDA, then Apple MPS, then CPU. (only get_device and what it uses)
 # ============================================================================
 
 DEVICE_ENV_VAR = "LLMS_FROM_SCRATCH_DEVICE"

@@ -1,29 +1,37 @@
-# Generated from the package llms_from_scratch (gpt2_layout, gpt2_tf, errors, hub, gpt2_hf).
-# Do not edit: in the book's repository run `make previous-chapters`; elsewhere
-# `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
-# このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
-# 中身: GPT-2 の重みの形式（TensorFlow と safetensors）を読み書きするコード。ノートブックがこのフォルダだけで動くようにするためのものです。
+"""GPT-2's weight formats: OpenAI's TensorFlow checkpoints and Hugging Face's safetensors.
 
-from pathlib import Path
+Both are read into one layout, the nested dict of NumPy arrays ``params``
+(OpenAI's names), which ``ch05.load_weights_into_gpt`` copies into a
+``GPTModel``::
+
+    {"wte": (vocab, emb), "wpe": (ctx, emb), "g": (emb,), "b": (emb,),   # g, b: final LayerNorm
+     "blocks": [{"attn": {"c_attn": {"w": (emb, 3*emb), "b": (3*emb,)},
+                          "c_proj": {"w": (emb, emb), "b": (emb,)}},
+                 "mlp": {"c_fc": {"w": (emb, 4*emb), "b": ...},
+                         "c_proj": {"w": (4*emb, emb), "b": ...}},
+                 "ln_1": {"g": ..., "b": ...}, "ln_2": {"g": ..., "b": ...}}, ...]}
+
+Weight matrices are (in, out), as GPT-2's Conv1D layers store them. This
+module holds GPT-2's sizes and configs, that layout, OpenAI's TensorFlow
+checkpoints (read, list, write; reading needs TensorFlow:
+``pip install "llms-from-scratch[tensorflow]"``, imported lazily and kept
+quiet) and Hugging Face's ``model.safetensors`` (read with the small
+``safetensors`` package). It touches no network: the downloads are in ``gpt2``.
+``save_gpt2_tf_checkpoint`` writes ``params`` back in OpenAI's layout, so that
+small checkpoints can be built and tested offline.
+"""
+
 import contextlib
 import importlib.util
 import json
-import logging
 import os
 import re
-import socket
 import sys
-import urllib.parse
+from pathlib import Path
 
 import numpy as np
 
-from previous_chapters import cache_dir
-from previous_chapters import download_file
-
-
-# ============================================================================
-# llms_from_scratch.gpt2_layout: GPT-2's sizes and configs, and the layout of its weights as NumPy arrays.
-# ============================================================================
+from .i18n import _
 
 GPT2_SIZES = ("124M", "355M", "774M", "1558M")
 
@@ -55,8 +63,8 @@ def normalize_gpt2_size(model_size):
         text = text[len("gpt2-"):]
     text = text.upper()
     if text not in GPT2_SIZES:
-        raise ValueError(f"unknown GPT-2 size {model_size!r}; valid sizes: "
-                         f"{', '.join(GPT2_SIZES)}")
+        raise ValueError(_("unknown GPT-2 size {size!r}; valid sizes: {sizes}")
+                         .format(size=model_size, sizes=", ".join(GPT2_SIZES)))
     return text
 
 
@@ -68,8 +76,8 @@ def gpt2_config(model_size, **overrides):
     cfg = dict(GPT2_CONFIGS[normalize_gpt2_size(model_size)])
     unknown = sorted(set(overrides) - set(cfg))
     if unknown:
-        raise ValueError(f"unknown config keys {', '.join(unknown)}; a GPT config has "
-                         f"{', '.join(cfg)}")
+        raise ValueError(_("unknown config keys {unknown}; a GPT config has {keys}")
+                         .format(unknown=", ".join(unknown), keys=", ".join(cfg)))
     cfg.update(overrides)
     return cfg
 
@@ -79,8 +87,8 @@ def config_from_settings(settings):
     missing = [k for k in ("n_vocab", "n_ctx", "n_embd", "n_head", "n_layer")
                if k not in settings]
     if missing:
-        raise ValueError(f"the GPT-2 settings lack {', '.join(missing)}; hparams.json "
-                         "needs n_vocab, n_ctx, n_embd, n_head and n_layer")
+        raise ValueError(_("the GPT-2 settings lack {missing}; hparams.json needs n_vocab, "
+                           "n_ctx, n_embd, n_head and n_layer").format(missing=", ".join(missing)))
     return {
         "vocab_size": int(settings["n_vocab"]),
         "context_length": int(settings["n_ctx"]),
@@ -102,8 +110,8 @@ def settings_from_params(params, n_head=None):
     if n_head is None:
         by_width = {emb: heads for emb, _, heads in _GPT2_SHAPES.values()}
         if n_embd not in by_width:
-            raise ValueError(f"cannot tell the number of heads of a model {n_embd} wide "
-                             "(not a GPT-2 size); give n_head explicitly")
+            raise ValueError(_("cannot tell the number of heads of a model {width} wide (not "
+                               "a GPT-2 size); give n_head explicitly").format(width=n_embd))
         n_head = by_width[n_embd]
     return {"n_vocab": int(n_vocab), "n_ctx": int(np.shape(params["wpe"])[0]),
             "n_embd": int(n_embd), "n_head": int(n_head), "n_layer": len(params["blocks"])}
@@ -135,29 +143,26 @@ def _check_complete(params, n_layer, where):
                 missing.append(f"h{i}/{key}")
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-        raise ValueError(f"{where} lacks {len(missing)} GPT-2 weights ({shown}); it is "
-                         "incomplete or not a GPT-2 checkpoint: download it again")
+        raise ValueError(_("{where} lacks {count} GPT-2 weights ({shown}); it is incomplete or "
+                           "not a GPT-2 checkpoint: download it again")
+                         .format(where=where, count=len(missing), shown=shown))
     if n_layer is not None and len(params["blocks"]) != n_layer:
-        raise ValueError(f"{where} has {len(params['blocks'])} blocks but the settings "
-                         f"say n_layer = {n_layer}")
-
-
-# ============================================================================
-# llms_from_scratch.gpt2_tf: OpenAI's TensorFlow checkpoints of GPT-2: read, list and write them.
-# ============================================================================
-
-_TF_INSTALL_HINT = (
-    'reading OpenAI\'s TensorFlow checkpoints needs TensorFlow: pip install '
-    '"llms-from-scratch[tensorflow]" (or pip install tensorflow). Without TensorFlow, '
-    "use the safetensors route: download_gpt2_safetensors() and "
-    "load_gpt2_params_from_safetensors()"
-)
+        raise ValueError(_("{where} has {count} blocks but the settings say n_layer = "
+                           "{n_layer}").format(where=where, count=len(params["blocks"]),
+                                               n_layer=n_layer))
 
 
 # -- OpenAI's TensorFlow checkpoints -------------------------------------------------------
 
+def tf_install_hint():
+    """What to do when TensorFlow is missing, in the reader's language."""
+    return _("reading OpenAI's TensorFlow checkpoints needs TensorFlow: pip install "
+             '"llms-from-scratch[tensorflow]" (or pip install tensorflow). Without '
+             "TensorFlow, use the safetensors route: download_gpt2_safetensors() and "
+             "load_gpt2_params_from_safetensors()")
 
-def _tensorflow_installed():
+
+def tensorflow_installed():
     try:
         return importlib.util.find_spec("tensorflow") is not None
     except (ImportError, ValueError):  # e.g. sys.modules["tensorflow"] is None
@@ -191,7 +196,7 @@ def _tensorflow():
         try:
             import tensorflow as tf
         except ImportError as err:
-            raise ImportError(_TF_INSTALL_HINT) from err
+            raise ImportError(tf_install_hint()) from err
         yield tf
     finally:
         if saved is not None:
@@ -208,8 +213,8 @@ def _checkpoint_prefix(path, tf):
             latest = str(path / "model.ckpt")
         path = Path(latest)
     if not Path(str(path) + ".index").exists():
-        raise FileNotFoundError(f"no TensorFlow checkpoint at {path} (expected "
-                                f"{path}.index and {path}.data-*); download it again")
+        raise FileNotFoundError(_("no TensorFlow checkpoint at {path} (expected {path}.index "
+                                  "and {path}.data-*); download it again").format(path=path))
     return str(path)
 
 
@@ -222,8 +227,8 @@ def load_gpt2_params_from_tf_ckpt(ckpt_path, settings):
     try:
         n_layer = int(settings["n_layer"])
     except (KeyError, TypeError, ValueError):
-        raise ValueError("the settings need an integer n_layer (from hparams.json); "
-                         "read them with read_hparams(folder)") from None
+        raise ValueError(_("the settings need an integer n_layer (from hparams.json); read "
+                           "them with read_hparams(folder)")) from None
     with _tensorflow() as tf:
         prefix = _checkpoint_prefix(ckpt_path, tf)
         try:
@@ -234,9 +239,9 @@ def load_gpt2_params_from_tf_ckpt(ckpt_path, settings):
                       if name.startswith("model/")}
         except (tf.errors.OpError, IndexError, RuntimeError, ValueError, OSError) as err:
             # A short data file surfaces as IndexError, a damaged index as an OpError.
-            raise ValueError(f"cannot read the TensorFlow checkpoint {prefix} "
-                             f"({_first_line(err)}); it is truncated or corrupt: delete it "
-                             "and download again") from None
+            raise ValueError(_("cannot read the TensorFlow checkpoint {prefix} ({error}); it "
+                               "is truncated or corrupt: delete it and download again")
+                             .format(prefix=prefix, error=_first_line(err))) from None
     params = {"blocks": [{} for _ in range(n_layer)]}
     for name, array in arrays.items():
         parts = name.split("/")[1:]  # "model/h0/attn/c_attn/w" -> ["h0", "attn", ...]
@@ -246,8 +251,9 @@ def load_gpt2_params_from_tf_ckpt(ckpt_path, settings):
         if block:
             index = int(block.group(1))
             if index >= n_layer:
-                raise ValueError(f"{prefix} has block {name} but the settings say "
-                                 f"n_layer = {n_layer}; hparams.json does not match")
+                raise ValueError(_("{prefix} has block {name} but the settings say n_layer = "
+                                   "{n_layer}; hparams.json does not match")
+                                 .format(prefix=prefix, name=name, n_layer=n_layer))
             _set_nested(params["blocks"][index], parts[1:], array)
         elif parts == ["ln_f", "g"] or parts == ["ln_f", "b"]:
             params[parts[1]] = array
@@ -318,159 +324,7 @@ def save_gpt2_tf_checkpoint(params, settings, out_dir):
     return prefix
 
 
-# ============================================================================
-# llms_from_scratch.errors: The one base class for errors meant for the reader.
-# ============================================================================
-
-class UserError(ValueError):
-    """A failure the reader can fix; ``str(err)`` says what to do, in one line."""
-
-
-class DownloadError(UserError):
-    """A file could not be downloaded or failed verification.
-
-    The message is one line that says what went wrong and what to do. ``url``,
-    ``reason`` (what went wrong, without advice) and ``advice`` are kept as
-    attributes where they are known, so that callers can reword the message.
-    (``assets.DownloadError`` is this class.)
-    """
-
-    def __init__(self, message, *, url=None, reason=None, advice=None):
-        super().__init__(message)
-        self.url = url
-        self.reason = reason
-        self.advice = advice
-
-
-def one_line(err):
-    """An exception's message on one line (its type name if it has none)."""
-    return " ".join(str(err).split()) or type(err).__name__
-
-
-# ============================================================================
-# llms_from_scratch.hub: Files from the Hugging Face Hub, through its own client ``huggingface_hub``.
-# ============================================================================
-
-@contextlib.contextmanager
-def _quiet_hub(progress):
-    """No retry warnings from the Hub's client (our error says it all), and a bar only
-    when ``progress``."""
-    from huggingface_hub.utils import (
-        are_progress_bars_disabled,
-        disable_progress_bars,
-        enable_progress_bars,
-    )
-
-    logger = logging.getLogger("huggingface_hub")
-    level, bars_were_off = logger.level, are_progress_bars_disabled()
-    logger.setLevel(logging.ERROR)
-    if not progress:
-        disable_progress_bars()
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-        if not progress and not bars_were_off:
-            enable_progress_bars()
-
-
-def hub_file(repo, filename, local_dir=None, progress=True):
-    """The path of ``filename`` of Hub repository ``repo`` (revision ``main``), downloaded
-    if needed: into ``local_dir`` when given, else into the Hugging Face cache. A file
-    already there is used without a request; failures raise a one-line ``DownloadError``."""
-    from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
-
-    if local_dir is not None and (local_dir / filename).is_file():
-        return local_dir / filename
-    cached = try_to_load_from_cache(repo, filename) if local_dir is None else None
-    if isinstance(cached, str):
-        return Path(cached)
-    endpoint = (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
-    offline = constants.HF_HUB_OFFLINE or os.environ.get("HF_HUB_OFFLINE", "").upper() in {
-        "1", "ON", "YES", "TRUE"}
-    try:
-        with _quiet_hub(progress):
-            return Path(hf_hub_download(repo, filename, local_dir=local_dir, endpoint=endpoint,
-                                        local_files_only=offline))
-    except OSError as err:  # the Hub client's errors are OSErrors
-        url = f"{endpoint}/{repo}/resolve/main/{filename}"
-        where = local_dir / filename if local_dir is not None else None
-        raise _hub_error(err, url, where, offline) from None
-
-
-def _reason(cause, url):
-    """What went wrong with the connection, in words."""
-    if isinstance(cause, socket.gaierror):
-        host = urllib.parse.urlsplit(url).hostname
-        return (f"the host name {host} cannot be resolved ({one_line(cause)}); there may be "
-                "no network connection, or the DNS does not answer")
-    if isinstance(cause, ConnectionRefusedError):
-        return "the connection was refused (no network, or the server is down)"
-    if isinstance(cause, TimeoutError):
-        return "the server did not answer in time (timed out)"
-    return one_line(cause)
-
-
-def _hub_error(err, url, where, offline):
-    """A one-line ``DownloadError`` for a failed Hub download."""
-
-    by_hand = (f"To work offline, download {url} on a machine with internet and place it at "
-               f"{where}" if where is not None else
-               f"To work offline, download {url} elsewhere and pass its folder as models_dir "
-               "(--models-dir) with the file at <size>/model.safetensors")
-    if offline:
-        reason = "it is not cached and the Hub's offline mode is on (HF_HUB_OFFLINE)"
-        advice = "Unset HF_HUB_OFFLINE on a machine with internet and run again."
-    else:
-        cause = err
-        while cause.__cause__ is not None or cause.__context__ is not None:
-            cause = cause.__cause__ or cause.__context__
-        status = getattr(getattr(err, "response", None), "status_code", None)
-        reason = f"the Hub answered HTTP {status}" if status else _reason(cause, url)
-        advice = ("Check the model name, or update llms-from-scratch." if status and status < 500
-                  else "Check the internet connection (and proxy settings) and run the "
-                       "command again.")
-    return DownloadError(f"could not download {url}: {reason}. {advice} {by_hand}.",
-                         url=url, reason=reason, advice=advice)
-
-
-# ============================================================================
-# llms_from_scratch.gpt2_hf: Hugging Face's ``model.safetensors`` of GPT-2: fetch it and read it into ``params``.
-# ============================================================================
-
-# Hugging Face's copies of the same weights, one repository per size.
-GPT2_HF_REPOS = {
-    "124M": "openai-community/gpt2",
-    "355M": "openai-community/gpt2-medium",
-    "774M": "openai-community/gpt2-large",
-    "1558M": "openai-community/gpt2-xl",
-}
-GPT2_HF_URL = "https://huggingface.co/{repo}/resolve/main/model.safetensors"
-
-
-# -- Hugging Face's safetensors files (no TensorFlow needed) -------------------------------
-
-
-def download_gpt2_safetensors(model_size, models_dir=None, url=None, progress=True):
-    """Fetch Hugging Face's ``model.safetensors`` of a GPT-2 size; return its path.
-
-    The Hub's own client (``huggingface_hub``) does the download: it resumes
-    an interrupted one, locks the file against a second process, honours
-    ``HF_ENDPOINT`` (a mirror) and offline mode (``HF_HUB_OFFLINE=1``). With
-    ``models_dir`` the file is stored as ``models_dir/<size>/model.safetensors``;
-    without it, in the reader's Hugging Face cache (``HF_HOME``, shared with
-    ``transformers``). A file already there is used without asking the Hub.
-    ``url`` fetches the file from another address with the package's own
-    download instead. Failures raise ``DownloadError`` (one line).
-    """
-    size = normalize_gpt2_size(model_size)
-    local_dir = Path(models_dir) / size if models_dir is not None else None
-    if url is None:
-        return hub_file(GPT2_HF_REPOS[size], "model.safetensors", local_dir, progress)
-    dest = (local_dir or cache_dir() / "gpt2" / size) / "model.safetensors"
-    if not dest.exists():
-        download_file(url, dest, progress=progress, desc=f"{size}/model.safetensors")
-    return dest
+# -- Hugging Face's safetensors files (no TensorFlow needed) ------------------------------
 
 
 _HF_NAMES = {"weight": "w", "bias": "b"}
@@ -488,26 +342,28 @@ def load_gpt2_params_from_safetensors(path):
     try:
         from safetensors import safe_open
     except ImportError as err:
-        raise ImportError("reading .safetensors files needs the safetensors package: "
-                          "pip install safetensors") from err
+        raise ImportError(_("reading .safetensors files needs the safetensors package: pip "
+                            "install safetensors")) from err
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no safetensors file at {path}; check the path, or download "
-                                "the weights again (download_gpt2_safetensors)")
+        raise FileNotFoundError(_("no safetensors file at {path}; check the path, or download "
+                                  "the weights again (download_gpt2_safetensors)")
+                                .format(path=path))
     try:
         handle = safe_open(str(path), framework="pt")
     except Exception as err:  # the library raises its own error types for bad headers
-        what = "empty" if path.stat().st_size == 0 else "not a readable safetensors file"
-        raise ValueError(f"{path} is {what} ({_first_line(err)}); it is truncated or "
-                         "corrupt: delete it and download it again") from None
+        what = (_("{path} is empty") if path.stat().st_size == 0
+                else _("{path} is not a readable safetensors file")).format(path=path)
+        raise ValueError(_("{what} ({error}); it is truncated or corrupt: delete it and "
+                           "download it again").format(what=what, error=_first_line(err))) from None
 
     def read(key):
         try:
             return handle.get_tensor(key).float().numpy()
         except Exception as err:  # safetensors' own error type for truncated data
-            raise ValueError(f"cannot read {key!r} from {path} ({_first_line(err)}); the "
-                             "file is truncated or corrupt: delete it and download it "
-                             "again") from None
+            raise ValueError(_("cannot read {key!r} from {path} ({error}); the file is "
+                               "truncated or corrupt: delete it and download it again")
+                             .format(key=key, path=path, error=_first_line(err))) from None
 
     with handle:
         return params_from_hf_tensors(list(handle.keys()), read, path)
@@ -537,14 +393,15 @@ def params_from_hf_tensors(keys, read, where):
             inner = parts[2:-1]
             leaf = (_HF_NORM_NAMES if inner[0].startswith("ln_") else _HF_NAMES).get(parts[-1])
             if leaf is None:
-                raise ValueError(f"{where} has an unexpected tensor {key!r}; is it a "
-                                 "GPT-2 model?")
+                raise ValueError(_("{where} has an unexpected tensor {key!r}; is it a GPT-2 "
+                                   "model?").format(where=where, key=key))
             _set_nested(block, [*inner, leaf], read(key))
         else:
-            raise ValueError(f"{where} has an unexpected tensor {key!r}; is it a "
-                             "GPT-2 model?")
+            raise ValueError(_("{where} has an unexpected tensor {key!r}; is it a GPT-2 "
+                               "model?").format(where=where, key=key))
     if blocks and sorted(blocks) != list(range(len(blocks))):
-        raise ValueError(f"{where} has blocks {sorted(blocks)}; expected 0..{len(blocks) - 1}")
+        raise ValueError(_("{where} has blocks {blocks}; expected 0..{last}")
+                         .format(where=where, blocks=sorted(blocks), last=len(blocks) - 1))
     params["blocks"] = [blocks[i] for i in range(len(blocks))]
     _check_complete(params, None, str(where))
     return params
