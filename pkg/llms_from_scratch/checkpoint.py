@@ -136,7 +136,7 @@ def save_checkpoint(path, payload, durable=True):
     except OSError as err:
         raise TrainError(_("cannot write the checkpoint {path} ({strerror}); free some disk "
                            "space or choose another --out-dir")
-                         .format(path=path, strerror=err.strerror or err)) from None
+                         .format(path=path, strerror=fileio.os_reason(err))) from None
 
 
 # -- training checkpoints: reading ---------------------------------------------------------
@@ -240,8 +240,10 @@ def _check_optimizer_state(optimizer):
         for param in group["params"]:
             for key, value in optimizer.state.get(param, {}).items():
                 if torch.is_tensor(value) and value.dim() and value.shape != param.shape:
-                    raise ValueError(f"its {key} has shape {tuple(value.shape)} for a "
-                                     f"parameter of shape {tuple(param.shape)}")
+                    raise ValueError(_("its {key} has shape {shape} for a parameter of shape "
+                                       "{param_shape}")
+                                     .format(key=key, shape=tuple(value.shape),
+                                             param_shape=tuple(param.shape)))
 
 
 def _restore_optimizer(ckpt, path, optimizer, scaler):
@@ -422,7 +424,7 @@ def _torch_load(path):
     except OSError as err:
         raise CheckpointError(_("cannot read the checkpoint {path}: {strerror}; check the path "
                                 "and its permissions")
-                              .format(path=path, strerror=err.strerror or err)) from None
+                              .format(path=path, strerror=fileio.os_reason(err))) from None
     if size == 0:
         raise CheckpointError(_("the checkpoint {path} is empty (0 bytes); save it again")
                               .format(path=path))
@@ -450,16 +452,20 @@ def _torch_load(path):
     return checkpoint
 
 
+def _first_names(names):
+    """The first three of ``names``, and ``...`` if there are more."""
+    return ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+
+
 def _check_fits(model, state, path):
     expected = model.state_dict()
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
     if missing or unexpected:
-        detail = "; ".join(part for part in (
-            f"missing {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}"
-            if missing else "",
-            f"unexpected {', '.join(unexpected[:3])}{' ...' if len(unexpected) > 3 else ''}"
-            if unexpected else "") if part)
+        detail = _("; ").join(part for part in (
+            _("missing {names}").format(names=_first_names(missing)) if missing else "",
+            _("unexpected {names}").format(names=_first_names(unexpected)) if unexpected
+            else "") if part)
         raise CheckpointError(_("{path} is not a checkpoint of this GPTModel config ({detail})")
                               .format(path=path, detail=detail))
     for key, value in expected.items():

@@ -143,16 +143,17 @@ def read_text_file(path):
     """The contents of a UTF-8 text file; ``ValueError`` if it is not UTF-8 or empty."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"no text file at {path}")
+        raise FileNotFoundError(_("no text file at {path}").format(path=path))
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")  # a leading byte-order mark is dropped
     except UnicodeDecodeError as err:
-        raise ValueError(f"{path} is not UTF-8 text (invalid byte 0x{data[err.start]:02x} at "
-                         f"offset {err.start}); convert it first, e.g. iconv -f SHIFT_JIS "
-                         "-t UTF-8") from None
+        raise ValueError(_("{path} is not UTF-8 text (invalid byte 0x{byte:02x} at offset "
+                           "{offset}); convert it first, e.g. iconv -f SHIFT_JIS -t UTF-8")
+                         .format(path=path, byte=data[err.start], offset=err.start)) from None
     if not text.strip():
-        raise ValueError(f"{path} is empty or holds only whitespace; give a file with text")
+        raise ValueError(_("{path} is empty or holds only whitespace; give a file with text")
+                         .format(path=path))
     return text
 
 
@@ -303,7 +304,7 @@ def _read_source(cfg):
         except OSError as err:
             raise TrainError(_("cannot read --text {text} ({strerror}); check the path and its "
                                "permissions")
-                             .format(text=cfg['text'], strerror=err.strerror or err)) from None
+                             .format(text=cfg['text'], strerror=fileio.os_reason(err))) from None
         except ValueError as err:  # not UTF-8, or empty
             raise TrainError(str(err)) from None
     from . import assets
@@ -327,7 +328,7 @@ def _read_documents(cfg):
         raise TrainError(_("cannot read --documents {documents} ({strerror}); check the path and "
                            "its permissions")
                          .format(documents=cfg['documents'],
-                                 strerror=err.strerror or err)) from None
+                                 strerror=fileio.os_reason(err))) from None
     except ValueError as err:  # DocumentsError, a file that is not UTF-8 or empty
         raise TrainError(str(err)) from None
 
@@ -348,7 +349,7 @@ def _prepare_on_main(text, source, cfg, data_dir, tokenizer=None):
     except OSError as err:
         raise TrainError(_("cannot write the token files to {data_dir} ({strerror}); choose "
                            "another --data-dir")
-                         .format(data_dir=data_dir, strerror=err.strerror or err)) from None
+                         .format(data_dir=data_dir, strerror=fileio.os_reason(err))) from None
 
 
 def prepare_data(cfg, dist=None):
@@ -415,7 +416,7 @@ def check_meta(meta, data_dir):
     if problems:
         raise TrainError(_("{meta_file} does not match the token files ({problems}); delete "
                            "the folder {data_dir} to prepare the data again")
-                         .format(meta_file=data_dir / META_NAME, problems="; ".join(problems),
+                         .format(meta_file=data_dir / META_NAME, problems=_("; ").join(problems),
                                  data_dir=data_dir))
 
 

@@ -33,7 +33,9 @@ SHOWN_FIRST_ARGUMENT = {"print", "report", "log", "add_argument_group"}
 SHOWN_KEYWORDS = {"help", "description", "epilog", "reason", "advice", "default_text"}
 # Variables that hold a part of a message (advice = "..."; raise Error(f"... {advice}")).
 MESSAGE_PARTS = re.compile(r"advice|hint|redo|why|how|reason|resume|space|what|note|detail|by_hand"
-                           r"|[A-Z_]*(ADVICE|START_OVER)")
+                           r"|problems|[A-Z_]*(ADVICE|START_OVER)")
+# Exceptions whose message the commands pass on inside their own (``{err}; check the path``).
+PASSED_ON_ERRORS = {"FileNotFoundError"}
 MARKERS = {"_", "N_"}
 
 
@@ -81,7 +83,9 @@ def shown_expressions(tree, errors):
         if not isinstance(node, ast.Call):
             continue
         name = call_name(node)
-        if name in errors or name in SHOWN_FIRST_ARGUMENT:
+        if name == "append" and MESSAGE_PARTS.fullmatch(getattr(node.func.value, "id", "")):
+            yield from node.args[:1]  # problems.append("..."), joined into a message
+        if name in errors or name in SHOWN_FIRST_ARGUMENT or name in PASSED_ON_ERRORS:
             yield from node.args[:1]
         elif name == "Result":  # check's report lines: status, name, detail
             yield from node.args[1:3]
