@@ -244,8 +244,9 @@ def load_split(data_dir, meta, split):
     dtype = np.dtype(meta["dtype"])
     expected = meta[f"{split}_tokens"]
     if not path.is_file() or path.stat().st_size != expected * dtype.itemsize:
-        raise ValueError(f"{path} does not hold the {expected} tokens that {META_NAME} "
-                         "announces; delete the folder to prepare the data again")
+        raise ValueError(_("{path} does not hold the {expected} tokens that {meta_name} "
+                           "announces; delete the folder to prepare the data again")
+                         .format(path=path, expected=expected, meta_name=META_NAME))
     return np.memmap(path, dtype=dtype, mode="r")
 
 

@@ -224,7 +224,8 @@ def _acquire(fcntl, lock, timeout, blocking):
                         raise LockHeldError(_("{lock} is held by another process")
                                             .format(lock=lock)) from None
                     if deadline is not None and time.monotonic() > deadline:
-                        raise TimeoutError(f"{lock} is still held after {timeout:g} s") from None
+                        raise TimeoutError(_("{lock} is still held after {timeout:g} s")
+                                           .format(lock=lock, timeout=timeout)) from None
                     time.sleep(0.05)
             if _same_file(fd, lock):
                 return fd
@@ -252,4 +253,5 @@ def _filelock(path, timeout, blocking):
         if not blocking:
             raise LockHeldError(_("{lock_path} is held by another process")
                                 .format(lock_path=lock_path(path))) from None
-        raise TimeoutError(f"{lock_path(path)} is still held after {timeout:g} s") from None
+        raise TimeoutError(_("{lock} is still held after {timeout:g} s")
+                           .format(lock=lock_path(path), timeout=timeout)) from None

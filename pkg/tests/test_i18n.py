@@ -32,8 +32,8 @@ BOOK_MODULES = {"ch02", "ch03", "ch04", "ch05", "appendix_d", "i18n"}
 SHOWN_FIRST_ARGUMENT = {"print", "report", "log", "add_argument_group"}
 SHOWN_KEYWORDS = {"help", "description", "epilog", "reason", "advice", "default_text"}
 # Variables that hold a part of a message (advice = "..."; raise Error(f"... {advice}")).
-MESSAGE_PARTS = re.compile(r"advice|hint|redo|why|how|reason|resume|space|what|note|detail|by_hand"
-                           r"|problems|[A-Z_]*(ADVICE|START_OVER)")
+MESSAGE_PARTS = re.compile(r"advice|hint|redo|why|how|reason|resume|space|what|note|details?"
+                           r"|by_hand|problems|[A-Z_]*(ADVICE|START_OVER)")
 # Exceptions whose message the commands pass on inside their own (``{err}; check the path``).
 PASSED_ON_ERRORS = {"FileNotFoundError"}
 MARKERS = {"_", "N_"}
