@@ -28,6 +28,12 @@ LAB_MESSAGE := $(if $(filter ja%,$(LOCALE)),\
   JupyterLab を起動します。表示される ?token= 付きの URL を開いてください（Ctrl-C で止まります）。目次は index.ipynb、ターミナルでは llms-from-scratch コマンドが使えます。,\
   Starting JupyterLab: open the URL with ?token= that it prints (Ctrl-C stops it). The book starts at index.ipynb; its terminals have the llms-from-scratch command.)
 
+# JupyterLab's terminals: bash with setup/lab-terminal.bashrc (the reader's ~/.bashrc, then
+# .venv activated), not the login shell that JupyterLab starts when its output is not a
+# terminal (/etc/profile would reset PATH). Without bash, JupyterLab's own choice.
+TERMINAL_SETTINGS := '{"shell_command": ["bash", "--rcfile", "$(abspath setup/lab-terminal.bashrc)"]}'
+LAB_TERMINAL := $(if $(shell command -v bash),--ServerApp.terminado_settings=$(TERMINAL_SETTINGS))
+
 # JupyterLab opens on the book's table of contents: the URL it prints (and the browser it
 # starts) is /lab/tree/index.ipynb, also without a browser (a file argument would not show there).
 OPEN_TOC := --LabApp.default_url=/lab/tree/index.ipynb
@@ -45,7 +51,7 @@ $(STAMP): requirements.txt pkg/pyproject.toml bench/pyproject.toml
 
 lab: $(STAMP)
 	@echo "$(strip $(LAB_MESSAGE))"
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab $(strip $(LAB_ARGS)) $(OPEN_TOC)
+	PATH="$(abspath $(BIN)):$$PATH" LLMS_FROM_SCRATCH_VENV="$(abspath $(VENV))" $(BIN)/jupyter lab $(strip $(LAB_ARGS)) $(LAB_TERMINAL) $(OPEN_TOC)
 
 test: $(STAMP)
 	$(BIN)/python tools/gen_previous_chapters.py --check

@@ -5,10 +5,12 @@
 Steps: ``python -m build pkg`` into a temporary folder; a new virtual
 environment; ``pip install torch==<installed version>`` first (so no other
 torch build is pulled in); then the wheel with its dependencies, an import of
-``llms_from_scratch.ch05.generate`` and ``llms-from-scratch --version``; then
+``llms_from_scratch.ch05.generate``, ``llms-from-scratch --version`` and a
+Japanese ``--help`` (the catalog ``messages_ja.json`` is package data); then
 the same from the sdist. Exits non-zero on the first failure.
 """
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -25,6 +27,18 @@ SMOKE = ("from llms_from_scratch.ch05 import generate; "
 def run(*cmd, **kwargs):
     print("+", " ".join(str(c) for c in cmd), flush=True)
     subprocess.run([str(c) for c in cmd], check=True, **kwargs)
+
+
+def check_japanese_help(command, cwd):
+    """The installed command's help is Japanese under a Japanese locale."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    env["LANG"] = "ja_JP.UTF-8"
+    out = subprocess.run([str(command), "--help"], cwd=cwd, env=env, check=True,
+                         capture_output=True, text=True).stdout
+    if "使い方" not in out:
+        raise SystemExit(f"the installed command's help is not Japanese:\n{out}")
+    print("+ LANG=ja_JP.UTF-8 llms-from-scratch --help: Japanese", flush=True)
 
 
 def main():
@@ -44,6 +58,7 @@ def main():
             run(py, "-m", "pip", "install", "-q", artifact)  # its dependencies
             run(py, "-c", SMOKE, cwd=tmp)
             run(env_dir / "bin" / "llms-from-scratch", "--version", cwd=tmp)
+            check_japanese_help(env_dir / "bin" / "llms-from-scratch", tmp)
         print(f"OK: {wheel.name} and {sdist.name} install and import in a fresh venv")
 
 

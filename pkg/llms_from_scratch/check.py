@@ -251,8 +251,9 @@ def _probe_url(url, timeout):
     except urllib.error.HTTPError as err:
         return None if err.code in (403, 405) else f"HTTP {err.code}"  # some hosts refuse HEAD
     except Exception as err:
-        reason = getattr(err, "reason", None) or err
-        return str(reason).strip() or type(err).__name__
+        from .http_download import describe_failure
+
+        return describe_failure(err, url, timeout)[0]  # in the reader's language
 
 
 def probe_urls(urls, timeout=PROBE_TIMEOUT):
@@ -273,7 +274,8 @@ def probe_urls(urls, timeout=PROBE_TIMEOUT):
     for thread in threads:
         thread.join(deadline)
         deadline = 0.1  # the others had the same time to finish
-    return {url: answers.get(url, f"no answer within {timeout:.0f} s") for url in urls}
+    return {url: answers.get(url, _("no answer within {timeout:.0f} s").format(timeout=timeout))
+            for url in urls}
 
 
 def check_downloads(network=True, timeout=PROBE_TIMEOUT):
@@ -289,7 +291,7 @@ def check_downloads(network=True, timeout=PROBE_TIMEOUT):
     if missing and network:
         answers = probe_urls([f.url for a in missing.values() for f in a.files], timeout)
     for name, asset in missing.items():
-        where = "; ".join(
+        where = _("; ").join(
             _("extract {member} from {url} to {path}").format(
                 member=f.zip_member, url=f.url, path=assets.local_path(f)) if f.zip_member
             else _("place {url} at {path}").format(url=f.url, path=assets.local_path(f))

@@ -126,7 +126,7 @@ def save_checkpoint(path, payload, durable=True):
     except OSError as err:
         raise TrainError(_("cannot write the checkpoint {path} ({strerror}); free some disk "
                            "space or choose another --out-dir")
-                         .format(path=path, strerror=err.strerror or err)) from None
+                         .format(path=path, strerror=fileio.os_reason(err))) from None
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -219,8 +219,10 @@ def _check_optimizer_state(optimizer):
         for param in group["params"]:
             for key, value in optimizer.state.get(param, {}).items():
                 if torch.is_tensor(value) and value.dim() and value.shape != param.shape:
-                    raise ValueError(f"its {key} has shape {tuple(value.shape)} for a "
-                                     f"parameter of shape {tuple(param.shape)}")
+                    raise ValueError(_("its {key} has shape {shape} for a parameter of shape "
+                                       "{param_shape}")
+                                     .format(key=key, shape=tuple(value.shape),
+                                             param_shape=tuple(param.shape)))
 
 
 def _restore_optimizer(ckpt, path, optimizer, scaler):

@@ -330,7 +330,7 @@ def _add_previous_chapters(subparsers):
 
 
 def _run_previous_chapters(args):
-    from . import standalone
+    from . import fileio, standalone
 
     interrupts.arm()
     try:
@@ -338,7 +338,7 @@ def _run_previous_chapters(args):
     except OSError as err:
         raise CommandError(_("cannot write to --out-dir {out_dir} ({strerror}); give a folder "
                              "you can write to")
-                           .format(out_dir=args.out_dir, strerror=err.strerror or err)) from None
+                           .format(out_dir=args.out_dir, strerror=fileio.os_reason(err))) from None
     for path in paths:
         print(_("wrote {path}")
               .format(path=path))

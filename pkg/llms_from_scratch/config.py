@@ -338,7 +338,9 @@ def resumed_config(saved, cfg, explicit):
     clash = [k for k in explicit
              if k not in RESUMABLE_CHANGES and k in saved and cfg[k] != saved[k]]
     if clash:
-        details = ", ".join(f"{flag(k)} {cfg[k]!r} (checkpoint: {saved[k]!r})" for k in clash)
+        details = ", ".join(_("{flag} {value} (checkpoint: {saved})")
+                            .format(flag=flag(k), value=repr(cfg[k]), saved=repr(saved[k]))
+                            for k in clash)
         raise TrainError(_("cannot change {details} when resuming; start a new run in another "
                            "--out-dir instead")
                          .format(details=details))

@@ -142,16 +142,17 @@ def read_text_file(path):
     """The contents of a UTF-8 text file; ``ValueError`` if it is not UTF-8 or empty."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"no text file at {path}")
+        raise FileNotFoundError(_("no text file at {path}").format(path=path))
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")  # a leading byte-order mark is dropped
     except UnicodeDecodeError as err:
-        raise ValueError(f"{path} is not UTF-8 text (invalid byte 0x{data[err.start]:02x} at "
-                         f"offset {err.start}); convert it first, e.g. iconv -f SHIFT_JIS "
-                         "-t UTF-8") from None
+        raise ValueError(_("{path} is not UTF-8 text (invalid byte 0x{byte:02x} at offset "
+                           "{offset}); convert it first, e.g. iconv -f SHIFT_JIS -t UTF-8")
+                         .format(path=path, byte=data[err.start], offset=err.start)) from None
     if not text.strip():
-        raise ValueError(f"{path} is empty or holds only whitespace; give a file with text")
+        raise ValueError(_("{path} is empty or holds only whitespace; give a file with text")
+                         .format(path=path))
     return text
 
 
@@ -251,8 +252,9 @@ def load_split(data_dir, meta, split):
     dtype = np.dtype(meta["dtype"])
     expected = meta[f"{split}_tokens"]
     if not path.is_file() or path.stat().st_size != expected * dtype.itemsize:
-        raise ValueError(f"{path} does not hold the {expected} tokens that {META_NAME} "
-                         "announces; delete the folder to prepare the data again")
+        raise ValueError(_("{path} does not hold the {expected} tokens that {meta_name} "
+                           "announces; delete the folder to prepare the data again")
+                         .format(path=path, expected=expected, meta_name=META_NAME))
     return np.memmap(path, dtype=dtype, mode="r")
 
 

@@ -98,7 +98,8 @@ def read_documents(path):
                                  .format(path=path))
         documents = _read_jsonl(path)
     else:
-        raise FileNotFoundError(f"no documents at {path}; give FILE.jsonl or a folder of .txt")
+        raise FileNotFoundError(_("no documents at {path}; give FILE.jsonl or a folder of .txt")
+                                .format(path=path))
     if not documents:
         raise DocumentsError(_("{path} holds no documents")
                              .format(path=path))
@@ -184,12 +185,12 @@ def _documents_problems(meta, documents):
     """What in a ``meta.json`` of documents does not hold for the documents."""
     problems = []
     if meta.get("documents") != len(documents) or meta.get("separator_id") is None:
-        problems.append("the number of documents or the separator does not match")
+        problems.append(_("the number of documents or the separator does not match"))
     if meta["characters"] != len("\n".join(documents)):
-        problems.append("the number of characters does not match")
+        problems.append(_("the number of characters does not match"))
     if meta["tokenizer"] == "char" and meta["chars"] != document_tokenizer("char",
                                                                             documents)[0].chars:
-        problems.append("its vocabulary is not the documents'")
+        problems.append(_("its vocabulary is not the documents'"))
     return problems
 
 

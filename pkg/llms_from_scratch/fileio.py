@@ -15,8 +15,8 @@ import time
 import uuid
 from pathlib import Path
 
-from .errors import UserError
-from .i18n import _
+from .errors import UserError, one_line
+from .i18n import N_, _
 
 
 def temporary_name(path):
@@ -90,11 +90,31 @@ def write_text(path, text, durable=True, what_to_do=None):
 # --- several processes, and file systems that refuse writes -------------------------------
 
 # errno values that mean "this folder will not take the write", not a bug.
-_REFUSALS = {errno.ENOSPC: "no space left on the device",
-             getattr(errno, "EDQUOT", -1): "the disk quota is exhausted",
-             errno.EROFS: "the file system is read-only",
-             errno.EACCES: "permission denied",
-             errno.EPERM: "the operation is not permitted"}
+# What an OSError's errno means, in the words shown to the reader (os_reason translates them;
+# the operating system's own strerror is English whatever the locale).
+OS_REASONS = {errno.ENOSPC: N_("no space left on the device"),
+              getattr(errno, "EDQUOT", -1): N_("the disk quota is exhausted"),
+              errno.EROFS: N_("the file system is read-only"),
+              errno.EACCES: N_("permission denied"),
+              errno.EPERM: N_("the operation is not permitted"),
+              errno.ENOENT: N_("no such file or folder"),
+              errno.EISDIR: N_("it is a folder, not a file"),
+              errno.ENOTDIR: N_("a part of the path is not a folder"),
+              errno.EEXIST: N_("it exists already"),
+              errno.ENAMETOOLONG: N_("the name is too long"),
+              errno.EIO: N_("an input/output error of the device"),
+              errno.EMFILE: N_("too many open files")}
+# The errors that mean the folder refuses a file (as opposed to a bug or a missing path).
+_REFUSALS = (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def os_reason(err):
+    """Why the operating system refused, in the reader's language (``err.strerror`` where
+    the errno has no entry in ``OS_REASONS``)."""
+    text = OS_REASONS.get(getattr(err, "errno", None))
+    if text is not None:
+        return _(text)
+    return getattr(err, "strerror", None) or one_line(err)
 
 
 class WriteError(UserError):
@@ -125,11 +145,11 @@ def refusal_reason(err, folder):
     space left.
     """
     if isinstance(err, OSError) and err.errno in _REFUSALS:
-        return _REFUSALS[err.errno]
+        return os_reason(err)
     if isinstance(err, RuntimeError):
         free = free_bytes(folder)
         if free is not None and free < (1 << 20):
-            return _REFUSALS[errno.ENOSPC]
+            return _(OS_REASONS[errno.ENOSPC])
     return None
 
 
@@ -202,7 +222,8 @@ def _acquire(fcntl, lock, timeout, blocking):
                         raise LockHeldError(_("{lock} is held by another process")
                                             .format(lock=lock)) from None
                     if deadline is not None and time.monotonic() > deadline:
-                        raise TimeoutError(f"{lock} is still held after {timeout:g} s") from None
+                        raise TimeoutError(_("{lock} is still held after {timeout:g} s")
+                                           .format(lock=lock, timeout=timeout)) from None
                     time.sleep(0.05)
             if _same_file(fd, lock):
                 return fd
@@ -230,4 +251,5 @@ def _filelock(path, timeout, blocking):
         if not blocking:
             raise LockHeldError(_("{lock_path} is held by another process")
                                 .format(lock_path=lock_path(path))) from None
-        raise TimeoutError(f"{lock_path(path)} is still held after {timeout:g} s") from None
+        raise TimeoutError(_("{lock} is still held after {timeout:g} s")
+                           .format(lock=lock_path(path), timeout=timeout)) from None

@@ -114,7 +114,7 @@ def _fetch_to_part(url, part, timeout, progress, desc):
             raise http.client.IncompleteRead(b"", total - received)
 
 
-def _describe_failure(err, url, timeout):
+def describe_failure(err, url, timeout):
     """``(reason, retry)``: a one-line reason for a failed attempt, and whether to retry."""
     if isinstance(err, urllib.error.HTTPError):
         if 300 <= err.code < 400:  # urllib gave up following redirects
@@ -164,9 +164,9 @@ def _fetch_with_retries(url, part, timeout, retries, progress, desc, hint):
         except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
             # URLError (also HTTPError), cut connections, timeouts, TLS errors.
             last_error = err
-            if not _describe_failure(err, url, timeout)[1]:
+            if not describe_failure(err, url, timeout)[1]:
                 break
-    reason, retryable = _describe_failure(last_error, url, timeout)
+    reason, retryable = describe_failure(last_error, url, timeout)
     if not retryable:
         part.unlink(missing_ok=True)  # nothing of such an answer is worth resuming
         advice = _("Check the URL, or update llms-from-scratch if it is the package's.")

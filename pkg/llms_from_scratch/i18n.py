@@ -6,8 +6,9 @@ English in the code, wrapped in ``_()``::
     raise TrainError(_("no checkpoint in {out_dir}; drop --resume").format(out_dir=path))
 
 ``_`` returns the Japanese text when the locale is Japanese and the English
-text otherwise. The Japanese texts live in ``messages_ja.JA``, a dict keyed
-by the English text (gettext's msgid), so each message has one English
+text otherwise. The Japanese texts live in the package data file
+``messages_ja.json``, an object keyed by the English text (gettext's msgid),
+read once, on the first Japanese lookup; so each message has one English
 source in the code and one translation; ``tests/test_i18n.py`` fails when a
 message is not wrapped or has no translation. Placeholders ``{name}`` are
 filled after translation with ``.format``, so a translation may move them.
@@ -21,20 +22,29 @@ every call, so a change of the environment takes effect at once.
 texts) and is translated with ``_`` where it is shown.
 """
 
+import functools
 import gettext
+import json
 import os
 import unicodedata
-
-from .messages_ja import JA
+from importlib import resources
 
 LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+CATALOG_FILE = "messages_ja.json"
+
+
+@functools.cache
+def japanese_catalog():
+    """The Japanese catalog: {English text: Japanese text}, read from the package once."""
+    text = resources.files(__package__).joinpath(CATALOG_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
 
 
 class JapaneseCatalog(gettext.NullTranslations):
-    """gettext's translations interface over ``messages_ja.JA``."""
+    """gettext's translations interface over ``messages_ja.json``."""
 
     def gettext(self, message):
-        return JA.get(message, message)
+        return japanese_catalog().get(message, message)
 
 
 def language():

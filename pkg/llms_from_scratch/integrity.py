@@ -17,6 +17,8 @@ import zipfile
 import numpy as np
 import torch
 
+from .i18n import _
+
 
 def damaged_record(path):
     """The reason ``path`` (a ``torch.save`` zip archive) is damaged, or None if it is whole.
@@ -30,9 +32,9 @@ def damaged_record(path):
         with zipfile.ZipFile(path) as archive:
             bad = archive.testzip()  # reads every record and checks its CRC-32
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as err:
-        return f"its zip structure is broken ({err})"
+        return _("its zip structure is broken ({err})").format(err=err)
     if bad is not None:
-        return f"the record {bad} fails its CRC-32 check"
+        return _("the record {bad} fails its CRC-32 check").format(bad=bad)
     return None
 
 

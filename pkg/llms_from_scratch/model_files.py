@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from . import integrity
+from . import fileio, integrity
 from .errors import UserError, one_line
 from .i18n import _
 
@@ -159,7 +159,7 @@ def _torch_load(path):
     except OSError as err:
         raise CheckpointError(_("cannot read the checkpoint {path}: {strerror}; check the path "
                                 "and its permissions")
-                              .format(path=path, strerror=err.strerror or err)) from None
+                              .format(path=path, strerror=fileio.os_reason(err))) from None
     if size == 0:
         raise CheckpointError(_("the checkpoint {path} is empty (0 bytes); save it again")
                               .format(path=path))
@@ -187,16 +187,20 @@ def _torch_load(path):
     return checkpoint
 
 
+def _first_names(names):
+    """The first three of ``names``, and ``...`` if there are more."""
+    return ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+
+
 def _check_fits(model, state, path):
     expected = model.state_dict()
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
     if missing or unexpected:
-        detail = "; ".join(part for part in (
-            f"missing {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}"
-            if missing else "",
-            f"unexpected {', '.join(unexpected[:3])}{' ...' if len(unexpected) > 3 else ''}"
-            if unexpected else "") if part)
+        detail = _("; ").join(part for part in (
+            _("missing {names}").format(names=_first_names(missing)) if missing else "",
+            _("unexpected {names}").format(names=_first_names(unexpected)) if unexpected
+            else "") if part)
         raise CheckpointError(_("{path} is not a checkpoint of this GPTModel config ({detail})")
                               .format(path=path, detail=detail))
     for key, value in expected.items():

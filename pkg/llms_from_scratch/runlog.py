@@ -99,7 +99,7 @@ def _refusing(lock, out_dir):
     except OSError as err:
         raise TrainError(_("cannot create --out-dir {out_dir} ({strerror}); choose a folder you "
                            "can write to")
-                         .format(out_dir=out_dir, strerror=err.strerror or err)) from None
+                         .format(out_dir=out_dir, strerror=fileio.os_reason(err))) from None
     try:
         yield
     finally:

@@ -14,6 +14,7 @@ ruby and notes by ``basic_download.clean_aozora``, as the book's own
 from pathlib import Path
 
 from .basic_download import clean_aozora
+from .i18n import _
 
 _AOZORA_MARKS = ("底本：", "青空文庫")
 
@@ -29,7 +30,7 @@ def read_text_path(path):
 
     path = Path(path).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"no text file at {path}")
+        raise FileNotFoundError(_("no text file at {path}").format(path=path))
     data = path.read_bytes()
     for encoding in ("utf-8-sig", "cp932"):
         try:
@@ -49,13 +50,13 @@ def text_files(paths):
         if path.is_dir():
             found = sorted(p for p in path.rglob("*.txt") if p.is_file())
             if not found:
-                raise FileNotFoundError(f"no text file at {path}: the folder holds no .txt "
-                                        "file")
+                raise FileNotFoundError(_("no text file at {path}: the folder holds no .txt "
+                                          "file").format(path=path))
             files.extend(found)
         else:
             files.append(path)
     if not files:
-        raise FileNotFoundError("no text file given")
+        raise FileNotFoundError(_("no text file given"))
     return files
 
 

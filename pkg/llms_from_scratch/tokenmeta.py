@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import fileio
 from .config import TOKENIZERS
 from .i18n import _
 
@@ -50,7 +51,8 @@ def _field_problems(meta):
              if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool)]
     if meta.get("tokenizer") == "char" and not isinstance(meta.get("chars"), str):
         wrong.append("chars")
-    return [f"{', '.join(wrong)} missing or of the wrong type"] if wrong else []
+    return [_("{fields} missing or of the wrong type").format(fields=", ".join(wrong))] \
+        if wrong else []
 
 
 def _vocabulary_problems(meta):
@@ -58,18 +60,21 @@ def _vocabulary_problems(meta):
     if meta["tokenizer"] == "char":
         chars = meta["chars"]
         if len(set(chars)) != len(chars):
-            problems.append("its vocabulary repeats a character")
+            problems.append(_("its vocabulary repeats a character"))
         if len(chars) != vocab_size:
-            problems.append(f"{len(chars)} characters for a vocabulary of {vocab_size}")
+            problems.append(_("{n_chars} characters for a vocabulary of {vocab_size}")
+                            .format(n_chars=len(chars), vocab_size=vocab_size))
     elif meta["tokenizer"] in FILE_TOKENIZERS and not re.fullmatch(
             r"[0-9a-f]{64}", str(meta.get("tokenizer_sha256"))):
-        problems.append("tokenizer_sha256 is not a SHA-256 digest")
+        problems.append(_("tokenizer_sha256 is not a SHA-256 digest"))
     elif meta["tokenizer"] == "gpt2" and vocab_size != GPT2_VOCAB_SIZE:
-        problems.append(f"vocab_size {vocab_size} is not GPT-2's {GPT2_VOCAB_SIZE}")
+        problems.append(_("vocab_size {vocab_size} is not GPT-2's {gpt2_vocab_size}")
+                        .format(vocab_size=vocab_size, gpt2_vocab_size=GPT2_VOCAB_SIZE))
     separator = meta.get("separator_id")
     if separator is not None and (isinstance(separator, bool) or not isinstance(separator, int)
                                   or not 0 <= separator < vocab_size):
-        problems.append(f"separator_id {separator!r} is outside the vocabulary")
+        problems.append(_("separator_id {separator} is outside the vocabulary")
+                        .format(separator=repr(separator)))
     return problems
 
 
@@ -82,21 +87,23 @@ def meta_problems(meta, data_dir):
     its token count.
     """
     if not isinstance(meta, dict):
-        return ["it is not a JSON object"]
+        return [_("it is not a JSON object")]
     problems = _field_problems(meta)
     if problems:
         return problems
     if meta["format"] != FORMAT_VERSION \
             or meta["tokenizer"] not in (*TOKENIZERS, *FILE_TOKENIZERS):
-        return [f"format {meta['format']!r} or tokenizer {meta['tokenizer']!r} unknown"]
+        return [_("format {format} or tokenizer {tokenizer} unknown")
+                .format(format=repr(meta["format"]), tokenizer=repr(meta["tokenizer"]))]
     problems += _vocabulary_problems(meta)
     if meta["vocab_size"] < 1 or meta["dtype"] != token_dtype(meta["vocab_size"]).name:
-        problems.append(f"dtype {meta['dtype']!r} does not fit {meta['vocab_size']} tokens")
+        problems.append(_("dtype {dtype} does not fit {vocab_size} tokens")
+                        .format(dtype=repr(meta["dtype"]), vocab_size=meta["vocab_size"]))
     if not 0.0 < meta["val_fraction"] < 1.0 or not re.fullmatch(r"[0-9a-f]{64}",
                                                                   meta["sha256"]):
-        problems.append("val_fraction or sha256 out of range")
+        problems.append(_("val_fraction or sha256 out of range"))
     if meta["characters"] < 1 or meta["train_tokens"] < 0 or meta["val_tokens"] < 0:
-        problems.append("a negative count")
+        problems.append(_("a negative count"))
     return problems or _size_problems(meta, data_dir)
 
 
@@ -107,10 +114,12 @@ def _size_problems(meta, data_dir):
         try:
             size = (Path(data_dir) / name).stat().st_size
         except OSError as err:
-            problems.append(f"{name} cannot be read ({err.strerror or err})")
+            problems.append(_("{name} cannot be read ({reason})")
+                            .format(name=name, reason=fileio.os_reason(err)))
             continue
         if size != expected:
-            problems.append(f"{name} has {size:,} bytes, not {expected:,}")
+            problems.append(_("{name} has {size:,} bytes, not {expected:,}")
+                            .format(name=name, size=size, expected=expected))
     return problems
 
 
@@ -118,12 +127,13 @@ def text_problems(meta, text):
     """What in a text's ``meta`` does not hold for the text it was prepared from."""
     problems = []
     if meta["characters"] != len(text):
-        problems.append(f"characters {meta['characters']:,}, the text has {len(text):,}")
+        problems.append(_("characters {characters:,}, the text has {n_chars:,}")
+                        .format(characters=meta["characters"], n_chars=len(text)))
     if meta["tokenizer"] == "char" and meta["chars"] != "".join(sorted(set(text))):
-        problems.append("its vocabulary is not the text's")
+        problems.append(_("its vocabulary is not the text's"))
     total = meta["train_tokens"] + meta["val_tokens"]
     if meta["train_tokens"] != int(total * (1.0 - meta["val_fraction"])):
-        problems.append("its train/validation split is not the one of val_fraction")
+        problems.append(_("its train/validation split is not the one of val_fraction"))
     return problems
 
 
@@ -137,7 +147,7 @@ def reused_meta(data_dir, wanted, problems_with_text, say=False):
     """
     meta = read_meta(data_dir)
     if meta is None:
-        problems = ["it is not a readable JSON object"]
+        problems = [_("it is not a readable JSON object")]
         if not (Path(data_dir) / META_NAME).exists():
             return None  # nothing there yet
     elif meta.get("format") != FORMAT_VERSION \
@@ -149,7 +159,7 @@ def reused_meta(data_dir, wanted, problems_with_text, say=False):
         if say:
             print(_("note: {meta_file} does not match its files or text ({problems}); "
                     "preparing the folder again")
-                  .format(meta_file=data_dir / META_NAME, problems="; ".join(problems)),
+                  .format(meta_file=data_dir / META_NAME, problems=_("; ").join(problems)),
                   file=sys.stderr)
         return None
     return meta

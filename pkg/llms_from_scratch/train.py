@@ -89,7 +89,7 @@ def _write_json(path, obj, what_to_do=None):
     except OSError as err:
         raise TrainError(_("cannot write {path} ({strerror}); free some disk space or choose "
                            "another --out-dir")
-                         .format(path=path, strerror=err.strerror or err)) from None
+                         .format(path=path, strerror=fileio.os_reason(err))) from None
 
 
 def _open_files(run, start_step):
@@ -110,7 +110,7 @@ def _open_files(run, start_step):
     except OSError as err:
         raise TrainError(_("cannot create --out-dir {out_dir} ({strerror}); choose a folder you "
                            "can write to")
-                         .format(out_dir=run.out_dir, strerror=err.strerror or err)) from None
+                         .format(out_dir=run.out_dir, strerror=fileio.os_reason(err))) from None
 
 
 # -- the loop ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ Every failure is a ``TrainError`` that names the flag to change.
 
 from pathlib import Path
 
+from . import fileio
 from .config import TrainError, flag
 from .data import load_split, prepare_tokens, text_digest, tokenizer_from_meta, tokenizer_identity
 from .i18n import _
@@ -66,7 +67,7 @@ def _read_given(read, paths, cfg, name):
         raise TrainError(_("cannot read {flag} {path} ({strerror}); check the path and its "
                            "permissions")
                          .format(flag=flag(name), path=cfg[name],
-                                 strerror=err.strerror or err)) from None
+                                 strerror=fileio.os_reason(err))) from None
     except ValueError as err:  # not UTF-8, or empty; a DocumentsError
         raise TrainError(str(err)) from None
 
@@ -87,7 +88,7 @@ def _prepare_on_main(text, source, cfg, data_dir, tokenizer=None):
     except OSError as err:
         raise TrainError(_("cannot write the token files to {data_dir} ({strerror}); choose "
                            "another --data-dir")
-                         .format(data_dir=data_dir, strerror=err.strerror or err)) from None
+                         .format(data_dir=data_dir, strerror=fileio.os_reason(err))) from None
 
 
 def prepare_data(cfg, dist=None):
@@ -154,7 +155,7 @@ def check_meta(meta, data_dir):
     if problems:
         raise TrainError(_("{meta_file} does not match the token files ({problems}); delete "
                            "the folder {data_dir} to prepare the data again")
-                         .format(meta_file=data_dir / META_NAME, problems="; ".join(problems),
+                         .format(meta_file=data_dir / META_NAME, problems=_("; ").join(problems),
                                  data_dir=data_dir))
 
 

@@ -7,6 +7,8 @@ either fails here, naming its file and line.
 """
 
 import ast
+import importlib.util
+import json
 import os
 import re
 import string
@@ -19,17 +21,21 @@ import pytest
 import llms_from_scratch
 from llms_from_scratch import i18n
 from llms_from_scratch.i18n import _
-from llms_from_scratch.messages_ja import JA
+
+JA = i18n.japanese_catalog()
 
 PACKAGE = Path(llms_from_scratch.__file__).parent
+CATALOG = PACKAGE / i18n.CATALOG_FILE
 # The chapters' code prints for the notebooks, in the notebooks' own words.
-BOOK_MODULES = {"ch02", "ch03", "ch04", "ch05", "appendix_d", "i18n", "messages_ja"}
+BOOK_MODULES = {"ch02", "ch03", "ch04", "ch05", "appendix_d", "i18n"}
 # Calls whose first argument is shown to the reader.
 SHOWN_FIRST_ARGUMENT = {"print", "report", "log", "add_argument_group"}
 SHOWN_KEYWORDS = {"help", "description", "epilog", "reason", "advice", "default_text"}
 # Variables that hold a part of a message (advice = "..."; raise Error(f"... {advice}")).
-MESSAGE_PARTS = re.compile(r"advice|hint|redo|why|how|reason|resume|space|what|note|detail|by_hand"
-                           r"|[A-Z_]*(ADVICE|START_OVER)")
+MESSAGE_PARTS = re.compile(r"advice|hint|redo|why|how|reason|resume|space|what|note|details?"
+                           r"|by_hand|problems|[A-Z_]*(ADVICE|START_OVER)")
+# Exceptions whose message the commands pass on inside their own (``{err}; check the path``).
+PASSED_ON_ERRORS = {"FileNotFoundError"}
 MARKERS = {"_", "N_"}
 
 
@@ -85,7 +91,9 @@ def shown_expressions(tree, errors):
         if not isinstance(node, ast.Call):
             continue
         name = call_name(node)
-        if name in errors or name in SHOWN_FIRST_ARGUMENT:
+        if name == "append" and MESSAGE_PARTS.fullmatch(getattr(node.func.value, "id", "")):
+            yield from node.args[:1]  # problems.append("..."), joined into a message
+        if name in errors or name in SHOWN_FIRST_ARGUMENT or name in PASSED_ON_ERRORS:
             yield from node.args[:1]
         elif name == "Result":  # check's report lines: status, name, detail
             yield from node.args[1:3]
@@ -124,7 +132,7 @@ def test_every_shown_message_is_wrapped():
     bare = [f"{path.name}:{expr.lineno}: {text!r}"
             for path, tree in trees.items() for expr in shown_expressions(tree, errors)
             for text in unwrapped_words(expr)]
-    assert not bare, "wrap these messages in _() and translate them in messages_ja.py:\n" \
+    assert not bare, "wrap these messages in _() and translate them in messages_ja.json:\n" \
         + "\n".join(bare)
 
 
@@ -141,7 +149,8 @@ def test_every_wrapped_message_has_a_japanese_translation_with_its_placeholders(
                 problems.append(f"{where}: no translation")
             elif "{" in msgid and fields(JA[msgid]) != fields(msgid):
                 problems.append(f"{where}: placeholders {fields(JA[msgid])} != {fields(msgid)}")
-    assert not problems, "add to messages_ja.JA:\n" + "\n".join(problems)
+    assert not problems, f"add to {CATALOG} (English text -> Japanese text):\n" \
+        + "\n".join(problems)
 
 
 def test_every_translation_is_used_and_japanese():
@@ -203,3 +212,44 @@ def test_other_locales_give_english_help_and_errors():
     assert out.returncode == 1
     assert out.stderr.startswith("llms-from-scratch download: error: unknown asset "
                                  "'no-such-asset'")
+
+
+def test_the_catalog_is_read_only_for_a_japanese_reader():
+    code = ("import contextlib, io\n"
+            "from llms_from_scratch import cli, i18n\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+            "    cli.main(['--help'])\n"
+            "print(i18n.japanese_catalog.cache_info().misses)\n")
+    for lang, reads in (("C.UTF-8", "0"), ("ja_JP.UTF-8", "1")):
+        env = {k: v for k, v in os.environ.items() if k not in i18n.LOCALE_VARIABLES}
+        env["LANG"] = lang
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, timeout=120)
+        assert out.stdout.strip() == reads, out.stderr
+
+
+def load_catalog_merge():
+    path = Path(__file__).resolve().parents[2] / "tools" / "catalog_merge.py"
+    spec = importlib.util.spec_from_file_location("catalog_merge", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_catalog_merge_folds_a_branchs_dict_into_the_json(tmp_path):
+    catalog_merge = load_catalog_merge()
+    old = tmp_path / "messages_ja.py"
+    old.write_text('JA = {\n    # a.py\n    "one {n}": "いち {n}",\n    "two": "に",\n'
+                   '    "new " "words": "あたらしい",\n    "three": "さん（別訳）",\n}\n',
+                   encoding="utf-8")
+    catalog = tmp_path / "messages_ja.json"
+    catalog.write_text(json.dumps({"one {n}": "いち {n}", "two": "に", "three": "さん"},
+                                  ensure_ascii=False), encoding="utf-8")
+    catalog_merge.main([str(old), "--json", str(catalog)])
+    merged = json.loads(catalog.read_text(encoding="utf-8"))
+    # The new text lands after its neighbour in the dict; a different translation is kept.
+    assert list(merged.items()) == [("one {n}", "いち {n}"), ("two", "に"),
+                                    ("new words", "あたらしい"), ("three", "さん")]
+    assert "あたらしい" in catalog.read_text(encoding="utf-8")  # no \\u escapes
+    catalog_merge.main([str(old), "--json", str(catalog), "--theirs"])
+    assert json.loads(catalog.read_text(encoding="utf-8"))["three"] == "さん（別訳）"

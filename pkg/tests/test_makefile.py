@@ -74,6 +74,30 @@ def test_lab_puts_the_venv_first_on_path_and_opens_the_table_of_contents(tmp_pat
     assert (ROOT / "index.ipynb").is_file()
 
 
+def test_lab_terminals_start_bash_with_the_books_rcfile(tmp_path):
+    _, lab_line = dry_run(tmp_path)
+    assert f'LLMS_FROM_SCRATCH_VENV="{tmp_path / "venv"}" ' in lab_line
+    rcfile = ROOT / "setup" / "lab-terminal.bashrc"
+    assert (f"--ServerApp.terminado_settings='{{\"shell_command\": [\"bash\", \"--rcfile\", "
+            f"\"{rcfile}\"]}}'") in lab_line
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_lab_terminal_rcfile_puts_the_venv_first_after_the_readers_bashrc(tmp_path):
+    venv_dir = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv_dir)], check=True)
+    home = tmp_path / "home"
+    home.mkdir()
+    # The reader's own ~/.bashrc runs first and may put something in front of PATH.
+    (home / ".bashrc").write_text('export PATH="/opt/reader/bin:$PATH"\nexport READER_RC=1\n')
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "TERM": "dumb",
+           "LLMS_FROM_SCRATCH_VENV": str(venv_dir)}
+    out = subprocess.run(["bash", "--rcfile", str(ROOT / "setup" / "lab-terminal.bashrc"), "-i",
+                          "-c", 'echo "$READER_RC $(command -v python)"'],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == f"1 {venv_dir / 'bin' / 'python'}", out.stderr
+
+
 def test_lab_speaks_the_readers_language(tmp_path):
     assert "JupyterLab を起動します" in dry_run(tmp_path, lang="ja_JP.UTF-8", full=True)
     english = dry_run(tmp_path, lang="C.UTF-8", full=True)
