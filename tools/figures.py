@@ -25,6 +25,7 @@ if str(ROOT / "pkg") not in sys.path:
     sys.path.insert(1, str(ROOT / "pkg"))
 
 import figures_book as book
+import figures_model as model
 import matplotlib.pyplot as plt
 import nbformat
 from figstyle import RC, png_bytes
@@ -60,9 +61,12 @@ FIGURES = [
     Figure("3.3", "ch03/ch03.ipynb", "因果マスク：スコアの対角より上を −∞ にしてから softmax",
            book.fig_3_3),
     Figure("3.4", "ch03/ch03.ipynb", "MultiHeadAttention のヘッドの分割と結合", book.fig_3_4),
-    Figure("4.1", "ch04/ch04.ipynb", "GPTModel の全体像", book.fig_4_1),
-    Figure("4.2", "ch04/ch04.ipynb", "Transformer ブロックの中のデータの流れ", book.fig_4_2),
-    Figure("4.3", "ch04/ch04.ipynb", "generate_text_simple の生成ループ", book.fig_4_3),
+    Figure("4.1", "ch04/ch04.ipynb", "GPTModel の全体像", model.fig_4_1),
+    Figure("4.2", "ch04/ch04.ipynb", "層正規化：平均と分散はトークンごとに、埋め込みの軸に沿って計算する",
+           model.fig_4_2),
+    Figure("4.3", "ch04/ch04.ipynb", "ショートカット接続：勾配が入力へ戻る 2 本目の道", model.fig_4_3),
+    Figure("4.4", "ch04/ch04.ipynb", "Transformer ブロックの中のデータの流れ", model.fig_4_4),
+    Figure("4.5", "ch04/ch04.ipynb", "generate_text_simple の生成ループ", model.fig_4_5),
     Figure("5.1", "ch05/ch05.ipynb", "交差エントロピー：ロジットから損失まで", book.fig_5_1),
     Figure("5.2", "ch05/ch05.ipynb", "学習ループの 1 ステップと定期的な評価", book.fig_5_2),
     Figure("5.3", "ch05/ch05.ipynb", "top-k と top-p で確率分布を切る", book.fig_5_3),
