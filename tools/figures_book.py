@@ -168,7 +168,7 @@ def fig_3_1():
     z_text = ", ".join(f"{v:.2f}" for v in z)
     box(ax, x0 + 2.5 * step, 0.35, 4.0, 0.4, f"コンテキストベクトル z(2) = Σ α·x(j) = ({z_text})",
         "data", size=9)
-    box(ax, x0 + step, 3.3, 1.5, 0.28, "クエリ q = x(2)", "data", size=8.5, weight="bold")
+    box(ax, x0 + step, 3.3, 1.5, 0.28, "クエリ q = x(2)", "data", size=8.5)
     label(ax, 1.1, 0.45, "重みの合計は 1", size=9)
     return fig
 
