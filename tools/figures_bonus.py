@@ -5,6 +5,7 @@ Where a figure shows numbers, they are computed here from the notebook's own
 example (the BPE merges of its toy sentence, the IDs of Tiny Shakespeare).
 """
 
+import itertools
 from collections import Counter
 
 import matplotlib.pyplot as plt
@@ -15,7 +16,7 @@ from figstyle import INK, MUTED, PALETTE, arrow, box, canvas, label
 def _most_frequent_pair(ids_list):
     counts = Counter()
     for ids in ids_list:
-        counts.update(zip(ids, ids[1:]))
+        counts.update(itertools.pairwise(ids))
     # the notebook's rule: the highest count, ties broken by the smaller pair of IDs
     pair = max(counts, key=lambda p: (counts[p], -p[0], -p[1]))
     return pair, counts[pair]

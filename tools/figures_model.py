@@ -9,6 +9,7 @@ import itertools
 import matplotlib.pyplot as plt
 from figstyle import INK, MUTED, PALETTE, arrow, box, canvas, label
 
+
 def fig_4_1():
     fig, ax = canvas(6.0, 5.4)
     x = 2.3
