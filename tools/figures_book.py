@@ -240,7 +240,7 @@ def fig_3_4():
             arrow(ax, (xs[i - 1] + 0.57, 2.0), (xs[i] - 0.57, 2.0))
     x0, width = 1.0, 7.2
     for h in range(12):
-        face = PALETTE["data"][0] if h % 2 == 0 else PALETTE["op"][0]
+        face = PALETTE["data"][0] if h % 2 == 0 else PALETTE["plain"][0]  # alternate to tell heads apart
         ax.add_patch(plt.Rectangle((x0 + h * width / 12, 0.55), width / 12, 0.35,
                                    facecolor=face, edgecolor=PALETTE["data"][1], lw=0.8))
         label(ax, x0 + (h + 0.5) * width / 12, 0.72, f"{h + 1}", size=8, color=INK)
@@ -341,8 +341,7 @@ def fig_5_4():
     for i, (left, right) in enumerate(rows):
         y = 3.95 - i * 0.44
         box(ax, 1.5, y, 2.4, 0.34, left, "plain", size=8.5)
-        kind = "param" if i != 3 else "op"
-        box(ax, 6.3, y, 3.6, 0.34, right, kind, size=8.5)
+        box(ax, 6.3, y, 3.6, 0.34, right, "param", size=8.5)
         arrow(ax, (2.75, y), (4.45, y), color=MUTED)
         if "c_" in left:
             label(ax, 3.6, y + 0.1, "転置 .T", size=7.5)
