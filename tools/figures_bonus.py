@@ -5,33 +5,19 @@ Where a figure shows numbers, they are computed here from the notebook's own
 example (the BPE merges of its toy sentence, the IDs of Tiny Shakespeare).
 """
 
-import itertools
 from collections import Counter
 
 import matplotlib.pyplot as plt
-from figstyle import INK, MUTED, PALETTE, arrow, box, canvas, label
+from figstyle import INK, MUTED, PALETTE, arrow, box, canvas, grid, label
+from llms_from_scratch.bpe import adjacent_pairs, merge_pair
 
 
 # ---------------------------------------------------------------- chapter 2: BPE
-def _most_frequent_pair(ids_list):
-    counts = Counter()
-    for ids in ids_list:
-        counts.update(itertools.pairwise(ids))
+def _most_frequent_pair(ids):
+    counts = Counter(adjacent_pairs(ids))
     # the notebook's rule: the highest count, ties broken by the smaller pair of IDs
     pair = max(counts, key=lambda p: (counts[p], -p[0], -p[1]))
     return pair, counts[pair]
-
-
-def _merge(ids, pair, new_id):
-    out, i = [], 0
-    while i < len(ids):
-        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
 
 
 def fig_2a_1():
@@ -40,9 +26,9 @@ def fig_2a_1():
     vocab = {i: bytes([i]) for i in range(256)}
     rows = [(ids, "256 種類のバイトから出発")]
     for new_id in (256, 257):
-        pair, count = _most_frequent_pair([ids])
+        pair, count = _most_frequent_pair(ids)
         vocab[new_id] = vocab[pair[0]] + vocab[pair[1]]
-        ids = _merge(ids, pair, new_id)
+        ids = merge_pair(ids, pair, new_id)
         shown = vocab[new_id].decode().replace(" ", "␣")
         rows.append((ids, f"最も多いペア（{count} 回）を 1 つにして ID {new_id} = '{shown}'"))
     fig, ax = canvas(9.4, 3.3)
@@ -174,11 +160,7 @@ def fig_5a_1():
     arrow(ax, (3.95, 2.6), (4.4, 2.6))
     ids = [18, 47, 56, 57, 58, 1, 15, 47, 58, 47, 64, 43]  # the notebook's first IDs
     cell = 0.36
-    for i, token_id in enumerate(ids):
-        face, edge = PALETTE["data"]
-        ax.add_patch(plt.Rectangle((4.5 + i * cell, 2.42), cell, cell, facecolor=face,
-                                   edgecolor=edge, lw=0.8))
-        label(ax, 4.5 + (i + 0.5) * cell, 2.6, str(token_id), size=7.5, color=INK)
+    grid(ax, 4.5, 2.42, ids, cell=cell, size=7.5)
     label(ax, 4.5 + 12 * cell + 0.1, 2.6, "…", size=10, color=INK, ha="left")
     label(ax, 6.65, 3.05, "train.bin：ID を uint16（2 バイト）で並べただけ", size=8.5, color=INK)
     label(ax, 6.65, 2.15, "numpy.memmap で開く（触れた部分だけ読む）", size=8.5)
