@@ -24,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 if str(ROOT / "pkg") not in sys.path:
     sys.path.insert(1, str(ROOT / "pkg"))
 
+import figures_bonus as bonus
 import figures_book as book
+import figures_model as model
 import matplotlib.pyplot as plt
 import nbformat
 from figstyle import RC, png_bytes
@@ -34,7 +36,7 @@ MAX_BYTES = 80_000
 
 @dataclass(frozen=True)
 class Figure:
-    number: str      # "4.2" or "D.1"
+    number: str      # "4.2", "4A.1" or "D.1"
     notebook: str    # relative to the repository root
     caption: str     # one line of Japanese, without the number
     draw: object
@@ -60,13 +62,30 @@ FIGURES = [
     Figure("3.3", "ch03/ch03.ipynb", "因果マスク：スコアの対角より上を −∞ にしてから softmax",
            book.fig_3_3),
     Figure("3.4", "ch03/ch03.ipynb", "MultiHeadAttention のヘッドの分割と結合", book.fig_3_4),
-    Figure("4.1", "ch04/ch04.ipynb", "GPTModel の全体像", book.fig_4_1),
-    Figure("4.2", "ch04/ch04.ipynb", "Transformer ブロックの中のデータの流れ", book.fig_4_2),
-    Figure("4.3", "ch04/ch04.ipynb", "generate_text_simple の生成ループ", book.fig_4_3),
+    Figure("4.1", "ch04/ch04.ipynb", "GPTModel の全体像", model.fig_4_1),
+    Figure("4.2", "ch04/ch04.ipynb", "層正規化：平均と分散はトークンごとに、埋め込みの軸に沿って計算する",
+           model.fig_4_2),
+    Figure("4.3", "ch04/ch04.ipynb", "ショートカット接続：勾配が入力へ戻る 2 本目の道", model.fig_4_3),
+    Figure("4.4", "ch04/ch04.ipynb", "Transformer ブロックの中のデータの流れ", model.fig_4_4),
+    Figure("4.5", "ch04/ch04.ipynb", "generate_text_simple の生成ループ", model.fig_4_5),
     Figure("5.1", "ch05/ch05.ipynb", "交差エントロピー：ロジットから損失まで", book.fig_5_1),
     Figure("5.2", "ch05/ch05.ipynb", "学習ループの 1 ステップと定期的な評価", book.fig_5_2),
     Figure("5.3", "ch05/ch05.ipynb", "top-k と top-p で確率分布を切る", book.fig_5_3),
     Figure("5.4", "ch05/ch05.ipynb", "OpenAI の重みの名前と GPTModel の部品の対応", book.fig_5_4),
+    Figure("2A.1", "ch02/bpe-from-scratch.ipynb", "BPE の学習：最も多いペアを数えて 1 つのトークンに併合する",
+           bonus.fig_2a_1),
+    Figure("3A.1", "ch03/efficient-attention.ipynb",
+           "射影を 1 回の行列積にまとめ、アテンション本体を 1 つの関数に任せる", bonus.fig_3a_1),
+    Figure("4A.1", "ch04/kv-cache.ipynb", "KV キャッシュ：ステップごとにキーとバリューが 1 行ずつ増える",
+           bonus.fig_4a_1),
+    Figure("4B.1", "ch04/mixture-of-experts.ipynb", "ルータが各トークンを top-k 個の専門家に振り分ける",
+           bonus.fig_4b_1),
+    Figure("5A.1", "ch05/pretraining-at-scale.ipynb",
+           "一度だけトークン化したファイルから、ランダムな窓でバッチを作る", bonus.fig_5a_1),
+    Figure("5B.1", "ch05/weight-loading-alternatives.ipynb",
+           "2 つの配布形式を同じ params の形にそろえてから GPTModel に読み込む", bonus.fig_5b_1),
+    Figure("5C.2", "ch05/conditional-generation.ipynb", "タグ付きの文書と区切り、タグを選んだ生成",
+           bonus.fig_5c_1),
     Figure("D.1", "appendix-D/appendix-D.ipynb", "ウォームアップとコサイン減衰の 3 つのパラメータ",
            book.fig_d_1),
     Figure("D.2", "appendix-D/appendix-D.ipynb", "勾配クリッピング：ベクトルを最大ノルムまで縮める",

@@ -5,7 +5,6 @@ The numbers in the figures are those of the book's code (GPT-2 124M: 768 wide,
 12 heads, 12 layers, a vocabulary of 50,257 and a context of 1,024 tokens).
 """
 
-import itertools
 import math
 
 import matplotlib.pyplot as plt
@@ -20,18 +19,25 @@ def _down(ax, x, y0, y1, text=None, dx=0.12):
 
 # ---------------------------------------------------------------- chapter 1
 def fig_1_1():
-    words = ["the", "cat", "sat", "on", "the", "mat", "."]
+    words = ["the", "cat", "sat", "on", "the", "mat", '"."']
     fig, ax = canvas(7.2, 2.3)
     x0, cell = 1.9, 0.72
     label(ax, 0.95, 1.75, "入力（文脈）", size=10, color=INK)
     label(ax, 0.95, 0.55, "正解\n（1 つ先のトークン）", size=10, color=INK)
-    for i in range(6):
-        x = x0 + i * cell + cell / 2
+    xs = [x0 + i * cell + cell / 2 for i in range(6)]
+    for i, x in enumerate(xs):
         box(ax, x, 1.75, cell - 0.1, 0.42, words[i], "data")
         box(ax, x, 0.55, cell - 0.1, 0.42, words[i + 1], "data")
-        arrow(ax, (x, 1.5), (x, 0.8), color=MUTED)
-    label(ax, x0 + 3 * cell, 2.15, "位置 t の出力は、位置 0..t だけを見て位置 t+1 のトークンを当てる",
+    # Every prediction sees all the tokens up to its own position, not only the one above it.
+    for t, x_out in enumerate(xs):
+        for j in range(t + 1):
+            strong = t == 3
+            arrow(ax, (xs[j], 1.52), (x_out, 0.78), style="-" if j < t else "-|>",
+                  color=PALETTE["op"][1] if strong else MUTED, lw=1.3 if strong else 0.6)
+    label(ax, x0 + 3 * cell, 2.15, "位置 t の予測は、位置 0..t のトークンをすべて見て位置 t+1 のトークンを当てる",
           size=9)
+    label(ax, xs[3] + 0.05, 1.15, "位置 3 の予測が\n見るトークン", size=7.5, ha="left",
+          color=PALETTE["op"][1])
     label(ax, x0 + 6 * cell + 0.1, 1.15, "1 本の文から\n6 つの予測問題", size=9, ha="left")
     return fig
 
@@ -72,12 +78,13 @@ def fig_2_1():
     box(ax, cols[0], 1.6, 1.6, 0.5, '"I am a cat"', "plain", size=9)
     tokens = ["I", "␣am", "␣a", "␣cat"]
     ids = [40, 716, 257, 3797]
+    rows = [["0.3", "-1.2", "…", "0.8"], ["-0.7", "0.1", "…", "1.5"],
+            ["1.1", "0.4", "…", "-0.2"], ["-0.5", "-0.9", "…", "0.6"]]  # one row per ID
     for i, (tok, tid) in enumerate(zip(tokens, ids)):
         y = 2.25 - i * 0.42
         box(ax, cols[1], y, 1.2, 0.34, tok, "data", size=9)
         box(ax, cols[2], y, 0.9, 0.34, f"{tid:,}", "data", size=9)
-        grid(ax, cols[3] - 0.9, y - 0.15, ["0.3", "-1.2", "…", "0.8"], cell=0.45, size=8,
-             kinds=["param"] * 4)
+        grid(ax, cols[3] - 0.9, y - 0.15, rows[i], cell=0.45, size=8, kinds=["param"] * 4)
     for x0, x1, text in ((cols[0] + 0.85, cols[1] - 0.65, "BPE で分割"),
                          (cols[1] + 0.65, cols[2] - 0.5, "語彙で番号に"),
                          (cols[2] + 0.5, cols[3] - 0.95, "tok_emb の行")):
@@ -97,7 +104,7 @@ def _windows(ax, x0, y0, stride, n_windows, title):
         y = y0 - 0.55 - w * 0.85
         grid(ax, x0 + start * cell, y, list(range(start, start + length)), cell=cell)
         grid(ax, x0 + (start + 1) * cell, y - cell - 0.04,
-             list(range(start + 1, start + length + 1)), cell=cell, kinds=["op"] * length)
+             list(range(start + 1, start + length + 1)), cell=cell)
         label(ax, x0 - 0.1, y + cell / 2, "入力", size=8, ha="right")
         label(ax, x0 - 0.1, y - cell / 2, "正解", size=8, ha="right")
 
@@ -107,7 +114,7 @@ def fig_2_2():
     _windows(ax, 0.9, 3.15, 1, 3, "stride=1（隣の窓と 3 トークン重なる）")
     _windows(ax, 5.4, 3.15, 4, 2, "stride=4 = max_length（重ならない）")
     label(ax, 2.7, 0.15, "…（窓は全部で 6 個）", size=9)
-    label(ax, 7.2, 0.15, "窓は 2 個（8, 9 は使われない）", size=9)
+    label(ax, 7.2, 0.35, "窓は 2 個（9 は使われない。\n3 個目の窓には 3 トークン足りない）", size=9)
     label(ax, 4.5, 3.95, "max_length=4 の窓を stride ずつずらす。正解は入力を 1 トークン右にずらした列",
           size=9)
     return fig
@@ -161,7 +168,7 @@ def fig_3_1():
     z_text = ", ".join(f"{v:.2f}" for v in z)
     box(ax, x0 + 2.5 * step, 0.35, 4.0, 0.4, f"コンテキストベクトル z(2) = Σ α·x(j) = ({z_text})",
         "data", size=9)
-    box(ax, x0 + step, 3.3, 1.5, 0.28, "クエリ q = x(2)", "loss", size=8.5)
+    box(ax, x0 + step, 3.3, 1.5, 0.28, "クエリ q = x(2)", "data", size=8.5)
     label(ax, 1.1, 0.45, "重みの合計は 1", size=9)
     return fig
 
@@ -191,13 +198,13 @@ def _matrix(ax, x0, y0, n, cell, upper, tokens=None):
     for i in range(n):
         for j in range(n):
             future = j > i
-            kind = "loss" if future else "data"
+            kind = "plain" if future else "data"
             face, edge = PALETTE[kind]
             ax.add_patch(plt.Rectangle((x0 + j * cell, y0 - (i + 1) * cell), cell, cell,
                                        facecolor=face, edgecolor=edge, lw=0.8))
             if future:
                 ax.text(x0 + (j + 0.5) * cell, y0 - (i + 0.5) * cell, upper, ha="center",
-                        va="center", fontsize=7.5, color=PALETTE["loss"][1])
+                        va="center", fontsize=7.5, color=MUTED)
     if tokens:
         for i, tok in enumerate(tokens):
             label(ax, x0 - 0.06, y0 - (i + 0.5) * cell, tok, size=8, ha="right")
@@ -233,87 +240,13 @@ def fig_3_4():
             arrow(ax, (xs[i - 1] + 0.57, 2.0), (xs[i] - 0.57, 2.0))
     x0, width = 1.0, 7.2
     for h in range(12):
-        face = PALETTE["data"][0] if h % 2 == 0 else PALETTE["op"][0]
+        face = PALETTE["data"][0] if h % 2 == 0 else PALETTE["plain"][0]  # alternate to tell heads apart
         ax.add_patch(plt.Rectangle((x0 + h * width / 12, 0.55), width / 12, 0.35,
                                    facecolor=face, edgecolor=PALETTE["data"][1], lw=0.8))
         label(ax, x0 + (h + 0.5) * width / 12, 0.72, f"{h + 1}", size=8, color=INK)
     label(ax, x0 + width / 2, 1.1, "GPT-2 124M：d_out = 768 を H = 12 個のヘッドに d_head = 64 ずつ分ける",
           size=8.5, color=INK)
     label(ax, x0 + width / 2, 0.3, "分けて並列に計算し、最後にまたつなげる（d_out = H × d_head）", size=8.5)
-    return fig
-
-
-# ---------------------------------------------------------------- chapter 4
-def fig_4_1():
-    fig, ax = canvas(6.0, 5.4)
-    x = 2.3
-    stack = [(5.05, "トークン ID  (B, T)", "plain"),
-             (4.35, "tok_emb (50,257 × 768)  +  pos_emb (1,024 × 768)", "param"),
-             (3.75, "drop_emb（ドロップアウト）", "op"),
-             (2.85, "TransformerBlock\n× 12（n_layers）", "op"),
-             (1.95, "final_norm（LayerNorm）", "op"),
-             (1.35, "out_head（Linear 768 → 50,257）", "param"),
-             (0.6, "ロジット  (B, T, 50,257)", "data")]
-    heights = {2.85: 0.8}
-    for i, (y, text, kind) in enumerate(stack):
-        box(ax, x, y, 3.6, heights.get(y, 0.42), text, kind, size=9)
-        if i:
-            prev_y = stack[i - 1][0]
-            top = y + heights.get(y, 0.42) / 2
-            bottom = prev_y - heights.get(prev_y, 0.42) / 2
-            arrow(ax, (x, bottom), (x, top))
-    for y, text in ((4.35, "(B, T, 768)"), (2.85, "(B, T, 768)\n形は変わらない"),
-                    (0.6, "語彙の各トークンの\nスコア")):
-        label(ax, 4.35, y, text, size=8.5, ha="left")
-    return fig
-
-
-def fig_4_2():
-    fig, ax = canvas(6.6, 6.6)
-    x, w, h, green = 2.95, 3.4, 0.4, PALETTE["param"][1]
-    items = [(6.2, "入力 x  (B, T, 768)", "data"), (5.45, "norm1（LayerNorm）", "op"),
-             (4.8, "att（MultiHeadAttention、12 ヘッド）", "op"), (4.15, "drop_shortcut", "op"),
-             (3.4, None, None), (2.65, "norm2（LayerNorm）", "op"),
-             (2.0, "ff（768 → 3,072 → 768、GELU）", "op"), (1.35, "drop_shortcut", "op"),
-             (0.85, None, None), (0.3, "出力  (B, T, 768)", "data")]
-    for y, text, kind in items:
-        if text:
-            box(ax, x, y, w, h, text, kind, size=9)
-        else:
-            ax.add_patch(plt.Circle((x, y), 0.16, facecolor="white", edgecolor=INK, lw=1.3))
-            label(ax, x, y, "+", size=12, color=INK)
-    for (y0, t0, _), (y1, t1, _) in itertools.pairwise(items):
-        arrow(ax, (x, y0 - (h / 2 if t0 else 0.16)), (x, y1 + (h / 2 if t1 else 0.16)))
-    for y_from, y_add in ((6.2, 3.4), (3.4, 0.85)):
-        ax.plot([x + (w / 2 if y_from == 6.2 else 0.16), 5.3, 5.3], [y_from, y_from, y_add],
-                color=green, lw=1.6)
-        arrow(ax, (5.3, y_add), (x + 0.16, y_add), color=green, lw=1.6)
-    label(ax, 5.4, 4.8, "ショートカット\n接続 1", size=8.5, ha="left", color=green)
-    label(ax, 5.4, 2.0, "ショートカット\n接続 2", size=8.5, ha="left", color=green)
-    label(ax, 0.1, 4.8, "トークン同士が\n情報を交換", size=8.5, ha="left")
-    label(ax, 0.1, 2.0, "各トークンの\n中で加工", size=8.5, ha="left")
-    return fig
-
-
-def fig_4_3():
-    fig, ax = canvas(9.0, 3.2)
-    steps = [(1.1, 2.4, "idx (1, T)", "data"),
-             (3.3, 2.4, "末尾を切る\nidx[:, -context_size:]", "op"),
-             (5.6, 2.4, "model\n→ ロジット (1, T, 50,257)", "op"),
-             (5.6, 0.8, "最後の位置だけ\nlogits[:, -1, :]", "op"),
-             (3.3, 0.8, "argmax\n→ 次のトークン (1, 1)", "op"),
-             (1.1, 0.8, "torch.cat で末尾に足す\n→ idx (1, T+1)", "data")]
-    for x, y, text, kind in steps:
-        box(ax, x, y, 1.95, 0.7, text, kind, size=8.5)
-    arrow(ax, (2.1, 2.4), (2.3, 2.4))
-    arrow(ax, (4.3, 2.4), (4.6, 2.4))
-    arrow(ax, (5.6, 2.03), (5.6, 1.17))
-    arrow(ax, (4.6, 0.8), (4.3, 0.8))
-    arrow(ax, (2.3, 0.8), (2.1, 0.8))
-    arrow(ax, (1.1, 1.17), (1.1, 2.03))
-    label(ax, 1.25, 1.6, "max_new_tokens 回くり返す", size=8.5, ha="left", color=INK)
-    label(ax, 6.75, 2.4, "文脈長を超えないよう\n毎回 context_size\nトークンにする", size=8.5, ha="left")
-    label(ax, 6.75, 0.8, "貪欲法：スコアが\nいちばん高いトークン", size=8.5, ha="left")
     return fig
 
 
@@ -340,20 +273,26 @@ def fig_5_1():
 
 
 def fig_5_2():
-    fig, ax = canvas(8.6, 3.6)
+    fig, ax = canvas(8.6, 4.1)
     steps = [(1.1, "optimizer\n.zero_grad()", "op"), (2.95, "calc_loss_batch\n順伝播 → 交差エントロピー", "loss"),
              (4.85, "loss.backward()\n勾配を求める", "op"), (6.7, "optimizer.step()\nAdamW で更新", "param")]
     for i, (x, text, kind) in enumerate(steps):
-        box(ax, x, 2.5, 1.7, 0.72, text, kind, size=8.5)
+        box(ax, x, 3.0, 1.7, 0.72, text, kind, size=8.5)
         if i:
-            arrow(ax, (steps[i - 1][0] + 0.87, 2.5), (x - 0.87, 2.5))
-    arrow(ax, (6.7, 2.13), (1.1, 2.13), rad=-0.25, color=MUTED)
-    label(ax, 3.9, 1.35, "次のバッチ（global_step += 1）", size=8.5)
-    box(ax, 3.0, 0.45, 2.7, 0.55, "eval_freq ステップごと：evaluate_model\n学習損失と検証損失を記録", "data", size=8.5)
-    box(ax, 6.5, 0.45, 2.5, 0.55, "エポックの終わり：\ngenerate_and_print_sample", "data", size=8.5)
-    ax.add_patch(plt.Rectangle((0.1, 1.1), 7.8, 2.3, fill=False, edgecolor=MUTED, lw=1,
+            arrow(ax, (steps[i - 1][0] + 0.87, 3.0), (x - 0.87, 3.0))
+    arrow(ax, (6.7, 2.63), (1.1, 2.63), rad=-0.25, color=MUTED)
+    label(ax, 3.9, 1.75, "次のバッチへ（step += 1）", size=8.5)
+    box(ax, 3.9, 1.2, 4.2, 0.5, "step % eval_freq == 0 なら evaluate_model：学習損失と検証損失を記録",
+        "data", size=8.5)
+    box(ax, 6.5, 0.45, 2.6, 0.5, "エポックの終わり：generate_and_print_sample", "data", size=8)
+    # Outer dashed frame: the epoch loop; inner dotted frame: the batch loop.
+    ax.add_patch(plt.Rectangle((0.1, 0.1), 8.4, 3.9, fill=False, edgecolor=MUTED, lw=1,
                                linestyle="--"))
-    label(ax, 0.2, 3.25, "for epoch … for batch in train_loader:", size=8.5, ha="left", color=INK)
+    ax.add_patch(plt.Rectangle((0.2, 0.85), 7.6, 2.85, fill=False, edgecolor=MUTED, lw=1,
+                               linestyle=":"))
+    label(ax, 0.2, 3.85, "for epoch in range(1, num_epochs + 1):", size=8.5, ha="left", color=INK)
+    label(ax, 0.3, 3.52, "for inputs, targets in train_loader:", size=8.5, ha="left",
+          color=INK)
     return fig
 
 
@@ -373,7 +312,7 @@ def fig_5_3():
     keep_p = [b < 0.9 for b in before]
     for ax, keep, title in ((axes[0], keep_k, "top-k（k=3）：上位 3 語だけを残す"),
                             (axes[1], keep_p, "top-p（p=0.9）：累積確率 0.9 までを残す")):
-        colors = [PALETTE["data"][1] if k else PALETTE["loss"][0] for k in keep]
+        colors = [PALETTE["data"][1] if k else PALETTE["plain"][0] for k in keep]
         ax.bar(range(len(values)), values, color=colors, edgecolor=INK, lw=0.5)
         ax.set_xticks(range(len(values)), names, rotation=45, ha="right", fontsize=8)
         ax.set_title(title, fontsize=10)
@@ -402,8 +341,7 @@ def fig_5_4():
     for i, (left, right) in enumerate(rows):
         y = 3.95 - i * 0.44
         box(ax, 1.5, y, 2.4, 0.34, left, "plain", size=8.5)
-        kind = "param" if i != 3 else "op"
-        box(ax, 6.3, y, 3.6, 0.34, right, kind, size=8.5)
+        box(ax, 6.3, y, 3.6, 0.34, right, "param", size=8.5)
         arrow(ax, (2.75, y), (4.45, y), color=MUTED)
         if "c_" in left:
             label(ax, 3.6, y + 0.1, "転置 .T", size=7.5)
