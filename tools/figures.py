@@ -84,7 +84,7 @@ FIGURES = [
            "一度だけトークン化したファイルから、ランダムな窓でバッチを作る", bonus.fig_5a_1),
     Figure("5B.1", "ch05/weight-loading-alternatives.ipynb",
            "2 つの配布形式を同じ params の形にそろえてから GPTModel に読み込む", bonus.fig_5b_1),
-    Figure("5C.2", "ch05/conditional-generation.ipynb", "タグ付きの文書と区切り、タグを選んだ生成",
+    Figure("5C.1", "ch05/conditional-generation.ipynb", "タグ付きの文書と区切り、タグを選んだ生成",
            bonus.fig_5c_1),
     Figure("D.1", "appendix-D/appendix-D.ipynb", "ウォームアップとコサイン減衰の 3 つのパラメータ",
            book.fig_d_1),
