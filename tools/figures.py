@@ -25,6 +25,7 @@ if str(ROOT / "pkg") not in sys.path:
     sys.path.insert(1, str(ROOT / "pkg"))
 
 import figures_book as book
+import figures_japanese as japanese
 import matplotlib.pyplot as plt
 import nbformat
 from figstyle import RC, png_bytes
@@ -71,6 +72,10 @@ FIGURES = [
            book.fig_d_1),
     Figure("D.2", "appendix-D/appendix-D.ipynb", "勾配クリッピング：ベクトルを最大ノルムまで縮める",
            book.fig_d_2),
+    Figure("5D.1", "ch05/japanese-gpt.ipynb", "BPE が日本語のバイトを文字と単語にまとめていく",
+           japanese.fig_5d_1),
+    Figure("5D.2", "ch05/japanese-gpt.ipynb", "損失ではなく bits per character で比べる理由",
+           japanese.fig_5d_2),
 ]
 
 
