@@ -942,9 +942,6 @@ JA = {
     "run's --out-dir: give that file with --tokenizer":
         "これらのトークンは {kind} のトークナイザファイル（SHA-256 {sha256}）で作られています。そ"
         "のファイルは実行の --out-dir にあります: --tokenizer でそのファイルを指定してください",
-    "--documents works with --tokenizer char or gpt2, not {tokenizer}":
-        "--documents が使えるのは --tokenizer char か gpt2 のときです（{tokenizer} では使えませ"
-        "ん）",
     "{meta_file} does not match the token files ({problems}); delete the folder {data_dir} to "
     "prepare the data again":
         "{meta_file} がトークンファイルと合いません（{problems}）。フォルダ {data_dir} を削除する"
