@@ -26,6 +26,7 @@ if str(ROOT / "pkg") not in sys.path:
 
 import figures_bonus as bonus
 import figures_book as book
+import figures_japanese as japanese
 import figures_model as model
 import matplotlib.pyplot as plt
 import nbformat
@@ -90,6 +91,10 @@ FIGURES = [
            book.fig_d_1),
     Figure("D.2", "appendix-D/appendix-D.ipynb", "勾配クリッピング：ベクトルを最大ノルムまで縮める",
            book.fig_d_2),
+    Figure("5D.1", "ch05/japanese-gpt.ipynb", "BPE が日本語のバイトを文字と単語にまとめていく",
+           japanese.fig_5d_1),
+    Figure("5D.2", "ch05/japanese-gpt.ipynb", "損失ではなく bits per character で比べる理由",
+           japanese.fig_5d_2),
 ]
 
 

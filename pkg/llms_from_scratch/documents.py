@@ -124,7 +124,10 @@ def char_tokenizer_for_documents(documents):
 
 
 def document_tokenizer(kind, documents=None):
-    """``(tokenizer, separator_id)`` for ``"gpt2"`` or ``"char"`` (char needs the documents)."""
+    """``(tokenizer, separator_id)`` for ``"gpt2"`` or ``"char"`` (char needs the documents),
+    or for a tokenizer kept as a file (``bpe_tokenizer``), whose end-of-text token separates."""
+    if not isinstance(kind, str) and getattr(kind, "eot_token", None) is not None:
+        return kind, kind.eot_token
     if kind == "gpt2":
         from .assets import gpt2_tokenizer
 
@@ -166,7 +169,8 @@ def encode_documents(documents, tokenizer, separator_id):
     return ids, lengths
 
 
-def _split_point(n_documents, val_fraction):
+def split_point(n_documents, val_fraction):
+    """How many of ``n_documents`` are training documents (the rest validate)."""
     n_val = max(1, round(n_documents * val_fraction))
     if n_val >= n_documents:
         raise DocumentsError(_("{n_documents} document(s) cannot be split into training and "
@@ -203,7 +207,7 @@ def prepare_documents(documents, tokenizer, data_dir, val_fraction=0.1, source="
     last ``val_fraction`` of the documents, whole. A folder that already
     holds the same documents, tokenizer and split is reused as it is.
     """
-    if tokenizer not in data.TOKENIZERS:
+    if isinstance(tokenizer, str) and tokenizer not in data.TOKENIZERS:
         raise DocumentsError(_("unknown tokenizer {tokenizer!r}; use {tokenizers}")
                              .format(tokenizer=tokenizer,
                                      tokenizers=' or '.join(data.TOKENIZERS)))
@@ -212,21 +216,24 @@ def prepare_documents(documents, tokenizer, data_dir, val_fraction=0.1, source="
                              .format(val_fraction=val_fraction))
     digest = documents_digest(documents)
     data_dir = Path(data_dir)
-    wanted = {"sha256": digest, "tokenizer": tokenizer, "val_fraction": val_fraction}
+    kind = tokenizer if isinstance(tokenizer, str) else data.tokenizer_spec(tokenizer)["kind"]
+    wanted = {"sha256": digest, "tokenizer": kind, "val_fraction": val_fraction}
+    if not isinstance(tokenizer, str):  # a tokenizer file: its digest names it
+        wanted["tokenizer_sha256"] = tokenizer.sha256
     meta = data.reused_meta(data_dir, wanted, lambda meta: _documents_problems(meta, documents),
                             say=True)
     if meta is not None:
         return meta
     tok, separator_id = document_tokenizer(tokenizer, documents)
     ids, lengths = encode_documents(documents, tok, separator_id)
-    n_train_docs = _split_point(len(documents), val_fraction)
+    n_train_docs = split_point(len(documents), val_fraction)
     n_train = sum(lengths[:n_train_docs])
     dtype = data.token_dtype(tok.n_vocab)
     ids = np.asarray(ids, dtype=dtype)
 
     meta = {
         "format": data.FORMAT_VERSION, "source": source, "sha256": digest,
-        "tokenizer": tokenizer, "vocab_size": int(tok.n_vocab), "dtype": dtype.name,
+        "tokenizer": kind, "vocab_size": int(tok.n_vocab), "dtype": dtype.name,
         "val_fraction": val_fraction, "characters": len("\n".join(documents)),
         "train_tokens": int(n_train), "val_tokens": int(len(ids) - n_train),
         "documents": len(documents), "val_documents": len(documents) - n_train_docs,
@@ -234,6 +241,8 @@ def prepare_documents(documents, tokenizer, data_dir, val_fraction=0.1, source="
     }
     if tokenizer == "char":
         meta["chars"] = tok.chars
+    if "tokenizer_sha256" in wanted:
+        meta["tokenizer_sha256"] = wanted["tokenizer_sha256"]
     data_dir.mkdir(parents=True, exist_ok=True)
     return data.write_token_files(data_dir, ids, n_train, meta)
 

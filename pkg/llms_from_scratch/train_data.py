@@ -79,8 +79,8 @@ def _prepare_on_main(text, source, cfg, data_dir, tokenizer=None):
 
     try:
         if isinstance(text, list):
-            return prepare_documents(text, cfg["tokenizer"], data_dir, cfg["val_fraction"],
-                                     source=source)
+            return prepare_documents(text, tokenizer or cfg["tokenizer"], data_dir,
+                                     cfg["val_fraction"], source=source)
         return prepare_tokens(text, tokenizer or cfg["tokenizer"], data_dir,
                               cfg["val_fraction"], source=source)
     except DownloadError as err:  # GPT-2's tokenizer files
@@ -106,10 +106,12 @@ def _run_tokenizer(cfg, text, is_main):
 
     if cfg["tokenizer"] in ("char", "gpt2"):
         return None
-    if isinstance(text, list):
-        raise TrainError(_("--documents works with --tokenizer char or gpt2, not {tokenizer}")
-                         .format(tokenizer=cfg["tokenizer"]))
-    training_split = text[:int(len(text) * (1.0 - cfg["val_fraction"]))]
+    if isinstance(text, list):  # documents: learn from the training documents only
+        from .documents import split_point
+
+        training_split = "\n".join(text[:split_point(len(text), cfg["val_fraction"])])
+    else:
+        training_split = text[:int(len(text) * (1.0 - cfg["val_fraction"]))]
     return run_tokenizer(cfg, training_split, is_main)
 
 

@@ -150,7 +150,7 @@ def _train(capsys, *argv):
     return code, captured.err
 
 
-@pytest.mark.parametrize("kind", ["char", "gpt2"])
+@pytest.mark.parametrize("kind", ["char", "gpt2", "bpe:300"])
 def test_train_accepts_documents_and_places_the_separator(capsys, tmp_path, kind):
     import torch
 
@@ -163,12 +163,19 @@ def test_train_accepts_documents_and_places_the_separator(capsys, tmp_path, kind
     meta = data.read_meta(tmp_path / "tokens")
     assert meta["documents"] == 12 and meta["val_documents"] == 1
     sep = meta["separator_id"]
-    assert sep == (50256 if kind == "gpt2" else meta["vocab_size"] - 1)
+    # GPT-2's and our BPE's <|endoftext|>; the char tokenizer's extra last character
+    assert sep == {"gpt2": 50256, "bpe:300": 0}.get(kind, meta["vocab_size"] - 1)
     ids = _read_split(tmp_path / "tokens", meta, "train") \
         + _read_split(tmp_path / "tokens", meta, "val")
     assert ids.count(sep) == 12  # one per document, none from the literal text
     ckpt = torch.load(tmp_path / "out" / "ckpt.pt", weights_only=True)
     assert ckpt["config"]["vocab_size"] == meta["vocab_size"]
+    if kind.startswith("bpe"):  # the tokenizer file, learned from the training documents
+        from llms_from_scratch.bpe_tokenizer import load_bpe_tokenizer
+
+        tokenizer = load_bpe_tokenizer(tmp_path / "out" / "tokenizer.json")
+        assert meta["tokenizer"] == "bpe" and meta["tokenizer_sha256"] == tokenizer.sha256
+        assert tokenizer.decode(ids[:ids.index(sep)]) == docs[0]
 
 
 def test_train_refuses_text_and_documents_together(capsys, tmp_path):
