@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 if str(ROOT / "pkg") not in sys.path:
     sys.path.insert(1, str(ROOT / "pkg"))
 
+import figures_appendix_d as appendix_d
 import figures_book as book
 import matplotlib.pyplot as plt
 import nbformat
@@ -71,6 +72,8 @@ FIGURES = [
            book.fig_d_1),
     Figure("D.2", "appendix-D/appendix-D.ipynb", "勾配クリッピング：ベクトルを最大ノルムまで縮める",
            book.fig_d_2),
+    Figure("D.3", "appendix-D/mixed-precision-and-accumulation.ipynb",
+           "float32・bfloat16・float16 のビットの配分", appendix_d.fig_d_3),
 ]
 
 
