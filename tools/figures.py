@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 if str(ROOT / "pkg") not in sys.path:
     sys.path.insert(1, str(ROOT / "pkg"))
 
+import figures_appendix_d as appendix_d
 import figures_bonus as bonus
 import figures_book as book
 import figures_japanese as japanese
@@ -95,6 +96,8 @@ FIGURES = [
            japanese.fig_5d_1),
     Figure("5D.2", "ch05/japanese-gpt.ipynb", "損失ではなく bits per character で比べる理由",
            japanese.fig_5d_2),
+    Figure("D.3", "appendix-D/mixed-precision-and-accumulation.ipynb",
+           "float32・bfloat16・float16 のビットの配分", appendix_d.fig_d_3),
 ]
 
 
