@@ -23,7 +23,8 @@ FIGURES_AT_LEAST = {"ch01/ch01.ipynb": 2, "ch02/ch02.ipynb": 3, "ch03/ch03.ipynb
                   "ch04/kv-cache.ipynb": 1, "ch04/mixture-of-experts.ipynb": 1,
                   "ch05/pretraining-at-scale.ipynb": 1,
                   "ch05/weight-loading-alternatives.ipynb": 1,
-                  "ch05/conditional-generation.ipynb": 1}
+                  "ch05/conditional-generation.ipynb": 1, "ch05/japanese-gpt.ipynb": 2,
+                  "appendix-D/mixed-precision-and-accumulation.ipynb": 1}
 CAPTION = re.compile(r"^図 ((?:\d+[A-Z]?|D)\.\d+) \S.*$", re.MULTILINE)
 IMAGE = re.compile(r"!\[[^\]]*\]\(attachment:(fig-[\w-]+\.png)\)")
 
