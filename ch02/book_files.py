@@ -1,4 +1,4 @@
-# Generated from the package llms_from_scratch (catalog, basic_download, device).
+# Generated from the package llms_from_scratch (i18n, catalog, basic_download, device).
 # Do not edit: in the book's repository run `make previous-chapters`; elsewhere
 # `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
@@ -16,6 +16,47 @@ from pathlib import Path
 
 import tiktoken
 import torch
+
+
+# ============================================================================
+# llms_from_scratch.i18n: the messages of this file in the reader's language
+# ============================================================================
+
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def language():
+    """``"ja"`` when the environment's locale is Japanese, else ``"en"``."""
+    for variable in LOCALE_VARIABLES:
+        value = os.environ.get(variable)
+        if value:
+            first = value.split(":")[0]  # LANGUAGE may list several: ja:en
+            return "ja" if first.lower().startswith("ja") else "en"
+    return "en"
+
+
+# The Japanese texts of this file's messages, from the package's catalog.
+_JA = {
+    '{name} arrived with another SHA-256 than {sha256}':
+        'ダウンロードした {name} の SHA-256 が {sha256} と一致しません',
+    'could not download {url} ({reason}); check the internet connection and run again, or download it elsewhere and place it at {dest}':
+        '{url} をダウンロードできませんでした（{reason}）。インターネット接続を確かめてもう一度実行するか、ほかの場所でダウンロードして {dest} に置いてください',
+    'unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps (argument or ${env_var})':
+        'デバイス {requested!r} は使えません。auto、cpu、cuda、cuda:N、mps のどれかを指定してください（引数または ${env_var}）',
+    'device {requested!r} was requested but CUDA is not available; install a CUDA build of torch or use cpu':
+        'デバイス {requested!r} が指定されましたが、CUDA が使えません。CUDA 版の torch を入れるか、cpu を使ってください',
+    'device {requested!r} was requested but only {count} CUDA device(s) exist':
+        'デバイス {requested!r} が指定されましたが、CUDA デバイスは {count} 個しかありません',
+    'device {requested!r} was requested but MPS is not available (it needs Apple silicon and macOS 12.3+); use cpu':
+        'デバイス {requested!r} が指定されましたが、MPS が使えません（Apple シリコンと macOS 12.3 以降が必要です）。cpu を使ってください',
+    'unsupported device {requested!r}; use auto, cpu, cuda, cuda:N or mps':
+        'デバイス {requested!r} には対応していません。auto、cpu、cuda、cuda:N、mps のどれかを指定してください',
+}
+
+
+def _(message):
+    """``message`` in Japanese when the locale is Japanese, else as it is."""
+    return _JA.get(message, message) if language() == "ja" else message
 
 
 # ============================================================================
@@ -140,7 +181,8 @@ def _place(dest, write, sha256=None):
     try:
         write(tmp)
         if sha256 is not None and sha256_of(tmp) != sha256:
-            raise OSError(f"{dest.name} arrived with another SHA-256 than {sha256}")
+            raise OSError(_("{name} arrived with another SHA-256 than {sha256}")
+                          .format(name=dest.name, sha256=sha256))
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())  # the bytes are on disk before the final name is
         os.replace(tmp, dest)
@@ -165,8 +207,9 @@ def download_file(url, dest, sha256=None, *, progress=False, desc=None):
         return _place(Path(dest), write, sha256)
     except (OSError, ValueError) as err:  # URLError is an OSError; ValueError: a bad URL
         reason = " ".join(str(getattr(err, "reason", None) or err).split())
-        raise OSError(f"could not download {url} ({reason}); check the internet connection "
-                      f"and run again, or download it elsewhere and place it at {dest}") from None
+        raise OSError(_("could not download {url} ({reason}); check the internet connection "
+                        "and run again, or download it elsewhere and place it at {dest}")
+                      .format(url=url, reason=reason, dest=dest)) from None
 
 
 def fetch(name, progress=False):
@@ -274,20 +317,24 @@ def get_device(override=None):
         device = torch.device(requested)
     except RuntimeError:
         raise ValueError(
-            f"unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps "
-            f"(argument or ${DEVICE_ENV_VAR})"
+            _("unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps "
+              "(argument or ${env_var})").format(requested=requested, env_var=DEVICE_ENV_VAR)
         ) from None
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise RuntimeError(f"device {requested!r} was requested but CUDA is not "
-                               "available; install a CUDA build of torch or use cpu")
+            raise RuntimeError(_("device {requested!r} was requested but CUDA is not "
+                                 "available; install a CUDA build of torch or use cpu")
+                               .format(requested=requested))
         if device.index is not None and device.index >= torch.cuda.device_count():
-            raise RuntimeError(f"device {requested!r} was requested but only "
-                               f"{torch.cuda.device_count()} CUDA device(s) exist")
+            raise RuntimeError(_("device {requested!r} was requested but only {count} CUDA "
+                                 "device(s) exist")
+                               .format(requested=requested, count=torch.cuda.device_count()))
     elif device.type == "mps":
         if not _mps_available():
-            raise RuntimeError(f"device {requested!r} was requested but MPS is not "
-                               "available (it needs Apple silicon and macOS 12.3+); use cpu")
+            raise RuntimeError(_("device {requested!r} was requested but MPS is not "
+                                 "available (it needs Apple silicon and macOS 12.3+); use cpu")
+                               .format(requested=requested))
     elif device.type != "cpu":
-        raise ValueError(f"unsupported device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
+        raise ValueError(_("unsupported device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
+                         .format(requested=requested))
     return device

@@ -22,6 +22,7 @@ from pathlib import Path
 import tiktoken
 
 from .catalog import ASSETS, USER_AGENT, local_path, tiktoken_cache_dir
+from .i18n import _
 
 
 def sha256_of(path, chunk_size=1 << 20):
@@ -39,7 +40,8 @@ def _place(dest, write, sha256=None):
     try:
         write(tmp)
         if sha256 is not None and sha256_of(tmp) != sha256:
-            raise OSError(f"{dest.name} arrived with another SHA-256 than {sha256}")
+            raise OSError(_("{name} arrived with another SHA-256 than {sha256}")
+                          .format(name=dest.name, sha256=sha256))
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())  # the bytes are on disk before the final name is
         os.replace(tmp, dest)
@@ -64,8 +66,9 @@ def download_file(url, dest, sha256=None, *, progress=False, desc=None):
         return _place(Path(dest), write, sha256)
     except (OSError, ValueError) as err:  # URLError is an OSError; ValueError: a bad URL
         reason = " ".join(str(getattr(err, "reason", None) or err).split())
-        raise OSError(f"could not download {url} ({reason}); check the internet connection "
-                      f"and run again, or download it elsewhere and place it at {dest}") from None
+        raise OSError(_("could not download {url} ({reason}); check the internet connection "
+                        "and run again, or download it elsewhere and place it at {dest}")
+                      .format(url=url, reason=reason, dest=dest)) from None
 
 
 def fetch(name, progress=False):

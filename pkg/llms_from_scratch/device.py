@@ -8,6 +8,8 @@ import os
 
 import torch
 
+from .i18n import _
+
 DEVICE_ENV_VAR = "LLMS_FROM_SCRATCH_DEVICE"
 
 
@@ -35,20 +37,24 @@ def get_device(override=None):
         device = torch.device(requested)
     except RuntimeError:
         raise ValueError(
-            f"unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps "
-            f"(argument or ${DEVICE_ENV_VAR})"
+            _("unknown device {requested!r}; use auto, cpu, cuda, cuda:N or mps "
+              "(argument or ${env_var})").format(requested=requested, env_var=DEVICE_ENV_VAR)
         ) from None
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise RuntimeError(f"device {requested!r} was requested but CUDA is not "
-                               "available; install a CUDA build of torch or use cpu")
+            raise RuntimeError(_("device {requested!r} was requested but CUDA is not "
+                                 "available; install a CUDA build of torch or use cpu")
+                               .format(requested=requested))
         if device.index is not None and device.index >= torch.cuda.device_count():
-            raise RuntimeError(f"device {requested!r} was requested but only "
-                               f"{torch.cuda.device_count()} CUDA device(s) exist")
+            raise RuntimeError(_("device {requested!r} was requested but only {count} CUDA "
+                                 "device(s) exist")
+                               .format(requested=requested, count=torch.cuda.device_count()))
     elif device.type == "mps":
         if not _mps_available():
-            raise RuntimeError(f"device {requested!r} was requested but MPS is not "
-                               "available (it needs Apple silicon and macOS 12.3+); use cpu")
+            raise RuntimeError(_("device {requested!r} was requested but MPS is not "
+                                 "available (it needs Apple silicon and macOS 12.3+); use cpu")
+                               .format(requested=requested))
     elif device.type != "cpu":
-        raise ValueError(f"unsupported device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
+        raise ValueError(_("unsupported device {requested!r}; use auto, cpu, cuda, cuda:N or mps")
+                         .format(requested=requested))
     return device
