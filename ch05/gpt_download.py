@@ -103,6 +103,8 @@ _JA = {
         '{path} には設定（n_vocab、n_ctx、n_embd、n_head、n_layer）の JSON オブジェクトが必要です。削除してダウンロードし直してください',
     '{path} is not valid JSON ({error}); delete it and download again':
         '{path} は正しい JSON ではありません（{error}）。削除してダウンロードし直してください',
+    '{error} GPT-2 {size} needs all {count} files in {folder}: {names} (each from {url}/)':
+        '{error} GPT-2 {size} には、{folder} に {count} 個のファイルがすべて必要です: {names}（どれも {url}/ から）',
 }
 
 
@@ -627,9 +629,18 @@ def download_gpt2_files(model_size, models_dir=None, base_url=None, progress=Tru
     model_dir = Path(models_dir if models_dir is not None else cache_dir() / "gpt2") / size
     for name in GPT2_MODEL_FILES:
         dest = model_dir / name
-        if not dest.exists():
+        if dest.exists():
+            continue
+        try:
             download_file(f"{base_url}/{size}/{name}", dest, progress=progress,
                           desc=f"{size}/{name}")
+        except (OSError, ValueError) as err:  # the one failure, then every file it takes
+            raise DownloadError(_("{error} GPT-2 {size} needs all {count} files in {folder}: "
+                                  "{names} (each from {url}/)")
+                                .format(error=one_line(err), size=size,
+                                        count=len(GPT2_MODEL_FILES), folder=model_dir,
+                                        names=", ".join(GPT2_MODEL_FILES),
+                                        url=f"{base_url}/{size}")) from None
     return model_dir
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .assets import download_file
 from .catalog import GPT2_MODEL_FILES, GPT2_MODELS_URL, cache_dir
-from .errors import one_line
+from .errors import DownloadError, one_line
 from .gpt2_formats import (
     GPT2_CONFIGS,
     GPT2_SIZES,
@@ -86,9 +86,18 @@ def download_gpt2_files(model_size, models_dir=None, base_url=None, progress=Tru
     model_dir = Path(models_dir if models_dir is not None else cache_dir() / "gpt2") / size
     for name in GPT2_MODEL_FILES:
         dest = model_dir / name
-        if not dest.exists():
+        if dest.exists():
+            continue
+        try:
             download_file(f"{base_url}/{size}/{name}", dest, progress=progress,
                           desc=f"{size}/{name}")
+        except (OSError, ValueError) as err:  # the one failure, then every file it takes
+            raise DownloadError(_("{error} GPT-2 {size} needs all {count} files in {folder}: "
+                                  "{names} (each from {url}/)")
+                                .format(error=one_line(err), size=size,
+                                        count=len(GPT2_MODEL_FILES), folder=model_dir,
+                                        names=", ".join(GPT2_MODEL_FILES),
+                                        url=f"{base_url}/{size}")) from None
     return model_dir
 
 

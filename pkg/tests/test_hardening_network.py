@@ -416,6 +416,8 @@ def test_gpt2_downloads_offline(tmp_path, closed_port, monkeypatch):
     with pytest.raises(DownloadError) as err:
         gpt2.download_gpt2_files("124M", tmp_path, base_url=base, progress=False)
     assert_clear(err.value, str(tmp_path / "124M" / "checkpoint"))
+    # the offline hint names every file the size needs, not only the one that failed
+    assert all(name in str(err.value) for name in gpt2.GPT2_MODEL_FILES), err.value
     assert list((tmp_path / "124M").iterdir()) == []
 
 
