@@ -81,7 +81,7 @@ def plot_sweep(rows):
     import matplotlib.pyplot as plt
     import matplotlib_fontja  # noqa: F401  (registers IPAex Gothic for the labels)
 
-    fig, (ax_train, ax_decode) = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, (ax_train, ax_decode) = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
     sizes = list(dict.fromkeys(r["size"] for r in rows))
     styles = {size: ("-", "--", ":", "-.")[i % 4] for i, size in enumerate(sizes)}
     for ax, kind, key in ((ax_train, "train", "seconds"), (ax_decode, "decode", "ms_per_token")):
@@ -99,13 +99,13 @@ def plot_sweep(rows):
         ax.set_xscale("log", base=2)
         ax.set_xticks(contexts, [str(c) for c in contexts])
         ax.set_xlabel("文脈長 T（トークン）")
-        ax.legend(fontsize=7)
+        # below the panel, so that no legend box hides a line
+        ax.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.18))
     ax_train.set_title("学習の 1 ステップ（float32）")
     ax_train.set_ylabel("秒（バッチ 1）")
     ax_decode.set_title("生成の 1 トークン（float32）")
     ax_decode.set_ylabel("ミリ秒（文脈に T トークンがあるとき）")
     ax_decode.set_yscale("log")
-    fig.tight_layout()
     return fig
 
 
