@@ -106,7 +106,7 @@ def _windows(ax, x0, y0, stride, n_windows, title):
         grid(ax, x0 + (start + 1) * cell, y - cell - 0.04,
              list(range(start + 1, start + length + 1)), cell=cell)
         label(ax, x0 - 0.1, y + cell / 2, "入力", size=8, ha="right")
-        label(ax, x0 - 0.1, y - cell / 2, "正解", size=8, ha="right")
+        label(ax, x0 - 0.1, y - cell / 2, "ターゲット", size=8, ha="right")
 
 
 def fig_2_2():
@@ -115,7 +115,7 @@ def fig_2_2():
     _windows(ax, 5.4, 3.15, 4, 2, "stride=4 = max_length（重ならない）")
     label(ax, 2.7, 0.15, "…（窓は全部で 6 個）", size=9)
     label(ax, 7.2, 0.35, "窓は 2 個（9 は使われない。\n3 個目の窓には 3 トークン足りない）", size=9)
-    label(ax, 4.5, 3.95, "max_length=4 の窓を stride ずつずらす。正解は入力を 1 トークン右にずらした列",
+    label(ax, 4.5, 3.95, "max_length=4 の窓を stride ずつずらす。ターゲットは入力を 1 トークン右にずらした列",
           size=9)
     return fig
 
@@ -227,9 +227,9 @@ def fig_3_3():
 
 def fig_3_4():
     fig, ax = canvas(9.2, 3.2)
-    chain = [("(B, T, d_out)", "W_query などの出力"), ("(B, T, H, d_head)", "view"),
-             ("(B, H, T, d_head)", "transpose(1, 2)"), ("(B, H, T, T)", "Q @ K.T（ヘッドごと）"),
-             ("(B, H, T, d_head)", "softmax → @ V"), ("(B, T, H, d_head)", "transpose(1, 2)"),
+    chain = [("(B, T, d_out)", "W_query などの出力"), ("(B, T, H, head_dim)", "view"),
+             ("(B, H, T, head_dim)", "transpose(1, 2)"), ("(B, H, T, T)", "Q @ K.T（ヘッドごと）"),
+             ("(B, H, T, head_dim)", "softmax → @ V"), ("(B, T, H, head_dim)", "transpose(1, 2)"),
              ("(B, T, d_out)", "reshape → out_proj")]
     xs = [0.85 + i * 1.26 for i in range(len(chain))]
     for i, (shape, op) in enumerate(chain):
@@ -244,9 +244,9 @@ def fig_3_4():
         ax.add_patch(plt.Rectangle((x0 + h * width / 12, 0.55), width / 12, 0.35,
                                    facecolor=face, edgecolor=PALETTE["data"][1], lw=0.8))
         label(ax, x0 + (h + 0.5) * width / 12, 0.72, f"{h + 1}", size=8, color=INK)
-    label(ax, x0 + width / 2, 1.1, "GPT-2 124M：d_out = 768 を H = 12 個のヘッドに d_head = 64 ずつ分ける",
+    label(ax, x0 + width / 2, 1.1, "GPT-2 124M：d_out = 768 を H = 12 個のヘッドに head_dim = 64 ずつ分ける",
           size=8.5, color=INK)
-    label(ax, x0 + width / 2, 0.3, "分けて並列に計算し、最後にまたつなげる（d_out = H × d_head）", size=8.5)
+    label(ax, x0 + width / 2, 0.3, "分けて並列に計算し、最後にまたつなげる（d_out = H × head_dim）", size=8.5)
     return fig
 
 

@@ -134,7 +134,7 @@ def fig_4_5():
     fig, ax = canvas(9.0, 3.2)
     steps = [(1.1, 2.4, "idx (1, T)", "data"),
              (3.3, 2.4, "末尾の context_size 個を残す\nidx[:, -context_size:]", "op"),
-             (5.6, 2.4, "model\n→ ロジット (1, T, 50,257)", "op"),
+             (5.6, 2.4, "model → ロジット\n(1, min(T, context_size), 50,257)", "op"),
              (5.6, 0.8, "最後の位置だけ\nlogits[:, -1, :]", "op"),
              (3.3, 0.8, "argmax\n→ 次のトークン (1, 1)", "op"),
              (1.1, 0.8, "torch.cat で末尾に足す\n→ idx (1, T+1)", "data")]
