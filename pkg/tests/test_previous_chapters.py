@@ -153,7 +153,7 @@ def _notebook_uses(path):
                                             if not p.parent.name.startswith(".")))
 def test_notebooks_find_what_they_import(notebook):
     path = ROOT / notebook
-    for module in sorted(_notebook_modules(path)):  # e.g. a removed copy (book_files)
+    for module in sorted(_notebook_modules(path)):  # e.g. a copy the folder no longer has
         assert module in sys.builtin_module_names or \
             PathFinder.find_spec(module, [str(path.parent), *sys.path]) is not None, \
             f"{notebook} imports {module}, which neither its folder nor the environment has"
