@@ -1,8 +1,10 @@
-# Generated from the package llms_from_scratch (i18n, errors, hub, gpt2_formats, gpt2).
+# Generated from the package llms_from_scratch (hub, gpt2_formats, gpt2).
 # Do not edit: in the book's repository run `make previous-chapters`; elsewhere
 # `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
-# 中身: GPT-2 の公開済みの重みのダウンロードと読み込み（形式の読み書きも含む）。ノートブックがこのフォルダだけで動くようにするためのものです。
+# 中身: GPT-2 の公開済みの重みのダウンロードと読み込み（形式の読み書きも含む）。
+# ノートブックの横で読めるように写したもので、補助のコード（ダウンロード、デバイスの
+# 選択、引数のチェックなど）はインストールしたパッケージ llms_from_scratch から読み込みます。
 
 import contextlib
 import importlib.util
@@ -17,129 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from book_files import GPT2_MODELS_URL, GPT2_MODEL_FILES, cache_dir, download_file
-
-
-# ============================================================================
-# llms_from_scratch.i18n: the messages of this file in the reader's language
-# ============================================================================
-
-LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
-
-
-def language():
-    """``"ja"`` when the environment's locale is Japanese, else ``"en"``."""
-    for variable in LOCALE_VARIABLES:
-        value = os.environ.get(variable)
-        if value:
-            first = value.split(":")[0]  # LANGUAGE may list several: ja:en
-            return "ja" if first.lower().startswith("ja") else "en"
-    return "en"
-
-
-# The Japanese texts of this file's messages, from the package's catalog.
-_JA = {
-    'the connection was refused (no network, or the server is down)':
-        '接続を拒否されました（ネットワークがないか、サーバが止まっています）',
-    'the server did not answer in time (timed out)':
-        'サーバが時間内に応答しませんでした（タイムアウト）',
-    "it is not cached and the Hub's offline mode is on (HF_HUB_OFFLINE)":
-        'キャッシュになく、Hub のオフラインモード（HF_HUB_OFFLINE）がオンです',
-    'Unset HF_HUB_OFFLINE on a machine with internet and run again.':
-        'インターネットにつながるマシンで HF_HUB_OFFLINE を外して、もう一度実行してください。',
-    'Check the model name, or update llms-from-scratch.':
-        'モデルの名前を確かめるか、llms-from-scratch を更新してください。',
-    'could not download {url}: {reason}. {advice} {hint}.':
-        '{url} をダウンロードできませんでした: {reason}。{advice}{hint}。',
-    'the host name {host} cannot be resolved ({one_line}); there may be no network connection, or the DNS does not answer':
-        'ホスト名 {host} を解決できません（{one_line}）。ネットワークにつながっていないか、DNS が応答していません',
-    'To work offline, {what} on a machine with internet and place it at {dest}':
-        'オフラインで使うには、インターネットにつながるマシンで {what}、{dest} に置いてください',
-    'To work offline, download {url} elsewhere and pass its folder as models_dir (--models-dir) with the file at <size>/model.safetensors':
-        'オフラインで使うには、別のマシンで {url} をダウンロードし、<size>/model.safetensors に置いたフォルダを models_dir（--models-dir）に渡してください',
-    'the Hub answered HTTP {status}':
-        'Hub が HTTP {status} を返しました',
-    'Check the internet connection (and proxy settings) and run the command again{resume}.':
-        'インターネット接続（とプロキシの設定）を確かめて、コマンドをもう一度実行してください{resume}。',
-    'download {url}':
-        '{url} をダウンロードし',
-    'reading OpenAI\'s TensorFlow checkpoints needs TensorFlow: pip install "llms-from-scratch[tensorflow]" (or pip install tensorflow). Without TensorFlow, use the safetensors route: download_gpt2_safetensors() and load_gpt2_params_from_safetensors()':
-        'OpenAI の TensorFlow チェックポイントを読むには TensorFlow が必要です: pip install "llms-from-scratch[tensorflow]"（または pip install tensorflow）。TensorFlow なしでは safetensors の経路を使ってください: download_gpt2_safetensors() と load_gpt2_params_from_safetensors()',
-    'the settings need an integer n_layer (from hparams.json); read them with read_hparams(folder)':
-        '設定には整数の n_layer（hparams.json のもの）が必要です。read_hparams(folder) で読んでください',
-    'reading .safetensors files needs the safetensors package: pip install safetensors':
-        '.safetensors ファイルを読むには safetensors パッケージが必要です: pip install safetensors',
-    'unknown GPT-2 size {size!r}; valid sizes: {sizes}':
-        'GPT-2 のサイズ {size!r} はありません。使えるサイズ: {sizes}',
-    'the GPT-2 settings lack {missing}; hparams.json needs n_vocab, n_ctx, n_embd, n_head and n_layer':
-        'GPT-2 の設定に {missing} がありません。hparams.json には n_vocab、n_ctx、n_embd、n_head、n_layer が必要です',
-    '{where} lacks {count} GPT-2 weights ({shown}); it is incomplete or not a GPT-2 checkpoint: download it again':
-        '{where} には GPT-2 の重みが {count} 個足りません（{shown}）。不完全か、GPT-2 のチェックポイントではありません。ダウンロードし直してください',
-    '{where} has {count} blocks but the settings say n_layer = {n_layer}':
-        '{where} のブロックは {count} 個ですが、設定では n_layer = {n_layer} です',
-    'no TensorFlow checkpoint at {path} (expected {path}.index and {path}.data-*); download it again':
-        '{path} に TensorFlow のチェックポイントがありません（{path}.index と {path}.data-* があるはずです）。ダウンロードし直してください',
-    'no safetensors file at {path}; check the path, or download the weights again (download_gpt2_safetensors)':
-        '{path} に safetensors ファイルがありません。パスを確かめるか、重みをダウンロードし直してください（download_gpt2_safetensors）',
-    '{where} has blocks {blocks}; expected 0..{last}':
-        '{where} のブロックは {blocks} です。0..{last} のはずです',
-    '{path} is empty':
-        '{path} は空です',
-    '{path} is not a readable safetensors file':
-        '{path} は読める safetensors ファイルではありません',
-    '{what} ({error}); it is truncated or corrupt: delete it and download it again':
-        '{what}（{error}）。途中で切れているか壊れています。削除してダウンロードし直してください',
-    'cannot read the TensorFlow checkpoint {prefix} ({error}); it is truncated or corrupt: delete it and download again':
-        'TensorFlow のチェックポイント {prefix} を読めません（{error}）。途中で切れているか壊れています。削除してダウンロードし直してください',
-    '{prefix} has block {name} but the settings say n_layer = {n_layer}; hparams.json does not match':
-        '{prefix} にはブロック {name} がありますが、設定では n_layer = {n_layer} です。hparams.json が合っていません',
-    'cannot read {key!r} from {path} ({error}); the file is truncated or corrupt: delete it and download it again':
-        '{path} から {key!r} を読めません（{error}）。ファイルが途中で切れているか壊れています。削除してダウンロードし直してください',
-    '{where} has an unexpected tensor {key!r}; is it a GPT-2 model?':
-        '{where} に想定外のテンソル {key!r} があります。GPT-2 のモデルですか？',
-    'no hparams.json in {folder}; the checkpoint folder is incomplete: download it again (llms-from-scratch download gpt2-124M, or the size you use)':
-        '{folder} に hparams.json がありません。チェックポイントのフォルダがそろっていないので、ダウンロードし直してください（llms-from-scratch download gpt2-124M、または使うサイズ）',
-    '{path} must hold a JSON object of settings (n_vocab, n_ctx, n_embd, n_head, n_layer); delete it and download again':
-        '{path} には設定（n_vocab、n_ctx、n_embd、n_head、n_layer）の JSON オブジェクトが必要です。削除してダウンロードし直してください',
-    '{path} is not valid JSON ({error}); delete it and download again':
-        '{path} は正しい JSON ではありません（{error}）。削除してダウンロードし直してください',
-    '{error} GPT-2 {size} needs all {count} files in {folder}: {names} (each from {url}/)':
-        '{error} GPT-2 {size} には、{folder} に {count} 個のファイルがすべて必要です: {names}（どれも {url}/ から）',
-}
-
-
-def _(message):
-    """``message`` in Japanese when the locale is Japanese, else as it is."""
-    return _JA.get(message, message) if language() == "ja" else message
-
-
-# ============================================================================
-# llms_from_scratch.errors: The one base class for errors meant for the reader. (only DownloadError, one_line and what it uses)
-# ============================================================================
-
-class UserError(ValueError):
-    """A failure the reader can fix; ``str(err)`` says what to do, in one line."""
-
-
-class DownloadError(UserError):
-    """A file could not be downloaded or failed verification.
-
-    The message is one line that says what went wrong and what to do. ``url``,
-    ``reason`` (what went wrong, without advice) and ``advice`` are kept as
-    attributes where they are known, so that callers can reword the message.
-    (``assets.DownloadError`` is this class.)
-    """
-
-    def __init__(self, message, *, url=None, reason=None, advice=None):
-        super().__init__(message)
-        self.url = url
-        self.reason = reason
-        self.advice = advice
-
-
-def one_line(err):
-    """An exception's message on one line (its type name if it has none)."""
-    return " ".join(str(err).split()) or type(err).__name__
+from llms_from_scratch.assets import download_file
+from llms_from_scratch.catalog import GPT2_MODEL_FILES, GPT2_MODELS_URL, cache_dir
+from llms_from_scratch.errors import DownloadError, one_line
+from llms_from_scratch.i18n import _
 
 
 # ============================================================================

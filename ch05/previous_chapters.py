@@ -2,14 +2,18 @@
 # Do not edit: in the book's repository run `make previous-chapters`; elsewhere
 # `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
-# 中身: 前の章までのコード（このフォルダのノートブックが使うもの）。ノートブックがこのフォルダだけで動くようにするためのものです。
+# 中身: 前の章までのコード（このフォルダのノートブックが使うもの）。
+# ノートブックの横で読めるように写したもので、補助のコード（ダウンロード、デバイスの
+# 選択、引数のチェックなど）はインストールしたパッケージ llms_from_scratch から読み込みます。
 
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, Dataset
 
-from book_files import ASSETS, get_device, gpt2_tokenizer, read_text
-from checks import check_context_fits, check_dataset_args, check_enough_tokens, check_enough_windows, check_generation_args, check_gpt_config, check_head_split, check_model_input, check_positive_int
+from llms_from_scratch.assets import gpt2_tokenizer
+from llms_from_scratch.checks import check_context_fits, check_head_split
+from llms_from_scratch.checks import check_dataset_args, check_enough_tokens, check_enough_windows, check_positive_int
+from llms_from_scratch.checks import check_generation_args, check_gpt_config, check_model_input
 
 
 # ============================================================================

@@ -68,7 +68,7 @@ if "google.colab" in sys.modules:
                          "「ランタイム」→「セッションを再起動する」のあとで、このセルをもう一度実行してください。")
     print(f"llms-from-scratch {{_meta['Version']}} を入れました。")
 '''
-WRITE_NOTE = "\n# そのあと、このノートブックが読み込む {first_file} などをパッケージから書き出します。"
+WRITE_NOTE = "\n# そのあと、このノートブックが読み込む {files} をパッケージから書き出します。"
 WRITE_LINE = "    !llms-from-scratch previous-chapters {folder}\n"
 
 
@@ -111,18 +111,17 @@ def writes_files(folder):
     return folder in chapters()
 
 
-def first_file(folder):
-    """The generated file a reader of ``folder`` meets first: ``previous_chapters.py``, or
-    ``book_files.py`` where the folder has no earlier chapters' code (ch02, ch03)."""
+def written_files(folder):
+    """The generated files of ``folder`` in Japanese prose, e.g. ``previous_chapters.py と
+    gpt_download.py``."""
     from llms_from_scratch.standalone import OUTPUTS
 
-    return ("previous_chapters.py" if f"{folder}/previous_chapters.py" in OUTPUTS
-            else "book_files.py")
+    return " と ".join(rel.split("/")[1] for rel in OUTPUTS if rel.split("/")[0] == folder)
 
 
 def cell_source(folder, conf):
     writes = writes_files(folder)
-    note = WRITE_NOTE.format(first_file=first_file(folder)) if writes else ""
+    note = WRITE_NOTE.format(files=written_files(folder)) if writes else ""
     text = CELL.format(version=conf["version"], url=conf["url"], ref=conf["ref"],
                        requirement=requirement(conf), branch_requirement=branch_requirement(conf),
                        write_note=note)

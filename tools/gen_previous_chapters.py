@@ -2,9 +2,9 @@
 
 The rules (which modules go into which file, and how they are joined) live in
 ``llms_from_scratch.standalone``; this script applies them to the book's
-repository (``book_files.py``, ``previous_chapters.py``, ``chapter_reference.py``
-and ``checks.py`` in the chapter folders, ``ch05/gpt_download.py``) and deletes a
-copy that the rules no longer name (e.g. ``ch02/previous_chapters.py``).
+repository (``previous_chapters.py`` in ch04, ch05 and appendix-D,
+``ch05/gpt_download.py``) and deletes a copy that the rules no longer name (a
+generated file in a chapter folder that ``standalone.OUTPUTS`` lacks).
 ``pkg/tests/test_previous_chapters.py`` fails when a committed copy differs from
 what this script writes.
 

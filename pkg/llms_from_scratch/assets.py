@@ -1,11 +1,10 @@
 """The package's download layer: every file the book downloads, fetched robustly.
 
-The table of files and the cache folders are in ``catalog``; the short
-download that the chapter folders' copies carry, and the Aozora text
-cleaning both use, are in ``basic_download``; the robust download of one
-file (resumed, retried, verified, one line per failure) is in
-``http_download``. This module fetches the catalog's assets into the cache
-with it, extracting zip members. Several processes can share one cache: a
+The table of files and the cache folders are in ``catalog``; the robust
+download of one file (resumed, retried, verified, one line per failure) is
+in ``http_download``; Aozora Bunko's texts are cleaned by ``texts``. This
+module fetches the catalog's assets into the cache with it, extracting zip
+members. Several processes can share one cache: a
 file's download holds ``<name>.lock`` and a process that waited keeps what
 the other one finished; a complete cache is only read, so it may be
 read-only. Hugging Face's files are fetched with ``huggingface_hub``
@@ -20,7 +19,6 @@ import zipfile
 import tiktoken
 
 from . import fileio
-from .basic_download import clean_aozora, sha256_of, text_of
 from .catalog import (
     ASSETS,
     CACHE_ENV_VAR,
@@ -33,8 +31,16 @@ from .catalog import (
     tiktoken_cache_dir,
 )
 from .errors import DownloadError, one_line
-from .http_download import by_hand_hint, check_target, download_file, download_locked, target_lock
+from .http_download import (
+    by_hand_hint,
+    check_target,
+    download_file,
+    download_locked,
+    sha256_of,
+    target_lock,
+)
 from .i18n import _
+from .texts import clean_aozora
 
 
 def _extract_member(archive, member, dest, sha256):
@@ -161,7 +167,20 @@ def is_cached(name):
 
 def read_text(name):
     """The text of a data asset as ``str`` (Aozora texts decoded and cleaned)."""
-    return text_of(_asset(name).files[0], fetch(name), _keep_cleaned_text)
+    return _text_of(_asset(name).files[0], fetch(name))
+
+
+def _text_of(remote, path):
+    """The text of ``remote`` stored at ``path``; Aozora files are decoded and cleaned once
+    (the cleaned copy is kept beside the file when its folder allows)."""
+    if "aozora.gr.jp" not in remote.url:
+        return path.read_text(encoding="utf-8")
+    cleaned = path.with_name(path.stem + ".utf8.txt")
+    if cleaned.exists():
+        return cleaned.read_text(encoding="utf-8")
+    text = clean_aozora(path.read_bytes().decode("cp932"))
+    _keep_cleaned_text(cleaned, text)
+    return text
 
 
 def _keep_cleaned_text(path, text):

@@ -55,8 +55,8 @@ HELP = {
     "bench": N_("measure training and generation speed on this device"),
     "train": N_("pretrain a GPT on a text (char-level or GPT-2 BPE), with checkpoints and "
                 "torchrun support"),
-    "previous-chapters": N_("write a chapter folder's generated files (book_files.py, "
-                            "previous_chapters.py ...; e.g. next to a notebook in Colab)"),
+    "previous-chapters": N_("write a chapter folder's generated files (previous_chapters.py, "
+                            "gpt_download.py; e.g. next to a notebook in Colab)"),
 }
 
 
@@ -319,10 +319,9 @@ def _add_previous_chapters(subparsers):
     p = subparsers.add_parser(
         "previous-chapters",
         help=_(HELP["previous-chapters"]),
-        description=_("Write the stand-alone copies of the package code that a chapter's "
-                      "notebooks import (book_files.py, previous_chapters.py where the "
-                      "chapter has earlier chapters' code, chapter_reference.py, checks.py, "
-                      "and gpt_download.py for ch05)."),
+        description=_("Write the copies of the package code that a chapter's notebooks "
+                      "import: previous_chapters.py (the earlier chapters' code), and "
+                      "gpt_download.py for ch05."),
     )
     p.add_argument("chapter", choices=standalone.chapters(), help=_("the chapter folder"))
     p.add_argument("--out-dir", default=".", help=_("where to write the files (default: .)"))

@@ -12,6 +12,7 @@ process that waited keeps what the other one finished.
 """
 
 import contextlib
+import hashlib
 import http.client
 import socket
 import time
@@ -23,10 +24,18 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import fileio
-from .basic_download import sha256_of
 from .catalog import CACHE_ENV_VAR, USER_AGENT
 from .errors import DownloadError, one_line
 from .i18n import _
+
+
+def sha256_of(path, chunk_size=1 << 20):
+    """The SHA-256 of the file at ``path``, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def by_hand_hint(url, dest, sha256, zip_member=None):

@@ -1,28 +1,20 @@
 """Stand-alone copies of the package code for the book's chapter folders.
 
-A notebook must run with only its own folder, so each chapter folder holds
-copies of the package modules it needs, joined into files with the
-package's internal imports rewritten:
+Each chapter folder holds copies of the package code that its notebooks
+import and that the reader should see beside them, with the package's
+internal imports rewritten:
 
-- ``book_files.py``: the book's helpers, once per folder: the table of the
-  book's files with their short download (``catalog``, ``basic_download``,
-  which stands in for the package's download layer ``assets``) and the
-  device helper, only the parts the folder uses;
-- ``previous_chapters.py``: the earlier chapters' code (none in ``ch02``,
-  which has no earlier chapter); it also hands the notebooks the helpers of
-  ``book_files.py`` they import from it;
-- ``chapter_reference.py``: the folder's own chapter as the package has it,
-  for the cells that check the notebook's step-by-step code against the
-  package's (the drift checks);
-- ``checks.py``: the argument checks (``checks``) that the copied chapter
-  code calls, only those;
+- ``previous_chapters.py``: the earlier chapters' code (``ch04``, ``ch05``
+  and ``appendix-D``; ``ch02`` and ``ch03`` use no earlier chapter's code);
 - ``ch05/gpt_download.py``: chapter 5's GPT-2 weight loading in one file
-  (``gpt2_formats``, ``hub`` and ``gpt2``).
+  (``hub``, ``gpt2_formats`` and ``gpt2``), as readers of the English
+  edition expect.
 
 A module is copied whole, or as ``(module, names)``: only those top-level
 names, what they use, and what the folder's other copies import from it.
-Messages wrapped in ``_()`` keep their Japanese texts: a copy that needs
-them gets a small ``_`` with only its own messages (see ``i18n_section``).
+Everything else (the download layer ``assets``, ``device``, the argument
+checks ``checks``, ``errors``, the messages ``i18n``) the copies import from the
+installed package, as the notebooks do: the book's setup always installs it.
 
 The package is the single source: ``tools/gen_previous_chapters.py`` writes
 the copies in the book's repository and a test fails when a committed copy is
@@ -36,66 +28,29 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
 
-# The copies carry the short download instead of the package's download layer;
-# it has the same names for everything the copied modules import from it.
-STAND_INS = {"assets": "basic_download"}
-
-# The book's helpers: each folder's book_files.py keeps only what its notebooks
-# and its other copies use.
-_HELPERS = [("catalog", ()), ("basic_download", ()), ("device", ())]
-_CHECKS = [("checks", ())]  # only the checks the folder's copied chapter code calls
-# What notebooks take from the book's helpers (through previous_chapters.py, or from
-# book_files.py in ch02 and ch03, whose notebooks use no earlier chapter's code).
-_DATA = ("ASSETS", "get_device", "gpt2_tokenizer", "read_text")
-
 OUTPUTS = {
-    "ch02/book_files.py": _HELPERS,
-    "ch02/chapter_reference.py": ["ch02"],
-    "ch02/checks.py": _CHECKS,
-    "ch03/book_files.py": _HELPERS,
-    "ch03/chapter_reference.py": [("ch03", ("CausalAttention", "MultiHeadAttentionWrapper",
-                                            "MultiHeadAttention"))],
-    "ch03/checks.py": _CHECKS,
-    "ch04/book_files.py": _HELPERS,
     # ch04's notebooks use only chapter 3's final attention class of the earlier chapters.
     "ch04/previous_chapters.py": [("ch03", ("MultiHeadAttention",))],
-    "ch04/chapter_reference.py": [("ch04", ("LayerNorm", "GELU", "FeedForward",
-                                            "TransformerBlock", "GPTModel",
-                                            "generate_text_simple"))],
-    "ch04/checks.py": _CHECKS,
-    "ch05/book_files.py": _HELPERS,
     "ch05/previous_chapters.py": ["ch02", ("ch03", ("MultiHeadAttention",)),
                                   ("ch04", ("GPTModel", "generate_text_simple"))],
-    "ch05/chapter_reference.py": [("ch05", ("calc_loss_batch", "calc_loss_loader", "generate",
-                                            "load_weights_into_gpt", "text_to_token_ids",
-                                            "token_ids_to_text", "train_model_simple"))],
-    "ch05/checks.py": _CHECKS,
     # GPT-2's published weights for chapter 5's notebooks (`from gpt_download import ...`).
-    "ch05/gpt_download.py": [("errors", ()), ("hub", ()), ("gpt2_formats", ()), ("gpt2", ())],
-    "appendix-D/book_files.py": _HELPERS,
+    "ch05/gpt_download.py": [("hub", ()), ("gpt2_formats", ()), ("gpt2", ())],
     "appendix-D/previous_chapters.py": [
         ("ch02", ("create_dataloader_v1",)), ("ch03", ("MultiHeadAttention",)),
         ("ch04", ("GPTModel",)),
         ("ch05", ("calc_loss_batch", "evaluate_model", "generate_and_print_sample",
                   "train_model_simple"))],
-    "appendix-D/chapter_reference.py": [("appendix_d", ("find_highest_gradient", "lr_at_step",
-                                                        "param_groups_for_adamw",
-                                                        "train_model"))],
-    "appendix-D/checks.py": _CHECKS,
 }
 
-# What the notebooks import from a copy (defined there, or by another copy of the folder).
+
+# What the notebooks import from a copy beyond its roots above (defined in it; a name
+# that a copy imports from the package, e.g. GPT2_MODELS_URL, is there anyway).
 NOTEBOOK_NAMES = {
-    "ch02/book_files.py": _DATA,
-    "ch03/book_files.py": ("get_device",),
-    "ch04/previous_chapters.py": ("get_device", "gpt2_tokenizer", "read_text"),
-    "ch05/previous_chapters.py": _DATA + ("create_dataloader_v1",),
-    "ch05/gpt_download.py": ("GPT2_CONFIGS", "GPT2_HF_REPOS", "GPT2_HF_URL", "GPT2_MODEL_FILES",
-                             "GPT2_MODELS_URL", "config_from_settings", "download_and_load_gpt2",
+    "ch05/gpt_download.py": ("GPT2_CONFIGS", "GPT2_HF_REPOS", "GPT2_HF_URL",
+                             "config_from_settings", "download_and_load_gpt2",
                              "download_gpt2_safetensors", "list_tf_checkpoint_variables",
                              "load_gpt2_params_from_safetensors", "load_gpt2_params_from_tf_ckpt",
                              "read_hparams", "save_gpt2_tf_checkpoint"),
-    "appendix-D/previous_chapters.py": _DATA,
 }
 
 
@@ -104,11 +59,8 @@ def _name(entry):
 
 
 _PURPOSE = {
-    "book_files.py": "本のデータのダウンロードとデバイスの選択（このフォルダで使うものだけ）",
     "previous_chapters.py": "前の章までのコード（このフォルダのノートブックが使うもの）",
-    "chapter_reference.py": "この章のパッケージ版のコード（ノートブックの照合用）",
     "gpt_download.py": "GPT-2 の公開済みの重みのダウンロードと読み込み（形式の読み書きも含む）",
-    "checks.py": "写したコードが呼ぶ引数のチェック（使うものだけ）",
 }
 
 HEADER = '''\
@@ -116,7 +68,9 @@ HEADER = '''\
 # Do not edit: in the book's repository run `make previous-chapters`; elsewhere
 # `llms-from-scratch previous-chapters CHAPTER` writes fresh copies.
 # このファイルはパッケージ llms_from_scratch のコードから自動生成されています。
-# 中身: {purpose}。ノートブックがこのフォルダだけで動くようにするためのものです。
+# 中身: {purpose}。
+# ノートブックの横で読めるように写したもので、補助のコード（ダウンロード、デバイスの
+# 選択、引数のチェックなど）はインストールしたパッケージ llms_from_scratch から読み込みます。
 '''
 
 
@@ -221,14 +175,13 @@ def _is_stdlib(import_line):
 
 
 def _home(module, rel):
-    """The generated file (a module name, e.g. ``book_files``) that carries ``module``
-    for the copy ``rel``: it must sit in the same folder."""
+    """The generated file (a module name, e.g. ``previous_chapters``) of the folder of
+    ``rel`` that carries ``module``, or None: the copy imports it from the package."""
     folder = rel.split("/")[0]
     for other, modules in OUTPUTS.items():
         if other.split("/")[0] == folder and module in map(_name, modules):
             return Path(other).stem
-    raise SystemExit(f"{rel} imports llms_from_scratch.{module}, which no copy in {folder}/ "
-                     "carries; add it to standalone.OUTPUTS")
+    return None
 
 
 def _module_parts(name):
@@ -269,17 +222,16 @@ def _plan(folder):
                 for node in _module_parts(module)[1]:
                     if not getattr(node, "level", 0):
                         continue
-                    target = STAND_INS.get(node.module, node.module)
                     for alias in node.names:
                         if (alias.asname or alias.name) in used:
-                            changed |= _add(plan, rel, target, alias.name)
+                            changed |= _add(plan, rel, node.module, alias.name)
     return plan
 
 
 def _add(plan, rel, module, name):
     """Make ``name`` of ``module`` part of the copy of the folder of ``rel`` that carries it."""
-    if module == "i18n":
-        return False  # each copy that needs it gets its own `_` (see i18n_section)
+    if module not in plan[rel] and _home(module, rel) is None:
+        return False  # imported from the installed package
     home = rel if module in plan[rel] else f"{rel.split('/')[0]}/{_home(module, rel)}.py"
     roots = plan[home][module]
     if roots is None or name in roots:
@@ -319,39 +271,10 @@ def _import_lines(rel, module, used, modules):
             lines.append(ast.get_source_segment(source, node) if len(names) == len(node.names)
                          else f"from {node.module} import {', '.join(a.name for a in names)}")
             continue
-        target = STAND_INS.get(node.module, node.module)
-        if target not in modules and target != "i18n":  # i18n: see i18n_section
-            lines.append(f"from {_home(target, rel)} import {_aliases(names)}")
+        if node.module not in modules:
+            home = _home(node.module, rel) or f"llms_from_scratch.{node.module}"
+            lines.append(f"from {home} import {_aliases(names)}")
     return lines
-
-
-def i18n_section(rel, bodies):
-    """``(imports, section)`` that give the copy ``rel`` its own ``_``: the package's
-    ``i18n.language`` and the Japanese texts of the messages that ``bodies`` wrap in
-    ``_()``, so that a copy speaks Japanese under a Japanese locale without the package.
-    ``(None, None)`` when no body uses ``_``."""
-    from .i18n import JapaneseCatalog
-
-    messages = []
-    for body in bodies:
-        for node in ast.walk(ast.parse(body)):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_" \
-                    and node.args and isinstance(node.args[0], ast.Constant) \
-                    and node.args[0].value not in messages:
-                messages.append(node.args[0].value)
-    if not messages:
-        return None, None
-    body, used = _section("i18n", {"language"})
-    catalog = JapaneseCatalog()
-    table = "".join(f"    {m!r}:\n        {catalog.gettext(m)!r},\n" for m in messages)
-    section = (f"# {'=' * 76}\n# llms_from_scratch.i18n: the messages of this file in the "
-               f"reader's language\n# {'=' * 76}\n\n{body}\n\n\n"
-               f"# The Japanese texts of this file's messages, from the package's catalog.\n"
-               f"_JA = {{\n{table}}}\n\n\n"
-               "def _(message):\n"
-               '    """``message`` in Japanese when the locale is Japanese, else as it is."""\n'
-               '    return _JA.get(message, message) if language() == "ja" else message\n')
-    return _import_lines(rel, "i18n", used, ["i18n"]), section
 
 
 def _aliases(names):
@@ -374,17 +297,14 @@ def render(rel):
             title += f" (only {', '.join(sorted(roots))} and what it uses)"
         sections.append(f"# {'=' * 76}\n# llms_from_scratch.{module}: {title}\n"
                         f"# {'=' * 76}\n\n{body}\n")
-    i18n_imports, i18n_text = i18n_section(rel, sections)
-    if i18n_text is not None:
-        imports += [line for line in i18n_imports if line not in imports]
-        shown.insert(0, "i18n")
-        sections.insert(0, i18n_text)
     _check_unique_names(shown, sections)
     stdlib = sorted((i for i in imports if _is_stdlib(i)), key=lambda i: (i.startswith("from"), i))
-    third = sorted((i for i in imports if i not in stdlib and not _is_local(i)),
+    package = sorted(i for i in imports if i.startswith("from llms_from_scratch."))
+    third = sorted((i for i in imports if i not in stdlib + package and not _is_local(i)),
                    key=lambda i: (i.startswith("from"), i))
-    local = _local_imports([i for i in imports if _is_local(i)], _reexports(rel, plan))
-    groups = "\n\n".join("\n".join(group) for group in (stdlib, third, local) if group)
+    local = _local_imports([i for i in imports if _is_local(i)])
+    groups = "\n\n".join("\n".join(group) for group in (stdlib, third, package, local)
+                         if group)
     head = HEADER.format(modules=", ".join(shown), purpose=_PURPOSE[Path(rel).name])
     return head + "\n" + groups + "\n\n\n" + "\n\n".join(sections)
 
@@ -393,19 +313,9 @@ def _is_local(import_line):
     return import_line.split()[1] in {Path(r).stem for r in OUTPUTS}
 
 
-def _reexports(rel, plan):
-    """``{copy: names}``: the notebooks' names that ``rel`` takes from another copy."""
-    wanted = {}
-    for name in NOTEBOOK_NAMES.get(rel, ()):
-        home = _definer(plan, name)[0]
-        if home != rel:
-            wanted.setdefault(Path(home).stem, set()).add(name)
-    return wanted
-
-
-def _local_imports(lines, extra):
-    """One ``from COPY import ...`` line per copy, the notebooks' names included."""
-    names = {home: set(more) for home, more in extra.items()}
+def _local_imports(lines):
+    """One ``from COPY import ...`` line per copy of the folder."""
+    names = {}
     for line in lines:
         _from, home, _import, rest = line.split(" ", 3)
         names.setdefault(home, set()).update(n.strip() for n in rest.split(","))

@@ -7,16 +7,34 @@ Several texts are joined with a blank line between them.
 A file from Aozora Bunko is recognised by its footer (a line starting with
 底本： and the name 青空文庫 in it). It may be Shift_JIS, as Aozora serves
 it, or UTF-8; either way it is decoded and cleaned of its header, footer,
-ruby and notes by ``basic_download.clean_aozora``, as the book's own
+ruby and notes by ``clean_aozora``, as the book's own
 吾輩は猫である is. Any other file must be UTF-8 (``data.read_text_file``).
 """
 
+import re
 from pathlib import Path
 
-from .basic_download import clean_aozora
 from .i18n import _
 
 _AOZORA_MARKS = ("底本：", "青空文庫")
+
+
+def clean_aozora(text):
+    """Plain text from an Aozora Bunko file: no header, footer, ruby or notes."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Header: title, author, then a block between two dashed lines explaining
+    # the markup. Footer: the bibliography from the line starting with 底本：.
+    parts = re.split(r"\n-{20,}\n", text, maxsplit=2)
+    if len(parts) == 3:
+        text = parts[2]
+    footer = re.search(r"\n底本：", text)
+    if footer:
+        text = text[:footer.start()]
+    text = re.sub(r"※?［＃[^］]*］", "", text)  # editor's notes (※ marks a missing glyph)
+    text = re.sub(r"《[^》]*》", "", text)  # ruby readings
+    text = text.replace("｜", "")  # marks where a ruby's base text starts
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip() + "\n"
 
 
 def is_aozora(text):
@@ -70,4 +88,4 @@ def read_texts(paths):
     return "\n\n".join(read_text_path(path).strip("\n") for path in files) + "\n"
 
 
-__all__ = ["is_aozora", "read_text_path", "read_texts", "text_files"]
+__all__ = ["clean_aozora", "is_aozora", "read_text_path", "read_texts", "text_files"]

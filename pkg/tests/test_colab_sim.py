@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from llms_from_scratch import standalone
+
 ROOT = Path(__file__).resolve().parents[2]
 SIM_DIR = Path(os.environ.get("LLMS_FROM_SCRATCH_COLAB_SIM", ROOT / ".colab-sim"))
 
@@ -82,12 +84,15 @@ def test_chapter_notebook_runs_alone_in_an_empty_folder(rel, tagged, tmp_path):
     assert not isinstance(results[rel], Exception), f"{rel} failed in the simulation: " \
                                                     f"{results[rel]}"
     folder = next((tmp_path / "notebooks").iterdir())
-    # The Colab cell wrote the folder's files from the package it installed from git.
-    assert (folder / "book_files.py").is_file()
+    # The Colab cell wrote the folder's copies (ch02 has none) from the package it installed
+    # from git; everything else the notebook imports from that package.
+    copies = sorted(r.split("/")[1] for r in standalone.OUTPUTS
+                    if r.startswith(Path(rel).parts[0] + "/"))
+    assert sorted(p.name for p in folder.glob("*.py")) == copies
     ran = nbformat.read(folder / Path(rel).name, as_version=4)
     colab = ran.cells[colab_cells.colab_cell_index(ran, rel)]
     said = "".join(o.get("text", "") for o in colab.outputs)
-    assert "wrote book_files.py" in said
+    assert all(f"wrote {name}" in said for name in copies)
     conf = colab_cells.settings()
     which = f"タグ {conf['ref']} の版" if tagged else "既定のブランチの最新版を入れます"
     assert which in said and "を入れました" in said

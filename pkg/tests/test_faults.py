@@ -19,8 +19,8 @@ import pytest
 from faultkit import BODY, DIGEST
 
 from llms_from_scratch import assets, fileio, http_download
-from llms_from_scratch.basic_download import clean_aozora
 from llms_from_scratch.catalog import ASSETS, local_path
+from llms_from_scratch.texts import clean_aozora
 
 DOWNLOAD = """
 import sys
