@@ -45,7 +45,7 @@ def fig_5d_1():
     for y_top, y_bottom in ((3.7, 2.7), (2.7, 1.7), (1.7, 0.7)):
         arrow(ax, (8.1, y_top - 0.25), (8.1, y_bottom + 0.25), color=MUTED)
     label(ax, 8.25, 2.2, "マージ", size=8.5, ha="left")
-    label(ax, 4.75, 4.2, f"「{WORD}」を BPE のマージで短くしていく（灰色：まだ文字になっていないバイト列）",
+    label(ax, 4.75, 4.2, f"「{WORD}」を BPE のマージで短くしていく例（灰色：まだ文字になっていないバイト列）",
           size=9, color=INK)
     return fig
 

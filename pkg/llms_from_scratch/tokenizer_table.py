@@ -22,10 +22,11 @@ from .i18n import _, ljust, rjust
 DEFAULT_SIZES = (1000, 4000, 8000)
 
 
-def _row(name, vocab_size, tokens, chars, emb_dim, note=""):
+def _row(name, vocab_size, tokens, chars, emb_dim, unseen=0):
     return {"tokenizer": name, "vocab_size": vocab_size, "tokens": tokens,
             "chars_per_token": chars / tokens if tokens else float("nan"),
-            "embedding_params": vocab_size * emb_dim, "note": note}
+            "embedding_params": vocab_size * emb_dim, "unseen": unseen,
+            "note": f"{unseen} held-out characters not in the vocabulary" if unseen else ""}
 
 
 def chars_per_token_rows(train_text, heldout_text, sizes=DEFAULT_SIZES, emb_dim=768):
@@ -35,8 +36,7 @@ def chars_per_token_rows(train_text, heldout_text, sizes=DEFAULT_SIZES, emb_dim=
     chars = len(heldout_text)
     char_tok = CharTokenizer.from_text(train_text)
     unseen = sum(1 for ch in heldout_text if ch not in char_tok.chars)
-    rows = [_row("characters", char_tok.n_vocab, chars, chars, emb_dim,
-                 f"{unseen} held-out characters not in the vocabulary" if unseen else "")]
+    rows = [_row("characters", char_tok.n_vocab, chars, chars, emb_dim, unseen)]
     gpt2 = gpt2_tokenizer()
     rows.append(_row("GPT-2 BPE", gpt2.n_vocab, len(gpt2.encode_ordinary(heldout_text)),
                      chars, emb_dim))
@@ -47,6 +47,15 @@ def chars_per_token_rows(train_text, heldout_text, sizes=DEFAULT_SIZES, emb_dim=
     return rows
 
 
+def _label(row):
+    """The row's tokenizer in the reader's language (the rows keep the English name)."""
+    if row["tokenizer"] == "characters":
+        return _("characters")
+    if row["tokenizer"] == "GPT-2 BPE":
+        return _("GPT-2 BPE")
+    return _("byte-level BPE {size:,}").format(size=row["vocab_size"])
+
+
 def print_chars_per_token_table(train_text, heldout_text, sizes=DEFAULT_SIZES, emb_dim=768,
                                 out=None):
     """Print the table for ``heldout_text`` (width ``emb_dim``); return its rows."""
@@ -54,12 +63,16 @@ def print_chars_per_token_table(train_text, heldout_text, sizes=DEFAULT_SIZES, e
     rows = chars_per_token_rows(train_text, heldout_text, sizes, emb_dim)
     print(_("held-out text: {chars:,} characters; embeddings {emb_dim} wide")
           .format(chars=len(heldout_text), emb_dim=emb_dim), file=out)
-    print(ljust(_("tokenizer"), 22) + rjust(_("vocabulary"), 11) + rjust(_("tokens"), 10)
-          + rjust(_("chars/token"), 13) + rjust(_("embedding params"), 18), file=out)
+    # widths in terminal columns; each column keeps at least two spaces before it
+    print(ljust(_("tokenizer"), 24) + rjust(_("vocabulary"), 12) + rjust(_("tokens"), 12)
+          + rjust(_("chars/token"), 15) + rjust(_("embedding params"), 22), file=out)
     for r in rows:
-        line = (f"{r['tokenizer']:<22}{r['vocab_size']:>11,}{r['tokens']:>10,}"
-                f"{r['chars_per_token']:>13.3f}{r['embedding_params']:>18,}")
-        print(line + (f"  ({r['note']})" if r["note"] else ""), file=out)
+        line = (ljust(_label(r), 24) + f"{r['vocab_size']:>12,}{r['tokens']:>12,}"
+                f"{r['chars_per_token']:>15.3f}{r['embedding_params']:>22,}")
+        if r["unseen"]:
+            line += "  " + _("({n} held-out characters not in the vocabulary)").format(
+                n=r["unseen"])
+        print(line, file=out)
     return rows
 
 
