@@ -85,10 +85,9 @@ def test_generate_offline_says_so_in_the_readers_language(tmp_path, lang):
 
 
 @pytest.mark.parametrize("lang", ["ja_JP.UTF-8", "C.UTF-8"])
-def test_the_copy_in_ch05_speaks_the_readers_language_without_the_package(tmp_path, lang):
-    code = ("import sys\n"
-            "from gpt_download import load_gpt2_params_from_safetensors, normalize_gpt2_size\n"
-            "assert 'llms_from_scratch' not in sys.modules\n"
+def test_the_copy_in_ch05_speaks_the_readers_language(tmp_path, lang):
+    # ch05/gpt_download.py takes its messages from the installed package's catalog
+    code = ("from gpt_download import load_gpt2_params_from_safetensors, normalize_gpt2_size\n"
             "for call in (lambda: normalize_gpt2_size('7B'),\n"
             f"             lambda: load_gpt2_params_from_safetensors({str(tmp_path / 'x')!r})):\n"
             "    try:\n"
