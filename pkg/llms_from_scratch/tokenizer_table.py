@@ -25,8 +25,7 @@ DEFAULT_SIZES = (1000, 4000, 8000)
 def _row(name, vocab_size, tokens, chars, emb_dim, unseen=0):
     return {"tokenizer": name, "vocab_size": vocab_size, "tokens": tokens,
             "chars_per_token": chars / tokens if tokens else float("nan"),
-            "embedding_params": vocab_size * emb_dim, "unseen": unseen,
-            "note": f"{unseen} held-out characters not in the vocabulary" if unseen else ""}
+            "embedding_params": vocab_size * emb_dim, "unseen": unseen}
 
 
 def chars_per_token_rows(train_text, heldout_text, sizes=DEFAULT_SIZES, emb_dim=768):
