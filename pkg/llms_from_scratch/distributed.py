@@ -105,10 +105,9 @@ def run_worker(work, prog, expected=(TrainError, FileNotFoundError)):
 
 
 def exit_worker(code):
-    """End a torchrun worker without the interpreter's own shutdown.
+    """End a torchrun worker at once with ``code``, without the interpreter's own shutdown.
 
-    Everything is flushed, the process group destroyed (after a success), then
-    the process ends at once with ``code``.
+    Output is flushed and, after a success, the process group destroyed first.
     """
     import torch.distributed as dist
 
