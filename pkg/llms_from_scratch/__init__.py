@@ -9,8 +9,8 @@ MPS or CPU, and ``standalone`` writes the chapter folders' copies.
 
 
 def __getattr__(name):
-    # ``__version__`` is looked up when asked for: importlib.metadata takes ~50 ms, and the
-    # command line installs its Ctrl-C handling right after this package is imported.
+    # ``__version__`` is looked up only when asked for: importlib.metadata is slow to import,
+    # and the command line installs its Ctrl-C handling right after this package is imported.
     if name != "__version__":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from importlib.metadata import PackageNotFoundError, version

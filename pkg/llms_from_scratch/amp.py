@@ -1,27 +1,8 @@
 """Mixed precision, compilation and gradient accumulation for training loops.
 
-A small API for a training loop that wants to go faster:
-
-- ``autocast(device, precision)``: a context manager for the forward pass;
-  ``"bf16"`` runs matmuls in bfloat16 on CPU and CUDA, ``"fp16"`` in
-  float16 on CUDA only, ``"float32"`` changes nothing.
-- ``make_grad_scaler(device, precision)``: the ``torch.amp.GradScaler`` that
-  fp16 needs (its small range would flush small gradients to zero); for the
-  other precisions a disabled scaler, which passes everything through.
-- ``compile_model(model)``: ``torch.compile`` with a clear error where it
-  is unavailable.
-- ``train_step(model, optimizer, micro_batches, ...)``: one optimizer step
-  over one or more micro-batches (gradient accumulation), with autocast,
-  the scaler and optional gradient clipping. Returns the mean loss. It is
-  the package's one training step: ``llms-from-scratch train`` and
-  ``bench`` both run it.
-
-Example::
-
-    scaler = make_grad_scaler(device, "bf16")
-    for batches in groups_of(train_loader, 4):   # 4 micro-batches per step
-        loss = train_step(model, optimizer, batches, device, "bf16", scaler,
-                          max_grad_norm=1.0)
+``train_step`` is the package's one training step: ``llms-from-scratch train``
+and the benchmark both run it. Public: ``autocast``, ``make_grad_scaler``,
+``compile_model``, ``train_step``, ``to_device`` and the precision checks.
 """
 
 import contextlib
@@ -88,9 +69,8 @@ def cuda_bf16_advice(device, float16=True):
 def autocast(device, precision="float32"):
     """A context manager that runs the forward pass in ``precision``.
 
-    Under ``"bf16"``/``"fp16"`` PyTorch's autocast runs matmuls and
-    convolutions in the low precision and keeps reductions such as softmax,
-    layer norm and the loss in float32; the weights stay float32.
+    ``"bf16"`` works on CPU and CUDA, ``"fp16"`` on CUDA only; autocast keeps
+    reductions (softmax, layer norm, the loss) and the weights in float32.
     """
     device = torch.device(device)
     name = check_precision(precision, device)
@@ -103,10 +83,9 @@ def autocast(device, precision="float32"):
 def make_grad_scaler(device, precision="float32"):
     """A ``torch.amp.GradScaler``, enabled only for fp16 (which needs it).
 
-    fp16 has few exponent bits: small gradients underflow to zero. The scaler
-    multiplies the loss before ``backward`` and divides the gradients before
-    the step, skipping steps whose gradients overflowed. bfloat16 has
-    float32's range, so it needs no scaling (the scaler is disabled then).
+    fp16's few exponent bits flush small gradients to zero, so the scaler
+    scales the loss up and the gradients back down, skipping steps that
+    overflowed. bfloat16 has float32's range; for it the scaler passes through.
     """
     device = torch.device(device)
     name = check_precision(precision, device)
@@ -130,13 +109,11 @@ def compile_model(model, **kwargs):
 def to_device(batch, device):
     """``batch`` on ``device``; asynchronously only where that is safe.
 
-    A non-blocking copy lets the CPU go on while the GPU fetches the batch.
-    On CUDA that is safe for a contiguous source that stays alive until the
-    copy is done (``micro_batches`` holds it for the whole step). To MPS, a
-    non-blocking copy from ordinary (pageable) memory can read memory that
-    was already freed, and a view with gaps in memory (``block[:, :-1]``) is
-    first copied into a temporary that nothing keeps alive: there, and for
-    every non-contiguous view, the copy waits.
+    Non-blocking only on CUDA for a contiguous source that stays alive until
+    the copy is done (``micro_batches`` holds it for the step). To MPS a
+    non-blocking copy from pageable memory can read freed memory, and a
+    non-contiguous view (``block[:, :-1]``) goes through a temporary that
+    nothing keeps alive: there the copy waits.
     """
     device = torch.device(device)
     non_blocking = device.type == "cuda" and batch.is_contiguous()
@@ -170,10 +147,9 @@ def train_step(model, optimizer, micro_batches, device, precision="float32", sca
                max_grad_norm=None, loss_fn=None, forward_context=None):
     """One optimizer step over ``micro_batches``; returns the mean loss (a float).
 
-    - ``micro_batches``: a list of ``(input_batch, target_batch)`` pairs.
-      With more than one, gradients are accumulated: each micro-batch's loss
-      is divided by their number, so the step equals one on the combined
-      batch (for equally sized micro-batches) at the memory of one.
+    - ``micro_batches``: a list of ``(input_batch, target_batch)`` pairs;
+      gradients are accumulated over them, each loss divided by their number
+      (equal to one step on the combined batch, at the memory of one).
     - ``precision``: ``"float32"``, ``"bf16"`` or ``"fp16"`` (CUDA only,
       and then ``scaler`` from ``make_grad_scaler`` is required).
     - ``max_grad_norm``: clip the global gradient norm before the step.

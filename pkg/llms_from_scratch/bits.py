@@ -1,20 +1,18 @@
 """Bits per character and per UTF-8 byte: a loss that compares models with different tokenizers.
 
-A model's loss is in nats per token, and a token is a character for one
-tokenizer, several for another: the numbers cannot be compared. The total
-information of a text can. If the validation split has ``tokens`` tokens that
-decode to ``chars`` characters (``bytes`` bytes in UTF-8), a mean loss of
-``L`` nats per token is ``L * tokens`` nats for the whole split, and
+A loss in nats per token cannot be compared across tokenizers (a token is one
+character for one, several for another); the information of a whole text can.
+If the validation split has ``tokens`` tokens that decode to ``chars``
+characters (``bytes`` bytes in UTF-8), a mean loss of ``L`` nats per token gives
 
     bits per character = L * tokens / chars / ln 2
     bits per byte      = L * tokens / bytes / ln 2
 
-``text_units`` counts the characters and bytes of token IDs exactly. For a
-byte-level tokenizer (characters, GPT-2's BPE, ``bpe_tokenizer``) it adds up
-the bytes of the tokens; a character counts where its first byte is (a byte
-that is not 0x80..0xBF), so a split that cuts a character between two
-tokens counts it once. A SentencePiece tokenizer normalises the text
-(rinna's lower-cases it), so its IDs are decoded and the decoded text counted.
+``text_units`` counts exactly. For a byte-level tokenizer (characters, GPT-2's
+BPE, ``bpe_tokenizer``) it adds up the tokens' bytes, and a character counts
+where its first byte is (not 0x80..0xBF), so a character cut between two
+tokens counts once. A SentencePiece tokenizer normalises the text (rinna's lower-cases it),
+so its IDs are decoded and the decoded text counted.
 """
 
 import math

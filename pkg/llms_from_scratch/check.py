@@ -1,25 +1,12 @@
 """``llms-from-scratch check``: is this machine ready for the book?
 
-Four groups of checks, each line marked OK, WARN, FAIL or INFO:
-
-1. Python and every requirement's installed version against its lower bound
-   (the repository's ``requirements.txt`` when run from a checkout, else the
-   package's own dependencies).
-2. The devices: the torch build (CPU, CUDA x.y, MPS) and how to switch it,
-   CUDA (name, memory), Apple MPS, the CPU (threads, instruction set, bfloat16).
-3. A numerical self-test: a tiny ``GPTModel``'s forward and backward pass in
-   float32 on every available device, compared with a float64 reference
-   computed on the CPU. Wrong kernels (as some MPS releases had) show up as a
-   large difference in the logits or the gradients.
-4. The book's downloads (GPT-2 tokenizer, texts): cached, or reachable. The
-   network is probed only for files that are not cached, with short
-   timeouts, so the check never hangs offline.
-
-Requirement lines and versions are read with ``packaging`` (PEP 508 and
-PEP 440: markers, extras, pre-releases, local versions such as ``+cpu``).
-The exit code is 0 when nothing FAILed. Only the standard library is
-imported at module level (the command line starts fast); ``packaging`` and
-torch are imported when the checks run.
+Four groups of checks, each line marked OK, WARN, FAIL or INFO: (1) Python and
+the requirements' versions (``versions``); (2) the devices; (3) a tiny GPT's
+float32 forward and backward pass on every device against a float64 CPU
+reference, which catches wrong kernels (as some MPS releases had); (4) the
+book's downloads, cached or reachable, probed with short timeouts so the check
+never hangs offline. Exit code 0 when nothing FAILed. Only the standard
+library is imported at module level, so the command line starts fast.
 """
 
 import argparse
@@ -49,8 +36,7 @@ PROBE_TIMEOUT = 3.0  # seconds, for all reachability probes together
 BOOK_ASSETS = ("gpt2-tokenizer", "the-verdict", "tinyshakespeare", "wagahaiwa-nekodearu")
 
 
-# ---------------------------------------------------------------------------
-# 2. Devices
+# -- 2. Devices ------------------------------------------------------------
 
 
 def _bf16_matmul_works(torch):
@@ -161,8 +147,7 @@ def _mps_result(torch):
     return Result(INFO, "MPS", _("not available (macOS only)"))
 
 
-# ---------------------------------------------------------------------------
-# 3. Numerical self-test
+# -- 3. Numerical self-test ------------------------------------------------
 
 SELF_TEST_CFG = {
     "vocab_size": 97,
@@ -237,8 +222,7 @@ def check_numerics(tolerance=DEFAULT_TOLERANCE):
     return [self_test(device, tolerance) for device in [torch.device("cpu"), *accelerators()]]
 
 
-# ---------------------------------------------------------------------------
-# 4. Downloads
+# -- 4. Downloads ----------------------------------------------------------
 
 
 def _probe_url(url, timeout):
@@ -329,8 +313,7 @@ def check_downloads(network=True, timeout=PROBE_TIMEOUT):
     return results
 
 
-# ---------------------------------------------------------------------------
-# Running it all
+# -- Running it all --------------------------------------------------------
 
 
 def add_arguments(parser):

@@ -1,14 +1,9 @@
 """The ``ckpt.pt`` format of ``llms-from-scratch train``, written and read back.
 
-``checkpoint_payload`` + ``save_checkpoint`` write model, optimizer, step,
-every process's random generators, tokenizer and settings (through
-``fileio.atomic_write``, the new file read back before it replaces the old);
-``load_checkpoint`` reads and checks one with
-``torch.load(..., weights_only=True)``; ``restore_state`` puts optimizer and
-generators back, so that ``--resume`` repeats an uninterrupted run step for
-step. Failures raise ``config.TrainError``.
-
-Loading any other model file (for ``generate --model``) is ``model_files``.
+A ``ckpt.pt`` holds model, optimizer, step, every process's random generators,
+tokenizer and settings, so that ``--resume`` repeats an uninterrupted run step
+for step. Failures raise ``config.TrainError``. Loading any other model file
+(for ``generate --model``) is ``model_files``.
 """
 
 import random
@@ -66,7 +61,7 @@ def set_rng_state(state, batch_generator, device):
 
 
 def checkpoint_payload(run, step, best_val, rngs):
-    """The ``ckpt.pt`` dict of a run (a ``train.Run``) at ``step``."""
+    """The ``ckpt.pt`` dict of a run (a ``train_setup.Run``) at ``step``."""
     return {
         "format": CHECKPOINT_FORMAT,
         "config": run.model_cfg,
@@ -107,11 +102,10 @@ def _read_back(path):
 def save_checkpoint(path, payload, durable=True):
     """``torch.save`` through ``fileio.atomic_write``; a ``TrainError`` if it cannot be written.
 
-    Weights holding NaN or Inf are not saved. The new file is read back and
-    its CRC-32 records checked before it replaces the previous checkpoint. A
-    folder that refuses it (full, quota, read-only) is a one-line
-    ``fileio.WriteError`` naming the space needed; the previous checkpoint
-    stays intact, so the run can continue with ``--resume`` once there is room.
+    Weights holding NaN or Inf are not saved. The new file's CRC-32 records
+    are checked before it replaces the previous checkpoint. A folder that
+    refuses it (full, quota, read-only) is a ``fileio.WriteError`` naming the
+    space needed; the previous checkpoint stays, for ``--resume``.
     """
     bad = integrity.nonfinite({"model": payload["model"], "optimizer": payload["optimizer"]})
     if bad:

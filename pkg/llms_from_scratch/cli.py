@@ -1,32 +1,15 @@
 """The ``llms-from-scratch`` command line.
 
-Each sub-command is a pair: ``_add_<name>(subparsers)`` declares its flags
-and sets ``func``, which does the work by calling the package's modules.
-
-Every failure a user can cause ends with exactly one line on stderr, no
-traceback:
-
-- a bad command line (unknown command or flag, a value of the wrong type or
-  outside the choices, a missing argument): ``PROG CMD: error: ... (see PROG
-  CMD --help)`` and exit code 2 (``cli_parser``);
-- a failure while working (bad values, missing or damaged files, no
-  network): ``PROG CMD: error: ...`` and exit code 1;
-- Ctrl-C: ``PROG CMD: interrupted`` (with how to continue, where there is a
-  way) and exit code 130; SIGTERM: ``PROG CMD: interrupted (SIGTERM)`` and
-  exit code 143. This holds from the first instant: ``interrupts`` is
-  installed before anything heavy is imported, each command imports the
-  heavy modules it needs (torch, matplotlib, the benchmark) only when it runs,
-  and only the chosen command's parser is built (``--help`` is fast);
-- stdout closed by its reader (``| head``): no message; exit code 0 for
-  ``generate``, whose output is a stream meant to be cut, else 141 (as for a
-  process ended by SIGPIPE).
-
-A failure meant for the user is an ``errors.UserError`` (``CommandError``,
-``config.TrainError``, ``model_files.CheckpointError``, ...), or
-``assets.DownloadError``; where an ``OSError`` is expected (a file the user
-named, a folder to write into) it is turned into one of those where it
-happens. Every other exception, a plain ``ValueError``, ``OSError`` or
-``ImportError`` included, is a bug and keeps its traceback.
+``_add_<name>`` declares a command's flags and sets ``func``, which does the work.
+Every failure a user can cause ends with one line on stderr, no traceback: a bad
+command line exits 2 (``cli_parser``), a failure while working 1, Ctrl-C 130 and
+SIGTERM 143 (``interrupts``, installed before anything heavy is imported; each
+command imports torch, matplotlib or the benchmark only when it runs, and only
+its own parser is built), a closed stdout (``| head``) 0 for ``generate``, whose
+output is meant to be cut, else 141 (as after SIGPIPE). Such a failure is an
+``errors.UserError`` or ``assets.DownloadError`` (an expected ``OSError`` is
+turned into one where it happens); any other exception is a bug and keeps its
+traceback.
 """
 
 import argparse
@@ -185,8 +168,7 @@ def _run_generate(args):
     try:
         return generate.run(args, sys.stdout)
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`): stop quietly.
-        _silence_stdout()
+        _silence_stdout()  # the reader went away (e.g. `| head`): stop quietly
         return 0
 
 
@@ -351,9 +333,8 @@ COMMANDS = {"download": _add_download, "generate": _add_generate, "check": _add_
 def build_parser(commands=None):
     """The parser; given ``commands`` (names), only their parsers are built in full.
 
-    The other commands get a parser with their one-line help only, which is
-    all that ``PROG --help`` and an unknown command's error show: building
-    ``bench``'s and ``train``'s parsers imports torch.
+    The others get their one-line help only, all that ``PROG --help`` shows:
+    building ``bench``'s and ``train``'s parsers imports torch.
     """
     from . import __version__
 

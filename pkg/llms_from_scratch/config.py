@@ -1,20 +1,10 @@
 """The settings of ``llms-from-scratch train``: one table, read by everything else.
 
-Each ``Setting`` in ``SETTINGS`` holds a training setting's name, default,
-type, range, help text and whether it may change on ``--resume``. From that
-one table come
-
-- the ``train`` command's flags and their help, defaults included
-  (``add_arguments``);
-- the checks of a configuration, from flags or a JSON file (``check_config``);
-- the reading of a ``--config`` JSON file (``read_config_file``) and the
-  merging of defaults, file and flags (``resolve_config``);
-- the rules of ``--resume`` (``resumed_config``): how long a run goes, how it
-  reports and where it computes may change; data, model, optimizer and seed
-  come from the checkpoint.
-
-The defaults are the small CPU recipe for Tiny Shakespeare (char-level,
-4 layers, 4 heads, 128 wide, context 64, batch 12, 2,000 steps, no dropout).
+Each ``Setting`` in ``SETTINGS`` holds a name, default, type, range, help text
+and whether it may change on ``--resume``. From that table come the flags,
+the checks of a configuration, the merging of defaults, ``--config`` file and
+flags, and the rules of ``--resume`` (data, model, optimizer and seed come
+from the checkpoint). The defaults are the small CPU recipe for Tiny Shakespeare.
 """
 
 import argparse

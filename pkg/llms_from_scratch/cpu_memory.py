@@ -1,24 +1,14 @@
 """Keep freed memory in the process, so that each training step does not page-fault.
 
 Every training step frees its activations and gradients and allocates them
-again in the next one. glibc's ``malloc`` gives freed memory back to the
-operating system (blocks above its mmap threshold are unmapped, the top of
-the heap is trimmed), so the next step touches fresh pages and pays a page
-fault, with the kernel zeroing the page, for each of them. For GPT-2 124M
-that is the logits and their gradient (100 MB each at batch 2 x 256) and the
-gradients of the embedding and the output head (154 MB each) in every step.
-
-``keep_freed_memory`` tells ``malloc`` to serve every block from its heap
-(``M_MMAP_MAX = 0``: no block gets its own mapping) and to keep up to 2 GB of
-freed memory at the top of the heap (``M_TRIM_THRESHOLD``), so that the next
-step reuses the same pages. On 2-core CPUs this made a 124M training step
-markedly faster and removed the extra cost of a tied output head (an
-out-of-place sum of its two 154 MB gradients into fresh memory); the
-measurements are in docs/performance.md.
-
-The price: the process keeps its peak memory instead of shrinking between
-steps (it does not grow beyond it: 16 steps of 124M at changing batch sizes
-stayed at 3.7 GB).
+again in the next. glibc's ``malloc`` gives freed memory back to the operating
+system (large blocks are unmapped, the top of the heap is trimmed), so the next
+step pays a page fault, with the kernel zeroing the page, for each fresh page:
+for GPT-2 124M the logits and their gradient (100 MB each at batch 2 x 256) and
+the embedding's and output head's gradients (154 MB each). ``keep_freed_memory``
+serves every block from the heap (``M_MMAP_MAX = 0``) and keeps up to 2 GB of
+freed memory (``M_TRIM_THRESHOLD``), so each step reuses the same pages. The
+price: the process keeps its peak memory. Measurements: docs/performance.md.
 """
 
 import ctypes
@@ -53,10 +43,9 @@ __all__ = ["keep_freed_memory", "use_huge_pages"]
 def use_huge_pages():
     """Ask PyTorch's CPU allocator for 2 MB pages; call before torch starts (train, bench).
 
-    It then backs large tensors with huge pages where the kernel allows it on
-    request (Linux, transparent_hugepage "madvise" or "always"). Each training
-    step allocates fresh logits and gradients of hundreds of MB for GPT-2
-    sizes; with 4 KB pages every step page-faults through all of them. A value
-    the user set is kept (THP_MEM_ALLOC_ENABLE=0 turns it off).
+    Large tensors are then backed by huge pages where the kernel allows it
+    (Linux, transparent_hugepage "madvise" or "always"): a step's fresh logits
+    and gradients (hundreds of MB for GPT-2 sizes) then fault in 2 MB pages,
+    not 4 KB ones. A value the user set is kept (THP_MEM_ALLOC_ENABLE=0: off).
     """
     os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")

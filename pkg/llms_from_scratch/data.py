@@ -1,30 +1,13 @@
 """Token files for pretraining: tokenise a text once, memory-map it afterwards.
 
-``prepare_tokens`` turns a text into two flat files of token IDs,
-``train.bin`` and ``val.bin`` (the first 90% and the last 10% of the text by
-default), plus ``meta.json`` describing them: the tokenizer, the character
-vocabulary of a char-level tokenizer, the NumPy dtype and the text's
-SHA-256. The IDs are stored as ``uint16`` when the vocabulary has at most
-65,535 entries (a char-level vocabulary, GPT-2's 50,257 BPE tokens) and as
-``uint32`` otherwise. ``load_split`` opens a file as a read-only
-``numpy.memmap``, so a training run touches only the windows it samples.
-``tokenmeta`` checks every field of ``meta.json`` against the files and the
-text; a folder that fails is prepared again.
-
-Tokenizers:
-
-- ``"char"``: one token per Unicode character, the vocabulary being the
-  sorted set of characters of the text (``CharTokenizer``);
-- ``"gpt2"``: OpenAI's GPT-2 byte-pair encoding through tiktoken;
-- a tokenizer object kept as a file in the run's folder
-  (``tokenizer_choice``: a byte-level BPE learned from the text, or a
-  SentencePiece model); ``meta.json`` then records its kind and SHA-256.
-
-``--text`` may name several files or folders (``read_texts``).
-
-``get_batch`` draws random training windows from a split; the ``train``
-command's own use of all this (which text, which folder, rank 0 first) is
-in ``train_data``.
+Layout of a prepared folder: ``train.bin`` and ``val.bin`` hold the flat token
+IDs of the first 90% and the last 10% of the text (by default), as ``uint16``
+when the vocabulary has at most 65,535 entries, else ``uint32``; ``meta.json``
+records the tokenizer, a char-level vocabulary, the dtype and the text's
+SHA-256 (``tokenmeta`` checks it). ``load_split`` memory-maps a split, so a
+run touches only the windows ``get_batch`` samples. Tokenizers: ``"char"``,
+``"gpt2"`` (tiktoken) or a file in the run's folder (``tokenizer_choice``).
+The ``train`` command's use of this is in ``train_data``.
 """
 
 import hashlib
@@ -164,11 +147,9 @@ def prepare_tokens(text, tokenizer, data_dir, val_fraction=0.1, source=""):
     """Tokenise ``text`` into ``data_dir`` (once) and return its metadata dict.
 
     If ``data_dir`` already holds the tokens of the same text, tokenizer and
-    split, nothing is done. Each file is written to a temporary name and
-    renamed, ``meta.json`` last, so an interrupted (even killed) run leaves no
-    half-written data that looks complete. Prepared tokens are only read (a
-    read-only folder serves them); otherwise one process tokenises while
-    holding ``meta.json.lock`` and the others wait for it and keep its files.
+    split, they are only read (a read-only folder serves). Otherwise one
+    process tokenises while holding ``meta.json.lock``; the others wait and
+    keep its files.
     """
     if isinstance(tokenizer, str) and tokenizer not in TOKENIZERS:
         raise ValueError(f"unknown tokenizer {tokenizer!r}; use {' or '.join(TOKENIZERS)}")
@@ -236,8 +217,9 @@ def _write_tokens(text, tokenizer, data_dir, val_fraction, source, digest):
 def write_token_files(data_dir, ids, n_train, meta):
     """Write ``ids`` as ``train.bin`` (the first ``n_train``) and ``val.bin``, then ``meta``.
 
-    An old ``meta.json`` is removed first and the new one written last, so a
-    run killed in between leaves no metadata announcing half-written files.
+    Each file is written atomically, the old ``meta.json`` removed first and
+    the new one written last: a killed run leaves no metadata announcing
+    half-written files.
     """
     (data_dir / META_NAME).unlink(missing_ok=True)
     fileio.write_bytes(data_dir / SPLIT_FILES["train"], ids[:n_train].tobytes())

@@ -1,15 +1,11 @@
 """Training under ``torchrun``: where this process stands, and a clean exit.
 
-``Dist`` reads torchrun's ``WORLD_SIZE``, ``RANK`` and ``LOCAL_RANK`` (one
-process when they are absent), starts the process group (NCCL on GPUs,
-Gloo on CPUs) and offers the few collective operations the training loop
-needs (``barrier``, ``mean``, ``gather``); in one process they do nothing.
-
-``run_worker(work)`` runs a torchrun worker's job and ends the process with
-``exit_worker``: with this torch build a Gloo worker can abort while the
-interpreter tears down (after its work is done), which torchrun reports as a
-failure, so the worker flushes its output, destroys the process group and
-leaves with ``os._exit`` instead of the interpreter's own shutdown.
+``Dist`` reads torchrun's environment (one process when it is absent), starts
+the process group (NCCL on GPUs, Gloo on CPUs) and offers the few collective
+operations the loop needs; in one process they do nothing. ``run_worker`` ends
+a worker with ``exit_worker`` (``os._exit``): with this torch build a Gloo
+worker can abort during the interpreter's teardown, after its work is done,
+which torchrun would report as a failure.
 """
 
 import os
@@ -109,10 +105,9 @@ def run_worker(work, prog, expected=(TrainError, FileNotFoundError)):
 
 
 def exit_worker(code):
-    """End a torchrun worker without the interpreter's own shutdown.
+    """End a torchrun worker at once with ``code``, without the interpreter's own shutdown.
 
-    Everything is flushed, the process group destroyed (after a success), then
-    the process ends at once with ``code``.
+    Output is flushed and, after a success, the process group destroyed first.
     """
     import torch.distributed as dist
 

@@ -1,29 +1,14 @@
 """Training data made of separate documents, with the separator placed by code.
 
-A text file for ``train`` is one long stream: nothing in it says where one
-document ends and the next begins. Conditioned fine-tuning (a tag such as
-``Emotion: joy`` at the start of each document) needs exactly that boundary,
-so this module reads documents one by one and joins their token IDs with a
-separator token that never comes from the text itself:
-
-- ``read_documents(path)``: ``FILE.jsonl`` with one ``{"text": ...}`` object
-  per line, or a folder of ``.txt`` files (one document per file, sorted by
-  name).
-- ``encode_documents(documents, tokenizer)``: each document encoded on its
-  own and followed by the separator ID. GPT-2's separator is the real
-  ``<|endoftext|>`` (ID 50256); the text is encoded with
-  ``encode_ordinary``, so a literal ``"<|endoftext|>"`` inside a document
-  stays ordinary text (several tokens).
-- ``char_tokenizer_for_documents(documents)``: a ``data.CharTokenizer`` whose
-  last entry is a separator character that occurs in no document (ASCII
-  "record separator" U+001E, or a private-use character if a document holds
-  it). Because it is an ordinary entry of the vocabulary, checkpoints and
-  ``meta.json`` rebuild it with the unchanged ``CharTokenizer``.
-- ``prepare_documents(documents, tokenizer, data_dir)``: ``train.bin``,
-  ``val.bin`` and ``meta.json`` in the format of ``data.prepare_tokens``;
-  the split is by whole documents (the last ``val_fraction`` of them).
-- ``goemotions_documents(tsv_paths, emotions_path)``: GoEmotions' published
-  TSV files turned into documents ``"Emotion: joy\\nText: ..."``.
+A text file for ``train`` is one stream with no document boundaries;
+conditioned fine-tuning (a tag such as ``Emotion: joy`` at the start of each
+document) needs them. Documents (``FILE.jsonl`` or a folder of ``.txt``) are
+encoded one by one and joined with a separator ID that no text can produce:
+GPT-2's ``<|endoftext|>`` (the text goes through ``encode_ordinary``, so a
+literal ``"<|endoftext|>"`` stays ordinary text), or for ``"char"`` an extra
+last vocabulary entry that no document contains, so the unchanged
+``CharTokenizer`` rebuilds it from checkpoints and ``meta.json``. The files
+are those of ``data.prepare_tokens``, split by whole documents.
 """
 
 import json
@@ -201,11 +186,10 @@ def _documents_problems(meta, documents):
 def prepare_documents(documents, tokenizer, data_dir, val_fraction=0.1, source=""):
     """Write ``train.bin``, ``val.bin`` and ``meta.json`` for documents; return the metadata.
 
-    The format is that of ``data.prepare_tokens`` (so ``data.load_split``
-    and ``data.tokenizer_from_meta`` read it), with ``"documents"``,
-    ``"val_documents"`` and ``"separator_id"`` added. Validation holds the
-    last ``val_fraction`` of the documents, whole. A folder that already
-    holds the same documents, tokenizer and split is reused as it is.
+    ``meta.json`` adds ``"documents"``, ``"val_documents"`` and
+    ``"separator_id"`` to ``data.prepare_tokens``' fields. Validation holds the
+    last ``val_fraction`` of the documents, whole. A folder that already holds
+    the same documents, tokenizer and split is reused.
     """
     if isinstance(tokenizer, str) and tokenizer not in data.TOKENIZERS:
         raise DocumentsError(_("unknown tokenizer {tokenizer!r}; use {tokenizers}")

@@ -1,10 +1,7 @@
 """Evaluation and samples during training: the mean loss of each split, a continuation.
 
-``estimate_loss`` averages the loss over the same random windows of each
-split at every evaluation (with a generator of its own, so that it never
-moves the training's random state); ``sample_text`` continues a prompt with
-the KV cache under its own random state; ``prompt_ids`` is the samples'
-prompt (``--sample-prompt``, else a newline or ``<|endoftext|>``).
+Both use random state of their own, so evaluating never changes the training's
+batches.
 """
 
 import contextlib
@@ -51,11 +48,10 @@ def estimate_loss(model, splits, cfg, seed, device, dist):
 
 @torch.no_grad()
 def sample_text(model, tokenizer, prompt_ids, cfg, device):
-    """A sampled continuation; it uses and restores its own random state.
+    """A sampled continuation (KV cache); it uses and restores its own random state.
 
-    It generates with the KV cache. On CPUs it runs in float32 whatever
-    ``--dtype`` says: for one short sequence, bfloat16 autocast only adds
-    conversions (the weights are float32 either way).
+    On CPUs it runs in float32 whatever ``--dtype`` says: for one short
+    sequence, autocast only adds conversions (the weights are float32 anyway).
     """
     from .kvcache import generate_cached
 

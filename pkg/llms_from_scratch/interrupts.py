@@ -1,23 +1,13 @@
 """Ctrl-C and SIGTERM on the command line: one line on stderr, exit 130 or 143, at any instant.
 
-``install()`` is the first thing the console entry point does, before
-anything heavy (torch, matplotlib) is imported. A command then goes through
-two phases:
-
-- start-up (imports, the parser, reading the settings): nothing has been
-  written yet, so the handler prints the line and ends the process at once
-  (``os._exit``). An exception raised inside an import can be turned into
-  another error by the library being imported, or swallowed by it, so none
-  is raised there;
-- work (between ``arm()`` and ``disarm()``): the handler raises
-  ``Interrupted`` (a ``KeyboardInterrupt``), so that ``finally`` blocks
-  remove temporary files and release locks on the way out. A second signal
-  while the first is being handled is ignored. ``received()`` tells the
-  command line afterwards that a signal came even if some library caught
-  the exception, and ``check()`` raises it again at safe points (each
-  training step) for the same reason.
-
-This module imports only the standard library.
+``install()`` comes first in the console entry point, before torch or
+matplotlib is imported. During start-up nothing has been written, so the
+handler prints the line and ends the process at once (``os._exit``): an
+exception raised inside an import could be turned into another error or
+swallowed by the library. Between ``arm()`` and ``disarm()`` it raises
+``Interrupted``, so ``finally`` blocks remove temporary files and release
+locks; ``received()`` and ``check()`` catch a signal that a library swallowed.
+Standard library only.
 """
 
 import os

@@ -1,21 +1,14 @@
 """Will a training run fit in the device's memory? An estimate before the first step.
 
 Fine-tuning GPT-2 774M or 1558M on a 15 GB GPU (a T4 on Colab) runs out of
-memory at the first step, with a long CUDA traceback. ``check_training_fits``
-says so beforehand, in one line with the numbers:
-
-- every parameter costs 16 bytes while training with AdamW: the float32
-  weight (4), its gradient (4) and AdamW's two moments (8);
-- under autocast, a 16-bit copy of each weight (2 more);
-- the activations kept for the backward pass, per layer
-  ``b * T * d * (34 + 5 * h * T / d)`` bytes in 16 bits (Korthikanti et al.,
-  "Reducing Activation Recomputation in Large Transformer Models", 2022),
-  twice that in float32 (``GPTModelFast`` keeps no (T, T) attention
-  matrices: without the ``5 * h * T / d`` term), plus the logits: ``b * T * vocab`` floats for the
-  logits, their float32 copy and their gradient.
-
-It is an estimate (the allocator's caches and fragmentation come on top), so
-only a run that cannot fit is refused; one that just fits may still fail.
+memory at the first step, with a long CUDA traceback; ``check_training_fits``
+says so beforehand, in one line with the numbers. The estimate: 16 bytes per
+parameter with AdamW (weight, gradient, two moments; 2 more for autocast's
+16-bit copy), plus the activations kept for the backward pass, per layer
+``b * T * d * (34 + 5 * h * T / d)`` bytes in 16 bits (Korthikanti et al.,
+"Reducing Activation Recomputation in Large Transformer Models", 2022), twice
+that in float32, plus the logits. The allocator's caches come on top, so only
+a run that cannot fit is refused; one that just fits may still fail.
 """
 
 import torch

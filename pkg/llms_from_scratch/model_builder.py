@@ -1,12 +1,9 @@
 """The model a training run trains: its config, GPT-2's weights, and its forward pass.
 
-``model_config`` is the ``GPTModel`` config of a run from scratch;
-``gpt2_start`` the config and OpenAI's weights for ``--init-from gpt2-*``
-(read by ``gpt2.gpt2_params``, the one GPT-2 weight loader, and checked by
-``model_files.verified_gpt2_params``);
-``build_model`` builds ``ch04.GPTModel`` or, with ``--fast``,
-``fast.GPTModelFast`` (the same weights); ``forward_context`` is the autocast
-(and attention kernel) of every forward pass.
+``ch04.GPTModel`` or, with ``--fast``, ``fast.GPTModelFast`` (the same
+weights), from scratch or from OpenAI's GPT-2 (read by ``gpt2.gpt2_params``,
+the one GPT-2 weight loader, checked by ``model_files.verified_gpt2_params``)
+or a Japanese GPT-2 (``japanese_gpt2``).
 """
 
 import contextlib

@@ -1,12 +1,9 @@
 """``log.jsonl``: one JSON record per line, appended by a training run.
 
-``RunLog`` appends each record with one unbuffered write. A write that the
-folder refuses (full disk, quota, read-only) is undone: the file is cut back
-to its last complete line and a one-line ``fileio.WriteError`` says what to
-do, so the log never ends in a broken line. ``out_dir_lock`` keeps a second
-run out of the same ``--out-dir``. ``restart_log`` keeps the
-records up to a resumed run's step (skipping any line cut short by a killed
-process); ``read_log`` reads the records back.
+A write that the folder refuses (full disk, quota, read-only) is undone: the
+file is cut back to its last complete line and a one-line ``fileio.WriteError``
+says what to do, so the log never ends in a broken line. ``out_dir_lock``
+keeps a second run out of the same ``--out-dir``.
 """
 
 import contextlib

@@ -1,11 +1,9 @@
 """``meta.json`` of a token folder: what it holds, and every field checked against the files.
 
-A folder prepared by ``data.prepare_tokens`` (or ``documents.prepare_documents``)
-holds ``train.bin``, ``val.bin`` and ``meta.json``. ``meta_problems`` checks
-every field of ``meta.json`` against the token files (types, format,
-tokenizer and vocabulary, dtype, split, sizes); ``text_problems`` checks the
-rest against the text it was prepared from. ``reused_meta`` combines them:
-a folder that fails is prepared again by the caller, which has the text.
+The folder (``data.prepare_tokens`` or ``documents.prepare_documents``) holds
+``train.bin``, ``val.bin`` and ``meta.json``. ``meta_problems`` checks
+``meta.json`` against the files, ``text_problems`` against the text;
+a folder that fails either is prepared again by the caller, which has the text.
 """
 
 import json
@@ -81,10 +79,7 @@ def _vocabulary_problems(meta):
 def meta_problems(meta, data_dir):
     """What in ``meta`` does not hold for the token files of ``data_dir`` (empty if all does).
 
-    Every field is checked: its type, the format, the tokenizer and its
-    vocabulary (no repeated character, as many as ``vocab_size``), the dtype
-    the vocabulary needs, the split fraction, and each file's size against
-    its token count.
+    Every field is checked, and each file's size against its token count.
     """
     if not isinstance(meta, dict):
         return [_("it is not a JSON object")]

@@ -1,34 +1,14 @@
 """``llms-from-scratch train``: next-token pretraining of the book's GPT on a text.
 
-This module holds the loop; every other concern has its own module:
-
-- ``config``: the settings (defaults, types, checks, help, resume rules);
-  defaults, then a JSON file (``--config``), then the flags; the effective
-  configuration is written to ``config.json`` in ``--out-dir``;
-- ``train_setup``: the run's settings checked, its device, data, model and
-  optimizer built, its random generators seeded or restored;
-- ``train_data`` and ``data``: a built-in data set or a UTF-8 file, tokenised
-  once (per character or GPT-2's BPE) into memory-mapped token files, and
-  batches of random windows;
-- the model: ``ch04.GPTModel`` (or ``fast.GPTModelFast`` with ``--fast``,
-  the same weights), from random weights or OpenAI's GPT-2 (``--init-from``);
-- ``amp.train_step``: the one training step (AdamW with decoupled weight
-  decay on the weight matrices only, warm-up and cosine decay from
-  ``appendix_d``, clipping, accumulation, mixed precision); every
-  ``--eval-interval`` steps the mean loss over ``--eval-iters`` batches of
-  each split, a sample, and a checkpoint;
-- ``checkpoint``: ``ckpt.pt`` (model, optimizer, step, random generators of
-  every process, settings), loadable with ``weights_only=True``; ``--resume``
-  repeats the losses of an uninterrupted run step for step (CPU, same settings);
-- ``distributed``: under ``torchrun`` every process trains on its own random
-  windows with DistributedDataParallel; only rank 0 prints and writes files.
-
-``log.jsonl`` in ``--out-dir`` gets one JSON line per step
-(``{"kind": "train", "step", "loss", "lr"}``) and per evaluation
-(``{"kind": "eval", "step", "train_loss", "val_loss", "val_bpc", "val_bpb"}``);
-``summary.json`` is written at the end. The validation loss is also given in
-bits per character and per UTF-8 byte (``bits``), the one measure that
-compares runs with different tokenizers.
+This module holds the loop. The settings are in ``config``, the run's set-up in
+``train_setup``, the data in ``train_data`` and ``data``, the model in
+``model_builder``, the step in ``amp.train_step``, ``ckpt.pt`` in ``ckpt``,
+several processes in ``distributed``. Files in ``--out-dir``: ``config.json``
+(the effective settings), ``log.jsonl`` (one line per step,
+``{"kind": "train", "step", "loss", "lr"}``, and per evaluation,
+``{"kind": "eval", "step", "train_loss", "val_loss", "val_bpc", "val_bpb"}``),
+``ckpt.pt`` and ``summary.json``. The validation loss in bits per character
+and per byte (``bits``) compares runs with different tokenizers.
 """
 
 import hashlib

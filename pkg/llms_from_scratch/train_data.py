@@ -1,9 +1,6 @@
 """The ``train`` command's data: which text, which folder, prepared once, checked.
 
-``prepare_run_data(cfg, dist)`` reads the configured text (``--text``,
-``--dataset`` or ``--documents``), prepares its token files with ``data``
-(rank 0 only in a distributed run, the others wait), and checks
-``meta.json``; ``load_splits`` maps both splits and checks their token IDs.
+In a distributed run rank 0 prepares the token files and the others wait.
 Every failure is a ``TrainError`` that names the flag to change.
 """
 

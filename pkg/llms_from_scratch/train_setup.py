@@ -1,11 +1,10 @@
 """Setting a ``train`` run up: its settings, device, data, model and optimizer.
 
-``run_settings`` resolves and checks the settings before anything is
-written; ``locked_settings`` repeats the checks that depend on ``--out-dir``
-once its lock is held and, for ``--resume``, reads the checkpoint;
-``setup_run`` builds the ``Run`` (data, model, optimizer, scaler) and
-``start_state`` seeds the random generators or restores them from the
-checkpoint. The loop itself is in ``train``.
+The order matters: settings are checked before anything is written
+(``run_settings``), checked again once the ``--out-dir`` lock is held
+(``locked_settings``, which reads the checkpoint for ``--resume``), then the
+``Run`` is built (``setup_run``) and its random state set (``start_state``).
+The loop itself is in ``train``.
 """
 
 from dataclasses import dataclass
