@@ -170,9 +170,9 @@ def _tensorflow():
     """Import TensorFlow (lazily: it is big and optional) and keep it quiet.
 
     Even with ``TF_CPP_MIN_LOG_LEVEL=3`` recent versions write start-up lines
-    straight to file descriptor 2, which notebooks would show; so meanwhile it
-    points at the null device, unless the user set the level below 3. Python
-    exceptions are unaffected.
+    straight to file descriptor 2, which notebooks would show; so while
+    TensorFlow works here, fd 2 points at the null device, unless the user set
+    the level below 3. Python exceptions are unaffected.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     quiet = os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
