@@ -65,10 +65,8 @@ def normalize_gpt2_size(model_size):
 
 
 def gpt2_config(model_size, **overrides):
-    """A fresh ``GPTModel`` config for a GPT-2 size, with ``overrides`` applied.
-
-    ``gpt2_config("124M", context_length=256)`` shortens the context, for example.
-    """
+    """A fresh ``GPTModel`` config for a GPT-2 size, with ``overrides`` (e.g.
+    ``context_length=256``) applied."""
     cfg = dict(GPT2_CONFIGS[normalize_gpt2_size(model_size)])
     unknown = sorted(set(overrides) - set(cfg))
     if unknown:

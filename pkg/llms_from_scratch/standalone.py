@@ -316,10 +316,8 @@ def chapters():
 
 
 def write_chapter_files(chapter, out_dir="."):
-    """Write all the copies of folder ``chapter`` (e.g. ``"ch05"``) into ``out_dir``.
-
-    Returns the paths written.
-    """
+    """Write all the copies of folder ``chapter`` (e.g. ``"ch05"``) into ``out_dir``; return
+    the paths written."""
     from .fileio import write_text
 
     if chapter not in chapters():

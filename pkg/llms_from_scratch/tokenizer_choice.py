@@ -118,10 +118,8 @@ def _copied_sentencepiece(source, out_dir, is_main, lower_case=True, eos_id=None
 
 
 def run_tokenizer(cfg, training_text, is_main=True):
-    """The tokenizer of a run whose ``--tokenizer`` needs a file, else None.
-
-    ``training_text`` is the training split's text (for ``bpe:SIZE``).
-    """
+    """The tokenizer of a run whose ``--tokenizer`` needs a file, else None; ``training_text``
+    (the training split's) is what ``bpe:SIZE`` learns from."""
     out_dir = Path(cfg["out_dir"]).expanduser()
     if cfg["init_from"] != "scratch" and cfg["tokenizer"] in (None, "model"):
         from .errors import one_line
