@@ -230,12 +230,10 @@ def tensorflow_installed():
 def _tensorflow():
     """Import TensorFlow (lazily: it is big and optional) and keep it quiet.
 
-    ``TF_CPP_MIN_LOG_LEVEL=3`` silences most of TensorFlow's C++ logging, but
-    recent versions still write start-up lines (oneDNN, CUDA drivers) straight
-    to file descriptor 2, which notebooks would show in their outputs. While
-    TensorFlow works here, that descriptor points at the null device, unless
-    the user set ``TF_CPP_MIN_LOG_LEVEL`` below 3 to see the logs. Python
-    exceptions are unaffected.
+    Even with ``TF_CPP_MIN_LOG_LEVEL=3`` recent versions write start-up lines
+    straight to file descriptor 2, which notebooks would show; so while
+    TensorFlow works here, fd 2 points at the null device, unless the user set
+    the level below 3. Python exceptions are unaffected.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     quiet = os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
@@ -330,9 +328,8 @@ def list_tf_checkpoint_variables(ckpt_path):
 def save_gpt2_tf_checkpoint(params, settings, out_dir):
     """Write ``params`` as a TensorFlow checkpoint with OpenAI's variable names.
 
-    ``out_dir`` gets ``model.ckpt.{index,data-00000-of-00001,meta}``, a
-    ``checkpoint`` file and ``hparams.json``, like OpenAI's downloads (minus
-    the tokenizer files). Returns the checkpoint prefix. Needs TensorFlow.
+    ``out_dir`` gets ``model.ckpt.*``, ``checkpoint`` and ``hparams.json``, as
+    OpenAI's downloads have. Returns the checkpoint prefix. Needs TensorFlow.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -391,10 +388,8 @@ _HF_NORM_NAMES = {"weight": "g", "bias": "b"}
 def load_gpt2_params_from_safetensors(path):
     """Read a Hugging Face GPT-2 ``model.safetensors`` into the nested NumPy dict.
 
-    Keys such as ``h.0.attn.c_attn.weight`` (optionally prefixed with
-    ``transformer.``) are mapped to OpenAI's layout; Hugging Face's Conv1D
-    already stores weights as (in, out). The attention-mask buffers and the
-    (tied) ``lm_head.weight`` are ignored. Arrays come back as float32.
+    Hugging Face's Conv1D already stores weights as (in, out). Arrays come back
+    as float32.
     """
     try:
         from safetensors import safe_open
@@ -481,14 +476,10 @@ GPT2_HF_URL = "https://huggingface.co/{repo}/resolve/main/model.safetensors"
 def download_gpt2_safetensors(model_size, models_dir=None, url=None, progress=True):
     """Fetch Hugging Face's ``model.safetensors`` of a GPT-2 size; return its path.
 
-    The Hub's own client (``huggingface_hub``) does the download: it resumes
-    an interrupted one, locks the file against a second process, honours
-    ``HF_ENDPOINT`` (a mirror) and offline mode (``HF_HUB_OFFLINE=1``). With
-    ``models_dir`` the file is stored as ``models_dir/<size>/model.safetensors``;
-    without it, in the reader's Hugging Face cache (``HF_HOME``, shared with
-    ``transformers``). A file already there is used without asking the Hub.
-    ``url`` fetches the file from another address with the package's own
-    download instead. Failures raise ``DownloadError`` (one line).
+    The download goes through ``hub.hub_file``. With ``models_dir`` the file is
+    stored as ``models_dir/<size>/model.safetensors``; without it, in the
+    reader's Hugging Face cache. ``url`` fetches it from another address with
+    the package's own download instead. Failures raise ``DownloadError``.
     """
     size = normalize_gpt2_size(model_size)
     local_dir = Path(models_dir) / size if models_dir is not None else None
@@ -504,8 +495,7 @@ def download_gpt2_files(model_size, models_dir=None, base_url=None, progress=Tru
     """Fetch OpenAI's files of one GPT-2 size into ``models_dir/<size>/``.
 
     Files already present are kept. ``models_dir`` defaults to the ``gpt2``
-    folder of the package's cache (where ``llms-from-scratch download
-    gpt2-124M`` puts them). Returns the folder.
+    folder of the package's cache. Returns the folder.
     """
     size = normalize_gpt2_size(model_size)
     base_url = (base_url or GPT2_MODELS_URL).rstrip("/")

@@ -1,14 +1,10 @@
 """The package's download layer: every file the book downloads, fetched robustly.
 
-The table of files and the cache folders are in ``catalog``; the robust
-download of one file (resumed, retried, verified, one line per failure) is
-in ``http_download``; Aozora Bunko's texts are cleaned by ``texts``. This
-module fetches the catalog's assets into the cache with it, extracting zip
-members. Several processes can share one cache: a
-file's download holds ``<name>.lock`` and a process that waited keeps what
-the other one finished; a complete cache is only read, so it may be
-read-only. Hugging Face's files are fetched with ``huggingface_hub``
-instead (see ``gpt2``).
+This module fetches the assets of ``catalog`` into the cache through
+``http_download``, extracting zip members. Several processes can share one
+cache: a file's download holds ``<name>.lock`` and a process that waited
+keeps what the other one finished; a complete cache is only read, so it may
+be read-only. Hugging Face's files go through ``hub`` instead.
 """
 
 import hashlib
@@ -70,12 +66,7 @@ def _extract_member(archive, member, dest, sha256):
 
 
 def _ensure_file(remote, progress=True):
-    """``remote``'s path in the cache, downloaded first unless a verified copy is there.
-
-    A complete cache is only read (no lock file is made), so a read-only
-    cache serves it. Otherwise the file's lock is taken and the check is
-    repeated, so a process that waited for another one keeps its download.
-    """
+    """``remote``'s path in the cache, downloaded first unless a verified copy is there."""
     dest = local_path(remote)
     if dest.exists():
         return _checked(remote, dest)

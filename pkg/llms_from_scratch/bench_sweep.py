@@ -1,11 +1,10 @@
 """The book's ``bench --sweep`` run, read and drawn for ch04/kv-cache.ipynb.
 
-The sweep times, for GPT-2's 124M and 355M shapes and contexts of 128 to
-1024 tokens, one training step and one decoded token, without and with the
-KV cache. The measuring lives in the repository's benchmark package
-(``bench/``, ``llms-from-scratch bench --sweep``); this module only reads its
-JSON (by default the book's run, kept under ``measurements/``), formats it as
-text tables and plots it.
+The sweep times one training step and one decoded token, without and with the
+KV cache, for GPT-2's 124M and 355M shapes and contexts of 128 to 1024
+tokens. The measuring lives in the benchmark package (``bench/``); this module
+only reads its JSON (by default the book's run under ``measurements/``),
+formats it as tables and plots it.
 """
 
 import json
@@ -74,9 +73,8 @@ _DECODE_LABELS = {("GPTModel", "no cache (forward over T)"): "GPTModel（キャ�
 def plot_sweep(rows):
     """Two panels against the context length: seconds per training step, ms per token.
 
-    One line per model and size (124M solid, 355M dashed); the decode panel
-    has a log scale, since the uncached rows grow far above the cached ones.
-    Japanese labels (``matplotlib_fontja``). Returns the matplotlib ``Figure``.
+    One line per model and size; the decode panel has a log scale, since the
+    uncached rows grow far above the cached ones. Returns the ``Figure``.
     """
     import matplotlib.pyplot as plt
     import matplotlib_fontja  # noqa: F401  (registers IPAex Gothic for the labels)

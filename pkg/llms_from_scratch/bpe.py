@@ -1,28 +1,13 @@
 """The teaching byte-level BPE: learn merges from a text, encode and decode with them.
 
-This is chapter 2's from-scratch BPE (ch02/bpe-from-scratch.ipynb) made fast
-enough for a whole novel: ``train_bpe`` keeps the pair counts between merges
-and updates only the chunks that contain the merged pair, instead of
-counting every pair of the text again for each merge. It learns a few
-thousand merges on 吾輩は猫である in about a minute of pure Python.
-
-The rules are the notebook's:
-
-- the text is cut into chunks by GPT-2's pre-tokenization pattern
-  (``pretokenize``), and merges never cross a chunk's border;
-- every chunk starts as its UTF-8 bytes, token IDs 0..255;
-- each merge takes the most frequent adjacent pair; among pairs of equal
-  count, the one whose IDs come first (``(a, b)`` smallest); new tokens get
-  IDs 256, 257, ...;
-- encoding applies the merges in the order they were learned.
-
-``llms_from_scratch.bpe_tokenizer`` trains the same kind of tokenizer with
-Hugging Face's ``tokenizers`` library. Both give the same merges on the same
-text with one difference: the library numbers the 256 bytes in the order of
-the printable characters that GPT-2 maps them to (``gpt2_byte_order``), so a
-tie between two pairs can be broken the other way. ``train_bpe(...,
-byte_order=gpt2_byte_order())`` breaks ties in the library's order and then
-learns exactly its merges.
+Chapter 2's from-scratch BPE (ch02/bpe-from-scratch.ipynb) made fast enough
+for a whole novel: ``train_bpe`` keeps the pair counts between merges and
+updates only the chunks that contain the merged pair. The notebook's rules:
+chunks by GPT-2's pre-tokenization pattern (merges never cross them), each
+starting as its UTF-8 bytes (IDs 0..255); each merge takes the most frequent
+pair, ties to the smallest ``(a, b)``; new IDs 256, 257, ...; encoding applies
+merges in the order learned. ``bpe_tokenizer`` (Hugging Face's library) learns
+the same merges when ties follow ``gpt2_byte_order()``.
 """
 
 import heapq
@@ -47,10 +32,9 @@ def pretokenize(text):
 def gpt2_byte_order():
     """The 256 byte values in the order Hugging Face's byte-level BPE numbers them.
 
-    GPT-2 shows each byte as a printable character: bytes that are printable
-    already (``!`` .. ``~``, ``¡`` .. ``¬``, ``®`` .. ``ÿ``) as themselves, the
-    others (space, control bytes, 0x7F..0xA0, 0xAD) as characters from U+0100
-    on. The library gives the bytes IDs in the order of those characters.
+    GPT-2 shows each byte as a printable character: printable bytes as
+    themselves, the others (space, control bytes, 0x7F..0xA0, 0xAD) as
+    characters from U+0100 on; the library numbers bytes in that order.
     """
     printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1),
                  *range(ord("®"), ord("ÿ") + 1)]

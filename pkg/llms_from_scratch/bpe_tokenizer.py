@@ -1,24 +1,13 @@
 """A byte-level BPE tokenizer trained on the reader's text, through Hugging Face ``tokenizers``.
 
-Why this library. A Japanese tokenizer of the seed's small size (about 1,000
-tokens) must start from bytes: 吾輩は猫である alone has some 3,000 distinct
-characters. Hugging Face's byte-level BPE starts from the 256 bytes, as the
-book's own BPE does (``bpe``), uses GPT-2's pre-tokenization, trains a few
-thousand merges on a novel in about a second, and writes everything to one
-``tokenizer.json``. SentencePiece, the choice of rinna's and llm-jp's
-Japanese models, refuses a vocabulary smaller than the characters it must
-cover unless byte fallback is switched on (which then covers fewer
-characters); it is used here only to read those models' own tokenizers
-(``sp_tokenizer``).
-
-``train_bpe_tokenizer(texts, vocab_size)`` learns the merges (and
-``train_bpe_tokenizer_on_files(paths, vocab_size)`` from files or folders); the tokenizer
-has ``<|endoftext|>`` as token 0, the 256 bytes after it and one token per
-merge. ``BPETokenizer`` offers the interface the package uses (tiktoken's
-``encode``, ``encode_ordinary``, ``decode``, ``decode_single_token_bytes``,
-``n_vocab``, ``eot_token``); ``save`` and ``load_bpe_tokenizer`` write and
-read its one file. The merges are those of ``bpe.train_bpe`` with
-``byte_order=bpe.gpt2_byte_order()`` (see ``bpe`` for the one difference).
+Why this library: a Japanese tokenizer of the seed's small size (about 1,000
+tokens) must start from bytes, since 吾輩は猫である alone has some 3,000
+distinct characters. Hugging Face's byte-level BPE starts from the 256 bytes
+with GPT-2's pre-tokenization, as the book's ``bpe`` does, trains fast, and
+writes one ``tokenizer.json``. SentencePiece refuses a vocabulary smaller than
+its characters unless byte fallback is on; it only reads rinna's tokenizers
+(``sp_tokenizer``). Token 0 is ``<|endoftext|>``, then the 256 bytes, then one
+token per merge; ``BPETokenizer`` has tiktoken's interface.
 """
 
 import hashlib
@@ -145,7 +134,7 @@ def train_bpe_tokenizer(texts, vocab_size):
 
 
 def train_bpe_tokenizer_on_files(paths, vocab_size):
-    """``train_bpe_tokenizer`` on the texts of files or folders (``texts.read_texts``:
+    """``train_bpe_tokenizer`` on the texts of files or folders (``texts.text_files``:
     folders stand for their ``.txt`` files; Aozora Bunko's files are cleaned)."""
     from .texts import read_text_path, text_files
 

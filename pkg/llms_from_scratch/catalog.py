@@ -5,7 +5,6 @@ folder and, where known, a SHA-256 digest. The cache folder is
 ``$LLMS_FROM_SCRATCH_CACHE`` if set, else ``$XDG_CACHE_HOME/llms-from-scratch``
 (``~/.cache/llms-from-scratch``); tiktoken's GPT-2 files go to
 ``$TIKTOKEN_CACHE_DIR`` if set, else to the ``tiktoken`` folder of the cache.
-The downloads themselves are in ``assets`` (with resume and retries).
 """
 
 import hashlib

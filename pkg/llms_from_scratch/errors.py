@@ -1,12 +1,10 @@
 """The one base class for errors meant for the reader.
 
 Anything the package raises because of the reader's input, files or network
-(a wrong flag, a damaged checkpoint, a missing download) derives from
-``UserError``. The command line prints such an error as one line and exits 1;
-every other exception is a bug and keeps its traceback.
-
-``UserError`` derives from ``ValueError`` so that code which caught the
-package's earlier ``ValueError`` subclasses keeps working.
+derives from ``UserError``; the command line prints it as one line and exits
+1, while every other exception is a bug and keeps its traceback. It derives
+from ``ValueError`` so that code which caught the package's earlier
+``ValueError`` subclasses keeps working.
 """
 
 
@@ -17,10 +15,8 @@ class UserError(ValueError):
 class DownloadError(UserError):
     """A file could not be downloaded or failed verification.
 
-    The message is one line that says what went wrong and what to do. ``url``,
-    ``reason`` (what went wrong, without advice) and ``advice`` are kept as
-    attributes where they are known, so that callers can reword the message.
-    (``assets.DownloadError`` is this class.)
+    ``url``, ``reason`` (what went wrong, without advice) and ``advice`` are
+    kept where known, so that callers can reword the message.
     """
 
     def __init__(self, message, *, url=None, reason=None, advice=None):

@@ -1,24 +1,11 @@
 """A faster GPT with the same weights as the book's ``GPTModel``.
 
-``GPTModelFast`` computes exactly the function of ``ch04.GPTModel`` and has
-the same ``state_dict`` (keys and shapes), so weights move between the two
-with ``load_state_dict``. It is faster because it uses PyTorch's fused
-kernels where the book spells the maths out step by step:
-
-- one matrix multiplication for query, key and value (the three weights are
-  concatenated at forward time, so their parameter names stay
-  ``W_query``/``W_key``/``W_value``),
-- ``F.scaled_dot_product_attention`` with ``is_causal=True`` (flash or
-  memory-efficient kernels where the device has them, and no mask tensor),
-- ``F.layer_norm`` and ``F.gelu(approximate="tanh")`` instead of chains of
-  elementwise operations,
-- for one token of a bfloat16 model on a CPU (decoding), a matrix-vector
-  product in each linear layer (``fast_linear``).
-
-``tie_weights=True`` shares the output head with the token embedding, as
-GPT-2 does. Generation with a KV cache lives in ``kvcache``; the generate
-command copies a loaded ``GPTModel``'s weights into this class
-(``generate.fast_copy``). ``ch04.GPTModelFast`` is this class too.
+``GPTModelFast`` computes the function of ``ch04.GPTModel`` with the same
+``state_dict``, so weights move between them with ``load_state_dict``. It uses
+fused kernels where the book spells the maths out: one matmul for query, key
+and value (concatenated at forward time, so the parameter names stay the
+book's), ``F.scaled_dot_product_attention``, ``F.layer_norm`` and the tanh
+GELU. KV-cache generation lives in ``kvcache``.
 """
 
 import contextlib
@@ -35,13 +22,11 @@ _EXPLICIT_ATTENTION = contextvars.ContextVar("explicit_attention", default=False
 
 @contextlib.contextmanager
 def explicit_attention():
-    """Within this block ``FastMultiHeadAttention`` spells attention out
-    (``causal_attention_explicit``) instead of calling
-    ``F.scaled_dot_product_attention``.
+    """Within this block ``FastMultiHeadAttention`` uses ``causal_attention_explicit``
+    instead of ``F.scaled_dot_product_attention``.
 
-    The result is the same function; the speed is not. On CPUs under bfloat16
-    autocast, PyTorch's kernels for small heads (the char-level recipe's 4
-    heads of 32) did worse than three plain ops (docs/performance.md).
+    Same function; on CPUs under bfloat16 autocast, PyTorch's kernels for small
+    heads are slower than three plain ops (docs/performance.md), so
     ``model_builder.forward_context`` enters it for that case.
     """
     token = _EXPLICIT_ATTENTION.set(True)
@@ -54,10 +39,7 @@ def explicit_attention():
 def causal_attention_explicit(queries, keys, values, dropout_p=0.0):
     """Causal scaled dot-product attention of (B, H, T, D) tensors in three ops.
 
-    ``baddbmm`` adds the scaled scores to a mask that is 0 on and below the
-    diagonal and -inf above it, ``softmax`` normalises each row, ``bmm``
-    mixes the values; no checks for fully masked rows (a causal row always
-    sees itself).
+    No check for fully masked rows: a causal row always sees itself.
     """
     b, h, t, d = queries.shape
     mask = torch.full((t, t), float("-inf"), dtype=queries.dtype,
@@ -73,10 +55,8 @@ def causal_attention_explicit(queries, keys, values, dropout_p=0.0):
 def fast_linear(x, weight, bias=None):
     """``F.linear``, through a matrix-vector product for one bfloat16 row on a CPU.
 
-    Decoding a token multiplies one vector by every weight matrix. For a
-    bfloat16 model on a CPU, ``torch.mv`` reads the weights faster than
-    ``F.linear`` with a single row does (docs/performance.md). Every other
-    case is ``F.linear``.
+    Decoding multiplies one vector by every weight matrix, and there
+    ``torch.mv`` reads bfloat16 weights faster than ``F.linear`` (docs/performance.md).
     """
     if (x.numel() == x.shape[-1] and weight.dtype == torch.bfloat16
             and x.dtype == torch.bfloat16 and x.device.type == "cpu"):
@@ -163,12 +143,10 @@ class FastMultiHeadAttention(nn.Module):
     def fused_qkv_weight(self):
         """The (3 * d_out, d_in) weight and (3 * d_out,) bias (or None) of the fused matmul.
 
-        With autograd on, they are concatenated afresh each call (one copy of
-        3*d_out*d_in numbers, small next to the matmul), so gradients flow to
-        ``W_query``/``W_key``/``W_value``, whose names keep the ``state_dict``
-        the book's. Without autograd (generation), the concatenation is kept
-        and reused until a parameter changes (its ``_version`` counts in-place
-        updates such as optimizer steps and ``load_state_dict``).
+        With autograd on they are concatenated afresh each call, so gradients
+        flow to ``W_query``/``W_key``/``W_value``. Without autograd (generation)
+        the concatenation is kept until a parameter changes (its ``_version``
+        counts in-place updates such as optimizer steps and ``load_state_dict``).
         """
         params = self._qkv_params()
         if torch.is_grad_enabled():
@@ -218,12 +196,9 @@ class FastMultiHeadAttention(nn.Module):
 class FastTransformerBlock(nn.Module):
     """``ch04.TransformerBlock`` built from the fused pieces above.
 
-    The block's forward exists three times: ``ch04.TransformerBlock.forward``
-    (the book's, step by step), this one, and the loop over ``trf_blocks`` in
-    ``kvcache.forward_cached`` (new tokens against cached keys and values).
-    Change one, change all three: ``pkg/tests/test_block_forwards.py`` keeps
-    them equal block by block, test_fast.py's logits and gradient tests and
-    test_kvcache.py's prefill test model by model.
+    The block's forward exists three times: ``ch04.TransformerBlock.forward``,
+    this one, and the loop in ``kvcache.forward_cached``. Change one, change all
+    three; ``pkg/tests/test_block_forwards.py`` keeps them equal.
     """
 
     def __init__(self, cfg):
@@ -271,12 +246,9 @@ class GPTModelFast(nn.Module):
     def head_weight_t(self):
         """``out_head.weight`` laid out (emb_dim, vocab_size), for generation.
 
-        For one token the output head is a matrix-vector product that streams
-        vocab_size x emb_dim weights, and on CPUs this layout streams faster
-        than ``nn.Linear``'s. The copy (as large as the head) is made once and
-        kept, like the fused QKV weight, until the weight changes (in-place
-        updates bump its ``_version``; ``.to()`` gives it new storage), so
-        repeated generation calls do not pay for it again.
+        For one token the head is a matrix-vector product, which streams this
+        layout faster on CPUs. The copy (as large as the head) is kept until
+        the weight changes (``_version`` or new storage).
         """
         w = self.out_head.weight
         key = (w.data_ptr(), w._version, w.dtype, w.device)

@@ -1,10 +1,10 @@
 """Writing files so that a crash never leaves a half-written file in place.
 
-``atomic_write(path, write)`` lets ``write(tmp_path)`` fill a temporary file
-in the same folder (a name unique to this process and call), flushes it to
-disk, renames it over ``path`` and flushes the folder, so that after a crash
-or a power cut ``path`` holds either the old bytes or all of the new ones.
-Every file the package writes for keeps goes through it.
+``atomic_write`` fills a temporary sibling, flushes it to disk, renames it
+over the target and flushes the folder, so that after a crash or a power cut
+the file holds either the old bytes or all of the new ones. Every file the
+package writes for keeps goes through it; ``file_lock`` lets several
+processes share a folder.
 """
 
 import contextlib
@@ -50,13 +50,11 @@ def fsync_dir(folder):
 def atomic_write(path, write, durable=True, needed=None, what_to_do=None, check=None):
     """Call ``write(tmp)`` on a temporary sibling of ``path``, then rename it into place.
 
-    ``durable=False`` skips the two ``fsync`` calls (for scratch files).
-    ``check(tmp)``, when given, reads the written file back and raises if it
-    is not whole; ``path`` is replaced only after it passed.
-    The temporary file is removed if anything fails; ``path`` is untouched then.
-    A folder that refuses the write (full disk, quota, read-only) raises
-    ``WriteError`` with one line naming the folder, ``needed`` bytes (when
-    given) and ``what_to_do``; other failures propagate unchanged.
+    ``durable=False`` skips the ``fsync`` calls (for scratch files). ``check(tmp)``
+    may read the file back and raise; ``path`` is replaced only after it passed,
+    and is untouched if anything fails. A folder that refuses the write (full,
+    quota, read-only) raises ``WriteError`` naming the folder, ``needed`` bytes
+    and ``what_to_do``; other failures propagate unchanged.
     """
     path = Path(path)
     tmp = temporary_name(path)
@@ -89,7 +87,6 @@ def write_text(path, text, durable=True, what_to_do=None):
 
 # --- several processes, and file systems that refuse writes -------------------------------
 
-# errno values that mean "this folder will not take the write", not a bug.
 # What an OSError's errno means, in the words shown to the reader (os_reason translates them;
 # the operating system's own strerror is English whatever the locale).
 OS_REASONS = {errno.ENOSPC: N_("no space left on the device"),
@@ -184,14 +181,13 @@ def lock_path(path):
 def file_lock(path, timeout=None, blocking=True):
     """Hold ``<path>.lock`` while making ``path``, so that one process makes it and the rest wait.
 
-    A process that finds the lock held waits for it (for ever, or ``timeout``
-    seconds, then ``TimeoutError``), then should look whether ``path`` is
-    already there; with ``blocking=False`` it raises ``LockHeldError`` at once.
-    The operating system releases the lock when its process dies, even by
-    SIGKILL. The lock file is removed while still held, and a process that
-    then gets the lock of a removed file tries again, so no lock file is left
-    behind and no two processes ever hold the lock together. A folder that
-    refuses the lock file raises the ``OSError`` (check ``refusal_reason``).
+    A waiter waits for ever or ``timeout`` seconds (then ``TimeoutError``) and
+    should then look whether ``path`` is there; ``blocking=False`` raises
+    ``LockHeldError`` at once. The OS releases the lock when its process dies,
+    even by SIGKILL. The lock file is removed while still held and a process
+    that then locked a removed file tries again, so no lock file is left behind
+    and no two processes hold the lock together. A folder that refuses the
+    lock file raises the ``OSError`` (check ``refusal_reason``).
     """
     try:
         import fcntl

@@ -1,17 +1,10 @@
 """The work of the ``llms-from-scratch generate`` command.
 
-``cli`` declares the flags; ``run(args, out)`` does the rest:
-
-1. check the options and read the prompt (``check_options``, ``read_prompt``);
-2. load the model with ``model_files.load_model_and_tokenizer`` (any file it accepts) and
-   its tokenizer (``model_tokenizer``);
-3. copy the weights into a ``fast.GPTModelFast`` in the asked ``--dtype``
-   (``fast_copy``; a tied output head stays tied);
-4. stream the continuation through the KV cache (``stream_text``: tokens from
-   ``kvcache.stream_cached``, text written as soon as each character is whole).
-
-``stream_text`` is also what ``bench`` times as the command's own path.
-Every failure the reader can fix raises ``errors.UserError`` (one line).
+``cli`` declares the flags; ``run`` checks the options, loads any model file
+``model_files`` accepts, copies it into a ``fast.GPTModelFast`` in ``--dtype``
+and streams the continuation through the KV cache. ``stream_text`` is also
+what ``bench`` times. Every failure the reader can fix raises
+``errors.UserError`` (one line).
 """
 
 import codecs
@@ -79,11 +72,9 @@ def read_prompt(prompt, stdin=None):
 def check_dtype(name, device):
     """The torch dtype for ``--dtype name``, or a one-line error if ``device`` lacks it.
 
-    bfloat16 counts as supported where a tiny bfloat16 matmul runs and gives
-    the exact result; on CUDA only where the GPU computes in it natively
-    (Ampere or newer, ``amp.cuda_bf16_native``), not on a T4's emulation. On
-    CPUs without bfloat16 instructions (AVX-512 BF16, AMX) it runs but is
-    slower than float32; ``run`` says so on stderr.
+    bfloat16 counts as supported where a tiny bfloat16 matmul gives the exact
+    result; on CUDA only where the GPU computes in it natively (Ampere or
+    newer), not on a T4's emulation.
     """
     if name not in DTYPES:
         raise UserError(_("--dtype must be one of {dtypes}, got {name!r}")
@@ -108,7 +99,7 @@ def check_dtype(name, device):
 def cpu_has_native_bf16():
     """Whether this CPU has bfloat16 instructions (None where torch cannot tell)."""
     try:
-        caps = torch._C._cpu._get_cpu_capability()  # a dict of CPU features
+        caps = torch._C._cpu._get_cpu_capability()
     except (AttributeError, RuntimeError):
         return None
     return bool(caps.get("avx512_bf16") or caps.get("amx_bf16"))
@@ -143,14 +134,10 @@ def fast_copy(model, dtype=torch.float32, device=None):
     """A ``GPTModelFast`` in eval mode with ``model``'s weights in ``dtype`` on ``device``
     (default: where ``model`` is).
 
-    The state_dicts of the two classes match key for key, so the weights are
-    taken over without a copy (``assign=True``) and only ``.to(dtype)``
-    makes new ones. A tied output head (GPT-2's) stays one Parameter.
-
-    For float32 on a CPU the blocks' weight matrices are then stored
-    transposed (``decoding_layout``): same shapes and values, other strides.
-    That layout helps only CPUs; a GPU gets nn.Linear's own, hence ``device``
-    (a CPU model moved to a GPU afterwards would keep the strides).
+    The weights are taken over without a copy (``assign=True``); only
+    ``.to(dtype)`` makes new ones. A tied output head stays one Parameter.
+    For float32 on a CPU the blocks use ``decoding_layout``, which helps only
+    CPUs, hence ``device`` (a CPU model moved to a GPU later keeps the strides).
     """
     from .fast import GPTModelFast
 
@@ -171,10 +158,9 @@ def decoding_layout(model):
     """Store each ``nn.Linear`` weight of the blocks as the transpose of a contiguous
     (in, out) matrix; the shape stays (out, in), so nothing else changes.
 
-    Decoding multiplies one token's vector by every weight matrix, and on CPUs
-    that product streams an (in, out) matrix faster than ``nn.Linear``'s own
-    (out, in) layout (greedy decoding of GPT-2 124M in float32: docs/performance.md).
-    The output head has its own transposed copy (``GPTModelFast.head_weight_t``).
+    On CPUs one token's matrix-vector products stream an (in, out) matrix
+    faster than ``nn.Linear``'s (out, in) layout (docs/performance.md). The
+    output head has its own copy (``GPTModelFast.head_weight_t``).
     """
     with torch.no_grad():
         for block in model.trf_blocks:
@@ -188,8 +174,8 @@ def write_stream(tokenizer, token_ids, out):
     """Write the text of ``token_ids`` (ints) to ``out`` as it becomes whole.
 
     A token may end in the middle of a UTF-8 character (common for Japanese);
-    the incremental decoder holds such bytes back until the character is
-    complete. A newline ends the text. Returns the number of tokens.
+    such bytes wait until the character is whole. A newline ends the text.
+    Returns the number of tokens.
     """
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     count = 0

@@ -1,20 +1,12 @@
 """GPT-2's published weights: the one loader (download, read, config).
 
-Two routes lead to the same nested dict of NumPy arrays ``params`` (its
-layout is in ``gpt2_formats``), which ``ch05.load_weights_into_gpt`` copies
-into a ``GPTModel``:
-
-- OpenAI's original TensorFlow checkpoints (``download_and_load_gpt2``,
-  ``load_gpt2_params_from_tf_ckpt``); reading them needs TensorFlow
-  (``pip install "llms-from-scratch[tensorflow]"``).
-- Hugging Face's ``model.safetensors`` files of the same weights
-  (``download_gpt2_safetensors``, fetched with ``huggingface_hub`` through
-  ``hub``; ``load_gpt2_params_from_safetensors``), which need only the small
-  ``safetensors`` package.
-
-The formats (reading and writing the files, sizes and configs) are in
-``gpt2_formats``; this module downloads the files and gathers every public
-name of both in one place.
+Two routes lead to the same nested dict of NumPy arrays ``params`` (layout in
+``gpt2_formats``), which ``ch05.load_weights_into_gpt`` copies into a
+``GPTModel``: OpenAI's original TensorFlow checkpoints (reading them needs
+TensorFlow: ``pip install "llms-from-scratch[tensorflow]"``), or Hugging
+Face's ``model.safetensors`` copies of the same weights (only the small
+``safetensors`` package). This module downloads the files and gathers the
+public names of both in one place.
 """
 
 import importlib.util
@@ -55,14 +47,10 @@ GPT2_HF_URL = "https://huggingface.co/{repo}/resolve/main/model.safetensors"
 def download_gpt2_safetensors(model_size, models_dir=None, url=None, progress=True):
     """Fetch Hugging Face's ``model.safetensors`` of a GPT-2 size; return its path.
 
-    The Hub's own client (``huggingface_hub``) does the download: it resumes
-    an interrupted one, locks the file against a second process, honours
-    ``HF_ENDPOINT`` (a mirror) and offline mode (``HF_HUB_OFFLINE=1``). With
-    ``models_dir`` the file is stored as ``models_dir/<size>/model.safetensors``;
-    without it, in the reader's Hugging Face cache (``HF_HOME``, shared with
-    ``transformers``). A file already there is used without asking the Hub.
-    ``url`` fetches the file from another address with the package's own
-    download instead. Failures raise ``DownloadError`` (one line).
+    The download goes through ``hub.hub_file``. With ``models_dir`` the file is
+    stored as ``models_dir/<size>/model.safetensors``; without it, in the
+    reader's Hugging Face cache. ``url`` fetches it from another address with
+    the package's own download instead. Failures raise ``DownloadError``.
     """
     size = normalize_gpt2_size(model_size)
     local_dir = Path(models_dir) / size if models_dir is not None else None
@@ -78,8 +66,7 @@ def download_gpt2_files(model_size, models_dir=None, base_url=None, progress=Tru
     """Fetch OpenAI's files of one GPT-2 size into ``models_dir/<size>/``.
 
     Files already present are kept. ``models_dir`` defaults to the ``gpt2``
-    folder of the package's cache (where ``llms-from-scratch download
-    gpt2-124M`` puts them). Returns the folder.
+    folder of the package's cache. Returns the folder.
     """
     size = normalize_gpt2_size(model_size)
     base_url = (base_url or GPT2_MODELS_URL).rstrip("/")
@@ -140,11 +127,9 @@ def gpt2_params(size, models_dir=None):
     """``(params, where)``: OpenAI's GPT-2 weights of ``size`` as the nested dict
     of NumPy arrays that ``ch05.load_weights_into_gpt`` copies into a ``GPTModel``.
 
-    The one GPT-2 weight loader: the package's ``generate --model gpt2-124M``
-    and ``train --init-from`` read through it (``model_files`` checks the
-    weights). OpenAI's TensorFlow checkpoint is read where it was downloaded
-    and TensorFlow is installed; otherwise Hugging Face's safetensors copy of
-    the same weights is fetched into the cache. ``where`` names the files read.
+    OpenAI's TensorFlow checkpoint is read where it was downloaded and
+    TensorFlow is installed; otherwise Hugging Face's safetensors copy is
+    fetched into the cache. ``where`` names the files read.
     """
     folder = Path(models_dir or cache_dir() / "gpt2") / size
     if all((folder / name).exists() for name in GPT2_MODEL_FILES) \

@@ -12,13 +12,9 @@ Both are read into one layout, the nested dict of NumPy arrays ``params``
                  "ln_1": {"g": ..., "b": ...}, "ln_2": {"g": ..., "b": ...}}, ...]}
 
 Weight matrices are (in, out), as GPT-2's Conv1D layers store them. This
-module holds GPT-2's sizes and configs, that layout, OpenAI's TensorFlow
-checkpoints (read, list, write; reading needs TensorFlow:
-``pip install "llms-from-scratch[tensorflow]"``, imported lazily and kept
-quiet) and Hugging Face's ``model.safetensors`` (read with the small
-``safetensors`` package). It touches no network: the downloads are in ``gpt2``.
-``save_gpt2_tf_checkpoint`` writes ``params`` back in OpenAI's layout, so that
-small checkpoints can be built and tested offline.
+module also holds GPT-2's sizes and configs; it touches no network (the
+downloads are in ``gpt2``). Writing a checkpoint lets small ones be built and
+tested offline.
 """
 
 import contextlib
@@ -69,10 +65,8 @@ def normalize_gpt2_size(model_size):
 
 
 def gpt2_config(model_size, **overrides):
-    """A fresh ``GPTModel`` config for a GPT-2 size, with ``overrides`` applied.
-
-    ``gpt2_config("124M", context_length=256)`` shortens the context, for example.
-    """
+    """A fresh ``GPTModel`` config for a GPT-2 size, with ``overrides`` (e.g.
+    ``context_length=256``) applied."""
     cfg = dict(GPT2_CONFIGS[normalize_gpt2_size(model_size)])
     unknown = sorted(set(overrides) - set(cfg))
     if unknown:
@@ -173,12 +167,10 @@ def tensorflow_installed():
 def _tensorflow():
     """Import TensorFlow (lazily: it is big and optional) and keep it quiet.
 
-    ``TF_CPP_MIN_LOG_LEVEL=3`` silences most of TensorFlow's C++ logging, but
-    recent versions still write start-up lines (oneDNN, CUDA drivers) straight
-    to file descriptor 2, which notebooks would show in their outputs. While
-    TensorFlow works here, that descriptor points at the null device, unless
-    the user set ``TF_CPP_MIN_LOG_LEVEL`` below 3 to see the logs. Python
-    exceptions are unaffected.
+    Even with ``TF_CPP_MIN_LOG_LEVEL=3`` recent versions write start-up lines
+    straight to file descriptor 2, which notebooks would show; so while
+    TensorFlow works here, fd 2 points at the null device, unless the user set
+    the level below 3. Python exceptions are unaffected.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     quiet = os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
@@ -273,9 +265,8 @@ def list_tf_checkpoint_variables(ckpt_path):
 def save_gpt2_tf_checkpoint(params, settings, out_dir):
     """Write ``params`` as a TensorFlow checkpoint with OpenAI's variable names.
 
-    ``out_dir`` gets ``model.ckpt.{index,data-00000-of-00001,meta}``, a
-    ``checkpoint`` file and ``hparams.json``, like OpenAI's downloads (minus
-    the tokenizer files). Returns the checkpoint prefix. Needs TensorFlow.
+    ``out_dir`` gets ``model.ckpt.*``, ``checkpoint`` and ``hparams.json``, as
+    OpenAI's downloads have. Returns the checkpoint prefix. Needs TensorFlow.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -334,10 +325,8 @@ _HF_NORM_NAMES = {"weight": "g", "bias": "b"}
 def load_gpt2_params_from_safetensors(path):
     """Read a Hugging Face GPT-2 ``model.safetensors`` into the nested NumPy dict.
 
-    Keys such as ``h.0.attn.c_attn.weight`` (optionally prefixed with
-    ``transformer.``) are mapped to OpenAI's layout; Hugging Face's Conv1D
-    already stores weights as (in, out). The attention-mask buffers and the
-    (tied) ``lm_head.weight`` are ignored. Arrays come back as float32.
+    Hugging Face's Conv1D already stores weights as (in, out). Arrays come back
+    as float32.
     """
     try:
         from safetensors import safe_open

@@ -1,14 +1,10 @@
 """Downloading one file over HTTP(S), robustly: what ``assets`` builds on.
 
-No maintained library does this for the book's files and for readers on a
-bad connection: ``download_file`` writes to ``<name>.part`` and renames only
-a complete, verified (SHA-256) file, so a final name never holds a partial
-download; an interrupted ``.part`` is resumed with an HTTP Range request when
-the server allows it; transient failures are retried; and every failure is
-one line that says what to do, offline naming the URL and the exact path
-where the file can be placed by hand. Several processes can share one
-target: a file's download holds ``<name>.lock`` (``fileio.file_lock``) and a
-process that waited keeps what the other one finished.
+No maintained library does all of this for readers on a bad connection:
+resume with an HTTP Range request, retries, SHA-256 verification before the
+final name appears, a lock shared by processes, and failures as one line that
+says what to do, naming the URL and the exact path where the file can be
+placed by hand (see ``download_file``).
 """
 
 import contextlib
@@ -196,17 +192,14 @@ def download_file(url, dest, sha256=None, *, timeout=30.0, retries=3, progress=T
                   desc=None):
     """Download ``url`` to ``dest`` atomically and return ``dest`` as a ``Path``.
 
-    The body goes to ``dest + '.part'``; after a transient failure (connection
-    refused or cut, timeout, name lookup, 5xx) the next attempt resumes it, and
-    so does the next call after an interruption (Ctrl-C, a killed process).
-    With ``sha256`` the finished file must match or it is deleted. A 4xx
-    answer, a redirect loop, an invalid URL or a local write error is not
-    retried. Every failure raises ``DownloadError`` with a one-line message
-    that says what to do; the final name never holds a partial or unverified
-    file. Several processes may call this at once for the same ``dest``: one
-    downloads while holding ``dest + '.lock'``, the others wait for it and then
-    keep the file it made (when it matches ``sha256``, or, without a digest,
-    when ``dest`` appeared while they waited).
+    The body goes to ``dest + '.part'``, which the next attempt resumes after a
+    transient failure (connection refused or cut, timeout, name lookup, 5xx),
+    and so does the next call after an interruption. With ``sha256`` the
+    finished file must match or it is deleted. A 4xx answer, a redirect loop,
+    an invalid URL or a local write error is not retried. Failures raise a
+    one-line ``DownloadError``. Of several processes with the same ``dest``,
+    one downloads holding ``dest + '.lock'``; the others wait and keep its file
+    (when it matches ``sha256``, or, without one, when ``dest`` appeared).
     """
     dest = Path(dest)
     hint = by_hand_hint(url, dest, sha256)

@@ -1,12 +1,10 @@
 """Files from the Hugging Face Hub, through its own client ``huggingface_hub``.
 
-The client resumes interrupted downloads, locks a file against a second
-process, keeps the reader's Hugging Face cache (``HF_HOME``, shared with
-``transformers``) and honours ``HF_ENDPOINT`` (a mirror) and offline mode
-(``HF_HUB_OFFLINE=1``, also when set after the client was imported). This
-module adds what the book needs around it: no request for a file already
-there, no retry chatter on the terminal, and failures as one line that names
-the URL and where to put the file by hand.
+The client resumes downloads, locks files, keeps the reader's Hugging Face
+cache (``HF_HOME``) and honours ``HF_ENDPOINT`` and ``HF_HUB_OFFLINE=1`` (also
+when set after the client was imported). This module adds no request for a
+file already there, no retry chatter, and failures as one line that names the
+URL and where to put the file by hand.
 """
 
 import contextlib

@@ -1,25 +1,12 @@
 """The command line's messages in the reader's language.
 
-Every message a reader sees (help, progress, reports, errors) is written in
-English in the code, wrapped in ``_()``::
-
-    raise TrainError(_("no checkpoint in {out_dir}; drop --resume").format(out_dir=path))
-
-``_`` returns the Japanese text when the locale is Japanese and the English
-text otherwise. The Japanese texts live in the package data file
-``messages_ja.json``, an object keyed by the English text (gettext's msgid),
-read once, on the first Japanese lookup; so each message has one English
-source in the code and one translation; ``tests/test_i18n.py`` fails when a
-message is not wrapped or has no translation. Placeholders ``{name}`` are
-filled after translation with ``.format``, so a translation may move them.
-
-The language follows gettext's order: the first of ``LANGUAGE``, ``LC_ALL``,
-``LC_MESSAGES`` and ``LANG`` that is set decides (``ja_JP.UTF-8``, ``ja``
-... give Japanese; ``C.UTF-8``, ``en_US.UTF-8`` ... English). It is read on
-every call, so a change of the environment takes effect at once.
-
-``N_`` marks a text as a message where it is defined (a table of help
-texts) and is translated with ``_`` where it is shown.
+Every message a reader sees is written in English in the code, wrapped in
+``_()`` (or ``N_()`` where a table defines it), and filled with ``.format``
+after translation, so a translation may move its ``{name}`` placeholders.
+The Japanese texts live in ``messages_ja.json``, keyed by the English text
+(gettext's msgid); ``tests/test_i18n.py`` fails when a message is not wrapped
+or has no translation. The language follows gettext's order (the first set
+of ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``), read on every call.
 """
 
 import functools

@@ -1,15 +1,10 @@
 """Checks of model files read back: the archive's CRC-32 records, and finite weights.
 
-``torch.save`` writes a zip archive and stores each record's CRC-32 in it,
-but ``torch.load`` does not check them, so a file damaged inside (one
-flipped bit in a weight) loads as if it were whole. ``damaged_record``
-reads every record with ``zipfile``, which checks each CRC-32 (about as
-fast as reading the file: a 500 MB checkpoint takes a second or so).
-``nonfinite`` finds NaN or Inf in loaded weights, for files that carry no
-checksum (safetensors, TensorFlow checkpoints) and for weights that were
-already damaged when they were saved. ``refused_by_safe_load`` tells a file
-that ``torch.load(..., weights_only=True)`` refused (it holds Python objects)
-from one that is merely damaged.
+``torch.save`` stores each record's CRC-32 in its zip archive, but
+``torch.load`` does not check them, so a file with one flipped bit loads as
+if it were whole; ``zipfile`` checks them. Files with no checksum
+(safetensors, TensorFlow checkpoints) and weights damaged before saving are
+caught by looking for NaN or Inf.
 """
 
 import zipfile
@@ -58,7 +53,7 @@ def _floating(value):
 
 def _all_finite(value):
     """Whether every element is finite: one sum first (NaN and Inf survive a sum, and it is
-    ~10x faster than ``isfinite().all()`` on a CPU), the exact test only when the sum is not
+    faster than ``isfinite().all()`` on a CPU), the exact test only when the sum is not
     finite, which a large but finite tensor can also cause by overflowing."""
     if isinstance(value, torch.Tensor):
         low = value.dtype in (torch.float16, torch.bfloat16)

@@ -1,21 +1,12 @@
 """Japanese GPT-2 weights (rinna's) in the book's ``GPTModel``, with their SentencePiece tokenizer.
 
-rinna's japanese-gpt2-small is GPT-2 small's shape (12 layers, width 768)
-with a 32,000-piece SentencePiece vocabulary; japanese-gpt2-medium is
-24 layers of width 1024. Both are ``transformers``' ``GPT2LMHeadModel``, so
-their weights have GPT-2's names and ``gpt2_formats.params_from_hf_tensors``
-reads them. A model comes from
-
-- a folder in the Hub's layout: ``config.json``, ``model.safetensors`` or
-  ``pytorch_model.bin`` (read with ``torch.load(weights_only=True)``),
-  ``spiece.model`` and, optionally, ``tokenizer_config.json``;
-- or a Hub repository such as ``rinna/japanese-gpt2-small``, whose files are
-  fetched into that layout through ``hub`` (the same ``huggingface_hub``
-  route as GPT-2's safetensors).
-
-``load_japanese_gpt2(spec)`` returns ``(model, tokenizer)``;
-``read_japanese_gpt2(folder)`` the parts (config, ``params``, the output head
-when it is not tied, the tokenizer) for ``train --init-from``.
+rinna's japanese-gpt2-small and -medium are ``transformers``'
+``GPT2LMHeadModel`` with a 32,000-piece SentencePiece vocabulary, so their
+weights have GPT-2's names and ``gpt2_formats.params_from_hf_tensors`` reads
+them. A model comes from a folder in the Hub's layout (``config.json``,
+``model.safetensors`` or ``pytorch_model.bin``, ``spiece.model``, optionally
+``tokenizer_config.json``) or from a Hub repository such as
+``rinna/japanese-gpt2-small``, fetched into that layout through ``hub``.
 """
 
 import contextlib
@@ -191,7 +182,7 @@ def read_japanese_tokenizer(folder):
 
 
 def read_japanese_gpt2(folder):
-    """The parts of a model folder (see the module); ``JapaneseGPT2Error`` if unusable."""
+    """The parts of a model folder (a ``JapaneseGPT2``); ``JapaneseGPT2Error`` if unusable."""
     from .gpt2_formats import params_from_hf_tensors
 
     folder = Path(folder).expanduser()

@@ -1,26 +1,14 @@
 """Generation with a key-value (KV) cache.
 
-Without a cache, every new token runs the model over the whole context again,
-recomputing keys and values that did not change. With a cache, each layer
-keeps the keys and values of the tokens seen so far, and a step only
-processes the one new token.
+Each layer keeps the keys and values of the tokens seen so far, so a step
+processes only the new token. The functions run the model's own submodules
+and replace only the attention step, so they work for both ``ch04.GPTModel``
+and ``fast.GPTModelFast`` and the book's class stays as it is.
 
-The functions here work for both the book's ``ch04.GPTModel`` and
-``fast.GPTModelFast``: they run the model's own submodules (``tok_emb``,
-``pos_emb``, ``trf_blocks[i].norm1/att/ff/norm2``, ``final_norm``,
-``out_head``) and only replace the attention step, so the book's class stays
-as it is.
-
-The cache is preallocated to the window (``context_size``) tokens. GPT-2's
-position embeddings are absolute, so once the sequence is longer than the
-window, cropping shifts every position and the cached keys no longer fit;
-``generate_cached`` then rebuilds the cache from the last ``context_size``
-tokens each step, which gives exactly the outputs of uncached generation
-with cropping (``ch05.generate``).
-
-``stream_cached`` yields the new tokens one step at a time (the generate
-command streams from it); ``generate_cached`` collects them.
-``decoding_head`` picks the layout of the output head for decoding.
+GPT-2's position embeddings are absolute: once the sequence outgrows the
+window (``context_size``), cropping shifts every position, so the cache is
+rebuilt from the last ``context_size`` tokens, which gives exactly the
+outputs of uncached generation with cropping (``ch05.generate``).
 """
 
 import torch
@@ -53,9 +41,8 @@ def _check_logits(logits, temperature):
 class KVCache:
     """Keys and values of every layer, preallocated for ``max_len`` tokens.
 
-    The storage is allocated on the first ``update`` (so it takes the
-    dtype and device of the keys, e.g. bfloat16 under autocast) and reused
-    after ``reset``.
+    The storage is allocated on the first ``update`` (taking the keys' dtype
+    and device) and reused after ``reset``.
     """
 
     def __init__(self, n_layers, max_len):
@@ -88,9 +75,9 @@ class KVCache:
     def update(self, layer, new_keys, new_values):
         """Store the new tokens' keys/values of ``layer``; return all stored so far.
 
-        ``new_keys`` and ``new_values`` are (B, n_heads, T, head_dim); the
-        returned views are (B, n_heads, length + T, head_dim). The cache's
-        ``length`` advances only with ``advance`` (after the last layer).
+        ``new_keys``/``new_values`` are (B, n_heads, T, head_dim); the returned
+        views (B, n_heads, length + T, head_dim). ``length`` moves only with
+        ``advance`` (after the last layer).
         """
         t = new_keys.shape[2]
         if t > self.free:
@@ -145,14 +132,12 @@ def forward_cached(model, idx, cache, last_only=False, head_weight_t=None):
 
     The tokens take the positions ``cache.length ..``; returns the logits
     (B, T, vocab_size), or only the last token's (B, 1, vocab_size) with
-    ``last_only=True`` (generation needs no more, and the output head is the
-    largest matmul). Dropout is skipped (use the model in eval mode).
+    ``last_only=True`` (the output head is the largest matmul). Dropout is
+    skipped (use the model in eval mode).
 
-    ``head_weight_t`` may hold ``model.out_head.weight.t().contiguous()``,
-    the output head laid out (emb_dim, vocab_size): for one token the head
-    is a matrix-vector product that streams vocab_size x emb_dim weights
-    from memory, and on CPUs this layout streams markedly faster than
-    ``nn.Linear``'s (vocab_size, emb_dim) one (docs/performance.md).
+    ``head_weight_t`` may hold ``model.out_head.weight.t().contiguous()``
+    (see ``decoding_head``): on CPUs this layout streams faster for one token
+    (docs/performance.md).
     """
     if not torch.is_tensor(idx) or idx.dim() != 2 or idx.shape[1] == 0:
         raise ValueError("idx must be a 2-D tensor of token IDs, shape (batch, tokens), "
@@ -169,10 +154,8 @@ def forward_cached(model, idx, cache, last_only=False, head_weight_t=None):
                          "context_length tokens again")
     positions = torch.arange(start, start + t, device=idx.device)
     x = model.tok_emb(idx) + model.pos_emb(positions)  # (B, T, emb_dim)
-    # The block's third forward, next to ch04.TransformerBlock.forward and
-    # fast.FastTransformerBlock.forward: the same two shortcut halves, with
-    # the attention reading the cache (no dropout). Change one, change all
-    # three; pkg/tests/test_block_forwards.py keeps them equal.
+    # The block's third forward (see fast.FastTransformerBlock): change one, change
+    # all three; pkg/tests/test_block_forwards.py keeps them equal.
     for layer, block in enumerate(model.trf_blocks):
         att = block.att
         queries, keys, values = _qkv(att, block.norm1(x))  # (B, n_heads, T, head_dim)
@@ -192,12 +175,9 @@ def forward_cached(model, idx, cache, last_only=False, head_weight_t=None):
 def decoding_head(model):
     """The output head to pass as ``head_weight_t`` when decoding, or None.
 
-    The transposed copy pays off for float32 on CPUs (see ``forward_cached``);
-    for bfloat16 on CPUs the transposed product was measured slower than the
-    model's own head (``GPTModelFast``'s goes through ``fast.fast_linear``),
-    and on GPUs the plain head is already fast, so those get None (no copy).
-    ``GPTModelFast`` keeps its copy across calls; for the book's model it
-    lives as long as the caller holds it.
+    The transposed copy pays off only for float32 on CPUs; bfloat16 on CPUs
+    (slower transposed) and GPUs get None. ``GPTModelFast`` keeps its copy
+    across calls; for the book's model it lives as long as the caller holds it.
     """
     weight = model.out_head.weight
     if weight.device.type != "cpu" or weight.dtype != torch.float32:
@@ -212,11 +192,9 @@ def stream_cached(model, idx, max_new_tokens, context_size, temperature=0.0, top
                   top_p=None, eos_id=None):
     """Yield the new token IDs (B, 1) one step at a time, through a KV cache.
 
-    The same arguments and the same tokens as ``generate_cached`` (which
-    collects them); the generator stops early at ``eos_id`` (not yielded).
-    Each step runs under ``torch.inference_mode``, but the caller's code
-    between steps does not; the yielded tensors are ordinary tensors.
-    Logits of a low-precision model are sampled in float32.
+    The arguments and tokens of ``generate_cached``; stops early at ``eos_id``
+    (not yielded). Each step runs under ``torch.inference_mode``, but the
+    yielded tensors are ordinary ones. Logits are sampled in float32.
     """
     check_generation_args(model, idx, max_new_tokens, context_size)
     vocab_size = model.out_head.out_features
@@ -259,16 +237,9 @@ def generate_cached(model, idx, max_new_tokens, context_size, temperature=0.0, t
                     top_p=None, eos_id=None):
     """``ch05.generate`` with a KV cache: the same arguments and the same results.
 
-    - ``temperature=0.0`` is greedy; a positive temperature samples.
-    - ``top_k`` / ``top_p`` restrict the candidates before sampling.
-    - ``eos_id`` stops once every sequence in the batch produced it (it is
-      not appended).
-
-    Only the prompt (cropped to its last ``context_size`` tokens) is run in
-    full; after that each step runs one token. When the sequence outgrows
-    ``context_size``, the window slides and the cache is rebuilt from the
-    last ``context_size`` tokens, exactly as uncached generation crops.
-    ``stream_cached`` yields the same tokens one at a time.
+    ``temperature=0.0`` is greedy; ``eos_id`` stops once every sequence in the
+    batch produced it (not appended). ``stream_cached`` yields the same tokens
+    one at a time.
     """
     new_ids = list(stream_cached(model, idx, max_new_tokens, context_size, temperature,
                                  top_k, top_p, eos_id))

@@ -1,13 +1,11 @@
 """A model holding GPT-2's published weights, without a second copy in memory.
 
-``GPTModel(cfg)`` followed by ``load_weights_into_gpt`` holds, at its peak,
-the randomly initialised model, the NumPy arrays read from the checkpoint and
-the copies being made: for GPT-2 1558M about 13 GB, more than Colab's 12.7 GB.
-``fill_meta_model`` takes a model built on the ``meta`` device (shapes
-only: no memory, no random initialisation), copies the arrays in and drops
-each one from ``params`` once copied, so the peak stays near one copy of the
-weights (plus one block's arrays). The causal masks, the only buffers of the
-book's models, are then made on the CPU as the constructors make them.
+``GPTModel(cfg)`` followed by ``load_weights_into_gpt`` holds at its peak the
+random model, the checkpoint's arrays and the copies being made: for GPT-2
+1558M about 13 GB, more than Colab's 12.7 GB. Starting from a model on the
+``meta`` device and freeing each array once copied keeps the peak near one
+copy of the weights. The causal masks, the book's models' only buffers, are
+then made on the CPU as the constructors make them.
 """
 
 import torch
@@ -25,9 +23,8 @@ def fill_meta_model(model, params):
     """Give ``model``, built on the ``meta`` device, GPT-2's ``params``; return it.
 
     Build it with ``with torch.device("meta"): model = GPTModel(cfg)``.
-    ``params`` (the ``gpt2`` nested dict) is emptied on the way: its arrays are
-    freed as they are copied, provided the caller holds no other reference to
-    them. The model ends up on the CPU, in training mode, like a fresh one.
+    ``params`` is emptied on the way (its arrays are freed if the caller holds
+    no other reference). The model ends up on the CPU, in training mode.
     """
     load_weights_into_gpt(model, params, free_params=True)  # also ties the output head
     for name, buffer in list(model.named_buffers()):

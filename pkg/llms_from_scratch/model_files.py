@@ -1,15 +1,11 @@
 """Load any model file or folder as a ``GPTModel``: for ``generate`` and ``--init-from``.
 
-``load_model(spec)`` / ``load_model_and_tokenizer(spec)`` (which also
-returns a checkpoint's tokenizer entry) take a GPT-2 size (its weights read
-by ``gpt2.gpt2_params`` and checked by ``verified_gpt2_params``, also behind
-``train --init-from``), a folder of OpenAI's files or with a
-``model.safetensors``, a ``.safetensors`` file, or a ``torch.save`` file
-(``{"config": cfg, "model": state_dict}`` as ``train`` writes,
-``{"model_state_dict": ...}``, or a bare ``state_dict`` with ``config``).
-Nothing pickled runs; failures raise ``CheckpointError``.
-
-The ``ckpt.pt`` format that ``train`` writes and resumes from is ``ckpt``.
+A model is a GPT-2 size, a folder of OpenAI's files or with a
+``model.safetensors``, a Japanese GPT-2 folder or Hub repository, a
+``.safetensors`` file, or a ``torch.save`` file (``{"config": cfg, "model":
+state_dict}`` as ``train`` writes, ``{"model_state_dict": ...}``, or a bare
+``state_dict`` with ``config``). Nothing pickled runs; failures raise
+``CheckpointError``. The ``ckpt.pt`` format of ``train`` is in ``ckpt``.
 """
 
 import json
@@ -34,8 +30,8 @@ class CheckpointError(UserError):
 def verified_gpt2_params(size, models_dir=None):
     """``gpt2.gpt2_params(size, models_dir)``, checked: ``(params, where)``.
 
-    A damaged file, and a weight that holds NaN or Inf, is a
-    ``CheckpointError``; a failed download stays the ``DownloadError`` it is.
+    A damaged file or a NaN/Inf weight is a ``CheckpointError``; a failed
+    download stays a ``DownloadError``.
     """
     from . import gpt2
 
@@ -284,10 +280,10 @@ def _load_any(spec, config, models_dir):
 def load_model_and_tokenizer(spec, config=None, models_dir=None):
     """``(model, tokenizer_spec)``: the model of ``load_model`` and its tokenizer entry.
 
-    ``tokenizer_spec`` is the ``{"kind": "char", "chars": ...}`` or
-    ``{"kind": "gpt2"}`` entry a checkpoint of ``llms-from-scratch train``
-    carries (``data.tokenizer_from_spec`` builds the tokenizer), or None when
-    the file names none (GPT-2's tokenizer then). NaN or Inf weights are refused.
+    ``tokenizer_spec`` is the tokenizer entry the checkpoint carries (e.g.
+    ``{"kind": "char", "chars": ...}``; ``data.tokenizer_from_spec`` builds the
+    tokenizer), or None when it names none (GPT-2's tokenizer then). NaN or Inf
+    weights are refused.
     """
     model, tokenizer_spec = _load_any(spec, config, models_dir)
     bad = integrity.nonfinite(model.state_dict())
@@ -304,8 +300,7 @@ def load_model(spec, config=None, models_dir=None):
 
     ``config`` (a GPT-2 size or a JSON file with the config dict) is needed
     only for files that do not carry their own; ``models_dir`` is where GPT-2
-    sizes are looked for and downloaded to. The tokenizer a checkpoint names
-    comes with ``load_model_and_tokenizer``.
+    sizes are looked for and downloaded to.
     """
     return load_model_and_tokenizer(spec, config, models_dir)[0]
 

@@ -1,21 +1,12 @@
 """The SentencePiece tokenizer of a pretrained Japanese GPT-2 (rinna's), with tiktoken's interface.
 
-rinna's japanese-gpt2 models ship ``spiece.model`` (a SentencePiece model of
-32,000 pieces) and load it in ``transformers`` with ``T5Tokenizer``. Two
-settings of that tokenizer matter here:
-
-- lower-casing: the model cards tell users to set ``do_lower_case = True``
-  by hand, because the setting was not picked up from the tokenizer's
-  config; ``SentencePieceTokenizer`` lower-cases unless
-  ``tokenizer_config.json`` says ``"do_lower_case": false``;
-- ``T5Tokenizer`` appends the end-of-sequence piece ``</s>`` to every text it
-  encodes. A prompt that ends in ``</s>`` asks the model to start a new text,
-  so prompts and training text are encoded here without it; the model's
-  ``eos_token_id`` (``config.json``) is the ``eot_token`` that ends generation.
-
-``decode_single_token_bytes`` gives a piece's text with ``▁`` as a space
-(control pieces such as ``</s>`` as nothing), so that ``generate`` streams
-the pieces as they come.
+rinna's japanese-gpt2 models ship ``spiece.model`` and load it with
+``transformers``' ``T5Tokenizer``. Two of its settings matter: the model cards
+say to set ``do_lower_case = True`` by hand (it is not picked up from the
+config), so text is lower-cased unless ``tokenizer_config.json`` says
+``"do_lower_case": false``; and ``T5Tokenizer`` appends ``</s>``, which asks
+the model to start a new text, so text is encoded here without it; the
+model's ``eos_token_id`` is the ``eot_token`` that ends generation.
 """
 
 import hashlib
@@ -69,6 +60,7 @@ class SentencePieceTokenizer:
         return self.sp.decode([int(i) for i in ids])
 
     def decode_single_token_bytes(self, token):
+        """A piece's text: ``▁`` as a space, control pieces (``</s>``) as nothing."""
         if not 0 <= token < self.n_vocab:
             raise KeyError(token)
         if self.sp.is_control(token):

@@ -1,25 +1,13 @@
 """Stand-alone copies of the package code for the book's chapter folders.
 
-Each chapter folder holds copies of the package code that its notebooks
-import and that the reader should see beside them, with the package's
-internal imports rewritten:
-
-- ``previous_chapters.py``: the earlier chapters' code (``ch04``, ``ch05``
-  and ``appendix-D``; ``ch02`` and ``ch03`` use no earlier chapter's code);
-- ``ch05/gpt_download.py``: chapter 5's GPT-2 weight loading in one file
-  (``hub``, ``gpt2_formats`` and ``gpt2``), as readers of the English
-  edition expect.
-
-A module is copied whole, or as ``(module, names)``: only those top-level
-names, what they use, and what the folder's other copies import from it.
-Everything else (the download layer ``assets``, ``device``, the argument
-checks ``checks``, ``errors``, the messages ``i18n``) the copies import from the
-installed package, as the notebooks do: the book's setup always installs it.
-
-The package is the single source: ``tools/gen_previous_chapters.py`` writes
-the copies in the book's repository and a test fails when a committed copy is
-stale; ``llms-from-scratch previous-chapters CHAPTER`` writes all of a
-folder's copies anywhere else (e.g. next to a notebook opened in Colab).
+A chapter folder holds copies of the package code its notebooks import, so
+the reader sees it beside them (``previous_chapters.py``; ``ch05/gpt_download.py``
+as readers of the English edition expect). A module is copied whole, or as
+``(module, names)``: those names, what they use, and what the folder's other
+copies import from it; the rest (``assets``, ``device``, ``checks``, ...) the
+copies import from the installed package, as the notebooks do. The package
+is the single source: ``tools/gen_previous_chapters.py`` writes the copies and
+a test fails when a committed one is stale.
 """
 
 import ast
@@ -328,10 +316,8 @@ def chapters():
 
 
 def write_chapter_files(chapter, out_dir="."):
-    """Write all the copies of folder ``chapter`` (e.g. ``"ch05"``) into ``out_dir``.
-
-    Returns the paths written.
-    """
+    """Write all the copies of folder ``chapter`` (e.g. ``"ch05"``) into ``out_dir``; return
+    the paths written."""
     from .fileio import write_text
 
     if chapter not in chapters():

@@ -1,14 +1,10 @@
 """Training text from several files or folders, Aozora Bunko's files cleaned.
 
-``train --text`` and the tokenizer trainer take any number of paths; a
-folder stands for its ``.txt`` files (sorted by name, sub-folders included).
-Several texts are joined with a blank line between them.
-
-A file from Aozora Bunko is recognised by its footer (a line starting with
-底本： and the name 青空文庫 in it). It may be Shift_JIS, as Aozora serves
-it, or UTF-8; either way it is decoded and cleaned of its header, footer,
-ruby and notes by ``clean_aozora``, as the book's own
-吾輩は猫である is. Any other file must be UTF-8 (``data.read_text_file``).
+``train --text`` and the tokenizer trainer take any number of paths; a folder
+stands for its ``.txt`` files (sorted, sub-folders included). An Aozora Bunko
+file is recognised by its footer (底本： and 青空文庫), may be Shift_JIS or
+UTF-8, and is cleaned as the book's own 吾輩は猫である is. Any other file
+must be UTF-8.
 """
 
 import re

@@ -1,20 +1,11 @@
 """What ``train --tokenizer`` may name, and the tokenizer file of a run's folder.
 
-``--tokenizer`` takes
-
-- ``char`` (one token per character) or ``gpt2`` (GPT-2's BPE), as before;
-- ``bpe:SIZE`` (also written ``bpe-ja:SIZE``): a byte-level BPE of SIZE
-  tokens (``bpe_tokenizer``), learned from the training split of the text
-  when the run's folder holds none of that size;
-- a tokenizer file: a ``tokenizer.json`` of ``bpe_tokenizer``, or a
-  SentencePiece ``.model``;
-- nothing with ``--init-from`` a Japanese GPT-2 (a folder or a Hub
-  repository): the model's own ``spiece.model``.
-
-A run keeps its tokenizer as one file in ``--out-dir`` (``tokenizer.json`` or
-``spiece.model``); the checkpoint's tokenizer entry names that file and its
-SHA-256, so ``train --resume`` and ``generate --model out/ckpt.pt`` find and
-check it without another flag (``tokenizer_from_spec``).
+``bpe:SIZE`` (or ``bpe-ja:SIZE``) is learned from the training split unless
+the run's folder holds one of that size; with ``--init-from`` a Japanese GPT-2
+and no ``--tokenizer``, the model's own ``spiece.model`` is used. A run keeps
+its tokenizer as one file in ``--out-dir``; the checkpoint's entry names that
+file and its SHA-256, so ``train --resume`` and ``generate`` find and check it
+without another flag.
 """
 
 import re
@@ -127,10 +118,8 @@ def _copied_sentencepiece(source, out_dir, is_main, lower_case=True, eos_id=None
 
 
 def run_tokenizer(cfg, training_text, is_main=True):
-    """The tokenizer of a run whose ``--tokenizer`` needs a file, else None.
-
-    ``training_text`` is the training split's text (for ``bpe:SIZE``).
-    """
+    """The tokenizer of a run whose ``--tokenizer`` needs a file, else None; ``training_text``
+    (the training split's) is what ``bpe:SIZE`` learns from."""
     out_dir = Path(cfg["out_dir"]).expanduser()
     if cfg["init_from"] != "scratch" and cfg["tokenizer"] in (None, "model"):
         from .errors import one_line

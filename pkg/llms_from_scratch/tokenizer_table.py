@@ -1,16 +1,9 @@
 """Characters per token on held-out text, and what each vocabulary costs in embeddings.
 
-``chars_per_token_table(train_text, heldout_text)`` compares, on text none of
-them was trained on:
-
-- the character-level tokenizer of ``train_text`` (one token per character;
-  a held-out character it never saw cannot be encoded and is counted);
-- GPT-2's BPE (50,257 tokens, learned from English web text);
-- byte-level BPEs learned from ``train_text`` at several sizes (``bpe_tokenizer``).
-
-Each row gives the vocabulary, the characters per token and the parameters
-of the token embedding (vocabulary x width; the output head costs as much
-again unless it is tied to the embedding).
+Compares, on held-out text, the character-level tokenizer of the training text
+(held-out characters it never saw are counted), GPT-2's BPE, and byte-level
+BPEs learned from the training text at several sizes. The embedding costs
+vocabulary x width parameters (the output head as much again unless tied).
 """
 
 import sys
