@@ -54,7 +54,10 @@ def param_groups_for_adamw(model, weight_decay=0.1):
                 continue
             seen.add(id(param))
             is_matrix = isinstance(module, torch.nn.Linear) and name == "weight"
-            (decay if is_matrix else no_decay).append(param)
+            if is_matrix:
+                decay.append(param)
+            else:
+                no_decay.append(param)
     return [dict(params=decay, weight_decay=weight_decay),
             dict(params=no_decay, weight_decay=0.0)]
 

@@ -31,16 +31,18 @@ class GPTDatasetV1(Dataset):
         token_ids = tokenizer.encode(txt, allowed_special={"<|endoftext|>"})
         check_enough_tokens(len(token_ids), max_length)
 
-        # 2. Cut it into windows of max_length + 1 tokens that start at 0, stride,
-        #    2 * stride, ... (unfold does this in one call); the extra token is
-        #    the last window position's target.
-        all_ids = torch.tensor(token_ids)  # (num_tokens_in_text,)
-        windows = all_ids.unfold(0, max_length + 1, stride)  # (num_windows, max_length + 1)
+        # 2. Cut it into windows that start at 0, stride, 2 * stride, ...: the input
+        #    is max_length tokens from the start, the target the same window shifted
+        #    one token to the right (target[i] is the token after input[i]). The
+        #    last start leaves one more token for the last target.
+        inputs, targets = [], []
+        for start in range(0, len(token_ids) - max_length, stride):
+            inputs.append(token_ids[start:start + max_length])
+            targets.append(token_ids[start + 1:start + max_length + 1])
 
-        # 3. The input is a window without its last token, the target the same
-        #    window without its first: target[i] is the token after input[i].
-        self.input_ids = windows[:, :-1].contiguous()  # (num_windows, max_length)
-        self.target_ids = windows[:, 1:].contiguous()  # (num_windows, max_length)
+        # 3. One row per window, as integer tensors the DataLoader can stack.
+        self.input_ids = torch.tensor(inputs)  # (num_windows, max_length)
+        self.target_ids = torch.tensor(targets)  # (num_windows, max_length)
 
     def __getitem__(self, idx):
         # One training example: (inputs, targets), each (max_length,).

@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 from .ch03 import MultiHeadAttention
-from .checks import GPT_CONFIG_KEYS, check_generation_args, check_gpt_config, check_model_input
+from .checks import check_generation_args, check_gpt_config, check_model_input
 
 
 class LayerNorm(nn.Module):
@@ -102,7 +102,8 @@ class TransformerBlock(nn.Module):
 
 
 class GPTModel(nn.Module):
-    """The GPT-2 architecture, configured by a dict (see ``GPT_CONFIG_KEYS``)."""
+    """The GPT-2 architecture, configured by a dict with the keys of ``GPT_CONFIG_124M``
+    (vocab_size, context_length, emb_dim, n_heads, n_layers, drop_rate, qkv_bias)."""
 
     def __init__(self, cfg):
         super().__init__()
@@ -158,7 +159,5 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# The config's keys and its check live in ``checks`` but stay importable from
-# here, where the model that needs them is (fast.py and the tests import them so).
-__all__ = ["GELU", "GPT_CONFIG_KEYS", "FeedForward", "GPTModel", "LayerNorm",
-           "TransformerBlock", "check_gpt_config", "generate_text_simple"]
+__all__ = ["GELU", "FeedForward", "GPTModel", "LayerNorm", "TransformerBlock",
+           "generate_text_simple"]

@@ -2,16 +2,27 @@
 
 Losses, the simple training loop, decoding strategies, and loading OpenAI's
 GPT-2 weights into the chapter-4 ``GPTModel``.
+
+``download_and_load_gpt2`` can also be imported from here, as from the English
+book's package; it lives in ``gpt2`` (the download code, imported only when
+that name is asked for).
 """
 
+import importlib
 import itertools
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from .ch04 import generate_text_simple
-from .checks import check_generate_args, check_one_sequence, check_text
+from .checks import (
+    check_block_count,
+    check_generate_args,
+    check_one_sequence,
+    check_qkv_bias,
+    check_same_shape,
+    check_text,
+)
 
 
 def text_to_token_ids(text, tokenizer):
@@ -129,8 +140,10 @@ def plot_losses(epochs_seen, tokens_seen, train_losses, val_losses):
 
     The labels are Japanese, as in the book; importing ``matplotlib_fontja``
     registers the IPAex Gothic font that draws them. Returns the matplotlib
-    ``Figure``.
+    ``Figure``. matplotlib is imported here, when a plot is asked for, so that
+    importing this module (and the commands built on it) stays quick.
     """
+    import matplotlib.pyplot as plt
     import matplotlib_fontja  # noqa: F401  (registers IPAex Gothic for the labels)
 
     fig, ax1 = plt.subplots(figsize=(5, 3))
@@ -145,17 +158,6 @@ def plot_losses(epochs_seen, tokens_seen, train_losses, val_losses):
     ax2.set_xlabel("読んだトークン数")
     fig.tight_layout()
     return fig
-
-
-def _top_p_filter(logits, top_p):
-    """Keep the smallest set of tokens whose probabilities add up to ``top_p``."""
-    sorted_logits, sorted_idx = torch.sort(logits, descending=True, dim=-1)
-    probs = torch.softmax(sorted_logits, dim=-1)
-    # Mass of the tokens strictly before each position: a token stays if the
-    # tokens ranked above it have not yet reached top_p (so the top one always stays).
-    mass_before = torch.cumsum(probs, dim=-1) - probs
-    sorted_logits = sorted_logits.masked_fill(mass_before >= top_p, float("-inf"))
-    return torch.full_like(logits, float("-inf")).scatter(-1, sorted_idx, sorted_logits)
 
 
 def sample_next_token(logits, temperature=0.0, top_k=None, top_p=None):
@@ -175,7 +177,16 @@ def sample_next_token(logits, temperature=0.0, top_k=None, top_p=None):
         logits = logits / temperature
         # 3. top-p: keep the smallest set of likely tokens that holds top_p of the mass.
         if top_p is not None and top_p < 1.0:
-            logits = _top_p_filter(logits, top_p)
+            # Sort each row from the most to the least likely token.
+            sorted_logits, sorted_ids = torch.sort(logits, descending=True, dim=-1)  # (b, vocab)
+            sorted_probs = torch.softmax(sorted_logits, dim=-1)  # (b, vocab)
+            # The probability of the tokens ranked above each one: a token stays while
+            # those have not yet reached top_p (so the most likely token always stays).
+            mass_before = torch.cumsum(sorted_probs, dim=-1) - sorted_probs  # (b, vocab)
+            sorted_logits = sorted_logits.masked_fill(mass_before >= top_p, float("-inf"))
+            # Put every logit back at its token's position in the vocabulary.
+            kept = torch.full_like(logits, float("-inf"))  # (b, vocab)
+            logits = kept.scatter(-1, sorted_ids, sorted_logits)  # (b, vocab)
         # 4. Draw one token per row from the probabilities.
         probs = torch.softmax(logits, dim=-1)  # (b, vocab_size)
         return torch.multinomial(probs, num_samples=1)  # (b, 1)
@@ -218,46 +229,37 @@ def assign(left, right, name=None):
     ``name`` (e.g. ``"trf_blocks.0.att.W_query.weight"``) makes the error say
     which parameter did not fit.
     """
-    right = torch.as_tensor(np.asarray(right) if not torch.is_tensor(right) else right)
-    if tuple(left.shape) != tuple(right.shape):
-        where = f" for {name}" if name else ""
-        raise ValueError(
-            f"shape mismatch{where}: the model expects {tuple(left.shape)}, "
-            f"the checkpoint has {tuple(right.shape)}; does the model config match "
-            "the checkpoint's size (emb_dim, n_layers, context_length, vocab_size)?"
-        )
+    if not torch.is_tensor(right):
+        right = torch.as_tensor(np.asarray(right))  # a NumPy array from the checkpoint
+    check_same_shape(left, right, name)
     # contiguous: a transposed NumPy view would otherwise keep column-major strides,
     # which sends matmuls down a different (numerically not identical) path
     right = right.detach().clone(memory_format=torch.contiguous_format)
     # A model built on the "meta" device has shapes but no memory: its weights go to the CPU.
-    device = "cpu" if left.is_meta else left.device
+    device = left.device
+    if left.is_meta:
+        device = "cpu"
     return torch.nn.Parameter(right.to(dtype=left.dtype, device=device))
 
 
-def load_weights_into_gpt(gpt, params, free_params=False):
+def load_weights_into_gpt(gpt, params):
     """Copy OpenAI GPT-2 weights (the nested NumPy dict) into a ``GPTModel``.
 
     In chapter 5's order: embeddings, each block, final LayerNorm, tied head.
     GPT-2's Conv1D weights are (in, out), ``nn.Linear``'s (out, in): matrices
-    are transposed (``.T``). ``free_params=True`` drops each array from
-    ``params`` once copied, so arrays and a ``meta``-built model are never held
-    in full at once (GPT-2 1558M: ~6.5 GB, not ~13); ``emb`` = emb_dim below.
+    are transposed (``.T``); ``emb`` = emb_dim below. (``lean_load`` fills a
+    model built on the ``meta`` device with this function, freeing each array
+    once it is copied.)
     """
-    if len(params["blocks"]) != len(gpt.trf_blocks):
-        raise ValueError(f"the checkpoint has {len(params['blocks'])} blocks, the model "
-                         f"{len(gpt.trf_blocks)}; use the config of the checkpoint's size")
+    check_block_count(params, gpt)
     # 1. Embeddings: positions (context_length, emb) and tokens (vocab_size, emb).
     gpt.pos_emb.weight = assign(gpt.pos_emb.weight, params["wpe"], "pos_emb.weight")
     gpt.tok_emb.weight = assign(gpt.tok_emb.weight, params["wte"], "tok_emb.weight")
-    if free_params:
-        params["wpe"] = params["wte"] = None
 
     for b, block in enumerate(gpt.trf_blocks):
         p, name = params["blocks"][b], f"trf_blocks.{b}"
         att, ff = block.att, block.ff
-        if att.W_query.bias is None:
-            raise ValueError("GPT-2 checkpoints have query/key/value biases; build the "
-                             "model with cfg['qkv_bias'] = True")
+        check_qkv_bias(att)
         # 2. Attention. GPT-2 keeps query, key and value side by side in one matrix
         #    c_attn (emb, 3*emb); split along the last axis into three (emb, emb).
         q_w, k_w, v_w = np.split(np.asarray(p["attn"]["c_attn"]["w"]), 3, axis=-1)
@@ -285,11 +287,17 @@ def load_weights_into_gpt(gpt, params, free_params=False):
         block.norm1.shift = assign(block.norm1.shift, p["ln_1"]["b"], f"{name}.norm1.shift")
         block.norm2.scale = assign(block.norm2.scale, p["ln_2"]["g"], f"{name}.norm2.scale")
         block.norm2.shift = assign(block.norm2.shift, p["ln_2"]["b"], f"{name}.norm2.shift")
-        if free_params:
-            params["blocks"][b] = None  # this block's arrays can go now
 
     # 5. The final LayerNorm (emb,), and the output head tied to the token embedding:
     #    GPT-2 reuses (vocab_size, emb) for both, so both names share one Parameter.
     gpt.final_norm.scale = assign(gpt.final_norm.scale, params["g"], "final_norm.scale")
     gpt.final_norm.shift = assign(gpt.final_norm.shift, params["b"], "final_norm.shift")
     gpt.out_head.weight = gpt.tok_emb.weight
+
+
+def __getattr__(name):
+    # The download code is imported only when the English book's name is asked for,
+    # so importing this module stays light. A stand-alone copy has no package.
+    if name == "download_and_load_gpt2" and __package__:
+        return importlib.import_module(".gpt2", __package__).download_and_load_gpt2
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -184,6 +184,31 @@ def check_generate_args(model, idx, max_new_tokens, context_size, temperature, t
     check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size)
 
 
+def check_same_shape(left, right, name):
+    """``ch05.assign``: a checkpoint's tensor must have the model parameter's shape."""
+    if tuple(left.shape) != tuple(right.shape):
+        where = f" for {name}" if name else ""
+        raise ValueError(
+            f"shape mismatch{where}: the model expects {tuple(left.shape)}, "
+            f"the checkpoint has {tuple(right.shape)}; does the model config match "
+            "the checkpoint's size (emb_dim, n_layers, context_length, vocab_size)?"
+        )
+
+
+def check_block_count(params, gpt):
+    """GPT-2's ``params`` must have one entry per transformer block of the model."""
+    if len(params["blocks"]) != len(gpt.trf_blocks):
+        raise ValueError(f"the checkpoint has {len(params['blocks'])} blocks, the model "
+                         f"{len(gpt.trf_blocks)}; use the config of the checkpoint's size")
+
+
+def check_qkv_bias(att):
+    """GPT-2 has query/key/value biases, so the model must have them too."""
+    if att.W_query.bias is None:
+        raise ValueError("GPT-2 checkpoints have query/key/value biases; build the "
+                         "model with cfg['qkv_bias'] = True")
+
+
 # ---------------------------------------------------------------- appendix D
 
 

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -233,3 +236,10 @@ def test_load_weights_into_gpt_names_the_mismatch(tiny_cfg):
     with pytest.raises(ValueError, match="qkv_bias"):
         load_weights_into_gpt(GPTModel({**cfg, "qkv_bias": False}),
                               _random_openai_params(cfg, np.random.default_rng(0)))
+
+
+def test_importing_ch05_does_not_import_matplotlib():
+    # The train and generate commands import ch05; only plot_losses needs matplotlib.
+    code = ("import sys; import llms_from_scratch.ch05, llms_from_scratch.appendix_d; "
+            "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

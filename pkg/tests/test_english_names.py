@@ -1,6 +1,8 @@
 """The English book's package names: signatures, and the same numbers as ours."""
 
 import inspect
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -39,6 +41,23 @@ def test_ch04_gpt_model_fast_is_ours():
     assert ch04.GPTModelFast(CFG).tok_emb.num_embeddings == CFG["vocab_size"]
     with pytest.raises(AttributeError, match="no attribute 'GPTModelFaster'"):
         ch04.GPTModelFaster  # noqa: B018
+
+
+def test_ch05_download_and_load_gpt2_is_ours_and_imported_only_when_asked_for():
+    # A fresh interpreter: importing ch05 must not pull in the download code.
+    code = "\n".join([
+        "import sys",
+        "from llms_from_scratch import ch05",
+        "assert 'llms_from_scratch.gpt2' not in sys.modules, 'ch05 imported gpt2'",
+        "from llms_from_scratch.ch05 import download_and_load_gpt2",
+        "from llms_from_scratch import gpt2",
+        "assert download_and_load_gpt2 is gpt2.download_and_load_gpt2",
+    ])
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    from llms_from_scratch import ch05
+
+    with pytest.raises(AttributeError, match="no attribute 'download_and_load_gpt3'"):
+        ch05.download_and_load_gpt3  # noqa: B018
 
 
 def _seeded(cls, seed=123):
