@@ -9,7 +9,7 @@ pytest.importorskip("llms_from_scratch_bench", reason="the benchmark (./bench) i
 import torch  # noqa: E402
 
 from llms_from_scratch.cli import main  # noqa: E402
-from llms_from_scratch_bench import bench  # noqa: E402
+from llms_from_scratch_bench import bench, generation  # noqa: E402
 
 
 def test_quick_bench_command_writes_json_and_a_table(tmp_path, capsys):
@@ -76,7 +76,7 @@ def test_transformers_model_has_the_same_size_and_tying():
         n_hf = sum(p.numel() for p in hf.parameters())
         n_ours = sum(p.numel() for p in ours.parameters())
         assert n_hf == n_ours
-    seconds = bench.time_generation("transformers", hf, cfg, torch.device("cpu"), 3, reps=1)
+    seconds = generation.time_generation("transformers", hf, cfg, torch.device("cpu"), 3, reps=1)
     assert seconds > 0
 
 
@@ -84,7 +84,7 @@ def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="reps"):
         bench.run_benchmark("cpu", quick=True, reps=0)
     with pytest.raises(ValueError, match="kind"):
-        bench.time_generation("nope", bench.fast_model(bench.QUICK_BENCH, False),
+        generation.time_generation("nope", bench.fast_model(bench.QUICK_BENCH, False),
                               bench.QUICK_BENCH, torch.device("cpu"), 2, reps=1)
     assert main(["bench", "--quick", "--reps", "0"]) == 1
 

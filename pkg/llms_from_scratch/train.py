@@ -21,31 +21,15 @@ import torch
 
 from . import amp, bits, fileio, interrupts
 from .appendix_d import lr_at_step
-from .ckpt import (
-    CHECKPOINT_FORMAT,
-    CHECKPOINT_NAME,
-    checkpoint_payload,
-    load_checkpoint,
-    rng_state,
-    save_checkpoint,
-)
-from .config import (
-    DATASETS,
-    DEFAULTS,
-    DTYPES,
-    RESUMABLE_CHANGES,
-    TrainError,
-    add_arguments,
-    resolve_config,
-)
+from .ckpt import CHECKPOINT_NAME, checkpoint_payload, rng_state, save_checkpoint
+from .config import DEFAULTS, TrainError
 from .data import get_batch
 from .distributed import Dist, run_worker
 from .errors import one_line
 from .evaluate import estimate_loss, prompt_ids, sample_text
 from .i18n import _
-from .model_builder import build_model, forward_context, model_config
-from .runlog import RESUME_ADVICE, RunLog, out_dir_lock, read_log, restart_log
-from .train_data import prepare_data
+from .model_builder import forward_context
+from .runlog import RESUME_ADVICE, RunLog, out_dir_lock, restart_log
 from .train_setup import checkpoint_path, locked_settings, run_settings, setup_run, start_state
 
 PROG = "llms-from-scratch train"
@@ -312,8 +296,4 @@ def run(args):
     return 1  # not reached: run_worker ends the process
 
 
-__all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_NAME", "DATASETS", "DEFAULTS", "DTYPES",
-           "RESUMABLE_CHANGES", "Dist", "TrainError", "add_arguments", "build_model",
-           "estimate_loss", "get_batch", "learning_rate", "load_checkpoint", "model_config",
-           "prepare_data", "read_log", "resolve_config", "run", "sample_text",
-           "save_checkpoint", "train"]
+__all__ = ["learning_rate", "run", "train"]

@@ -23,7 +23,7 @@ from test_faults_train import TINY
 
 from llms_from_scratch import cli, cpu_memory, data
 from llms_from_scratch.ckpt import load_checkpoint
-from llms_from_scratch.train import read_log
+from llms_from_scratch.runlog import read_log
 
 SIGNALS = {"SIGINT": (signal.SIGINT, 130), "SIGTERM": (signal.SIGTERM, 143)}
 INSTANTS = [0.05, 0.2, 0.5, 1.0, 2.0]  # seconds after the process started
