@@ -5,9 +5,9 @@ Every failure a user can cause ends with one line on stderr, no traceback: a bad
 command line exits 2 (``cli_parser``), a failure while working 1, Ctrl-C 130 and
 SIGTERM 143 (``interrupts``, installed before anything heavy is imported; each
 command imports torch, matplotlib or the benchmark only when it runs, and only
-its own parser is built, from light modules: ``train``'s from ``config``), a
-closed stdout (``| head``) 0 for ``generate``, whose output is meant to be cut,
-else 141 (as after SIGPIPE). Such a failure is an
+its own parser is built: ``train``'s from ``config``, without torch; ``bench``'s
+is the benchmark's), a closed stdout (``| head``) 0 for ``generate``, whose
+output is meant to be cut, else 141 (as after SIGPIPE). Such a failure is an
 ``errors.UserError`` or ``assets.DownloadError`` (an expected ``OSError`` is
 turned into one where it happens); any other exception is a bug and keeps its
 traceback.
