@@ -55,7 +55,7 @@ def test_load_model_and_tokenizer_returns_the_tokenizer_entry_explicitly(tmp_pat
     assert not hasattr(load_model(with_tok), "tokenizer_spec")  # the entry comes only as a value
 
 
-def test_checkpoint_errors_are_user_errors():
+def test_model_file_errors_are_user_errors():
     assert issubclass(ModelFileError, UserError)
 
 
