@@ -56,7 +56,7 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python tools/gen_previous_chapters.py --check
 	$(BIN)/python tools/colab_cells.py --check
-	$(BIN)/ruff check pkg tools
+	$(BIN)/ruff check pkg tools bench
 	$(BIN)/python -m pytest --nbval
 
 # The stored outputs must not depend on the CPU that made them. This repeats the
@@ -70,7 +70,7 @@ nbval-portable: $(STAMP)
 		$(BIN)/python -m pytest --nbval --nbval-cell-timeout=7200 ch01 ch02 ch03 ch04 ch05 appendix-D
 
 lint: $(STAMP)
-	$(BIN)/ruff check pkg tools
+	$(BIN)/ruff check pkg tools bench
 
 previous-chapters: $(STAMP)
 	$(BIN)/python tools/gen_previous_chapters.py

@@ -216,11 +216,6 @@ def time_train_step(model, cfg, device, precision, batch_size, reps, warmup=1,
     return median_time(step, device, reps, warmup)
 
 
-# --- generation: see bench_generate -----------------------------------------------------
-
-time_generation = generation.time_generation
-
-
 # --- the whole benchmark ----------------------------------------------------------------
 
 def _train_rows(result, cfg, device, batch_size, train_reps, use_hf, log, with_bf16=True):
@@ -420,7 +415,7 @@ def sweep_main(device="cpu", quick=False, json_path=None, reps=None,
 
 __all__ = ["FLOPS_FORMULA", "GPT2_124M_BENCH", "OPTIMIZER", "QUICK_BENCH", "check_targets",
            "format_table", "main", "make_adamw", "matmul_params", "matmul_peak",
-           "native_bf16", "run_benchmark", "sweep_main", "time_generation", "time_train_step",
+           "native_bf16", "run_benchmark", "sweep_main", "time_train_step",
            "train_flops_per_token"]
 
 

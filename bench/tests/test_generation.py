@@ -1,11 +1,16 @@
 """The generation rows of ``bench`` (numbers are measured, never asserted)."""
 
 import pytest
-import torch
 
-from llms_from_scratch.ch04 import GPTModel
-from llms_from_scratch.fast import GPTModelFast
-from llms_from_scratch_bench import bench, generation
+# Without the benchmark (a pip install of ./pkg only) these tests are skipped;
+# `make test` installs ./bench and runs them.
+pytest.importorskip("llms_from_scratch_bench", reason="the benchmark (./bench) is not installed")
+
+import torch  # noqa: E402
+
+from llms_from_scratch.ch04 import GPTModel  # noqa: E402
+from llms_from_scratch.fast import GPTModelFast  # noqa: E402
+from llms_from_scratch_bench import bench, generation  # noqa: E402
 
 CFG = bench.QUICK_BENCH
 

@@ -5,7 +5,8 @@ Every failure a user can cause ends with one line on stderr, no traceback: a bad
 command line exits 2 (``cli_parser``), a failure while working 1, Ctrl-C 130 and
 SIGTERM 143 (``interrupts``, installed before anything heavy is imported; each
 command imports torch, matplotlib or the benchmark only when it runs, and only
-its own parser is built), a closed stdout (``| head``) 0 for ``generate``, whose
+its own parser is built: ``train``'s from ``config``, without torch; ``bench``'s
+is the benchmark's), a closed stdout (``| head``) 0 for ``generate``, whose
 output is meant to be cut, else 141 (as after SIGPIPE). Such a failure is an
 ``errors.UserError`` or ``assets.DownloadError`` (an expected ``OSError`` is
 turned into one where it happens); any other exception is a bug and keeps its
@@ -261,7 +262,7 @@ def _add_train(subparsers):
     from .cpu_memory import use_huge_pages
 
     use_huge_pages()  # before torch starts
-    from . import train
+    from .config import EPILOG, add_arguments  # not train: --help imports no torch
 
     p = subparsers.add_parser(
         "train",
@@ -278,10 +279,10 @@ def _add_train(subparsers):
               "Settings: the flags, then --config FILE.json, then the defaults (the small\n"
               "CPU recipe for Tiny Shakespeare); the effective ones go to\n"
               "--out-dir/config.json.")),
-        epilog=_(train.EPILOG),
+        epilog=_(EPILOG),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    train.add_arguments(p)
+    add_arguments(p)
     p.set_defaults(func=_run_train)
 
 

@@ -5,7 +5,7 @@ A model is a GPT-2 size, a folder of OpenAI's files or with a
 ``.safetensors`` file, or a ``torch.save`` file (``{"config": cfg, "model":
 state_dict}`` as ``train`` writes, ``{"model_state_dict": ...}``, or a bare
 ``state_dict`` with ``config``). Nothing pickled runs; failures raise
-``CheckpointError``. The ``ckpt.pt`` format of ``train`` is in ``ckpt``.
+``ModelFileError``. The ``ckpt.pt`` format of ``train`` is in ``ckpt``.
 """
 
 import json
@@ -20,7 +20,7 @@ from .errors import UserError, one_line
 from .i18n import _
 
 
-class CheckpointError(UserError):
+class ModelFileError(UserError):
     """A model file or config that cannot be used; the message says what to do."""
 
 
@@ -30,7 +30,7 @@ class CheckpointError(UserError):
 def verified_gpt2_params(size, models_dir=None):
     """``gpt2.gpt2_params(size, models_dir)``, checked: ``(params, where)``.
 
-    A damaged file or a NaN/Inf weight is a ``CheckpointError``; a failed
+    A damaged file or a NaN/Inf weight is a ``ModelFileError``; a failed
     download stays a ``DownloadError``.
     """
     from . import gpt2
@@ -40,23 +40,23 @@ def verified_gpt2_params(size, models_dir=None):
 
 
 def _finite(params, where):
-    """``params`` (GPT-2's nested dict); a ``CheckpointError`` if a weight holds NaN or Inf."""
+    """``params`` (GPT-2's nested dict); a ``ModelFileError`` if a weight holds NaN or Inf."""
     bad = integrity.nonfinite(params)
     if bad:
-        raise CheckpointError(_("the GPT-2 weights in {where} hold NaN or Inf in {bad}; they "
+        raise ModelFileError(_("the GPT-2 weights in {where} hold NaN or Inf in {bad}; they "
                                 "are damaged: delete the file and let it be downloaded again")
                               .format(where=where, bad=integrity.describe(bad)))
     return params
 
 
 def _read_weights(read, *args):
-    """``read(*args)`` with one of ``gpt2``'s readers; a damaged file is a ``CheckpointError``."""
+    """``read(*args)`` with one of ``gpt2``'s readers; a damaged file is a ``ModelFileError``."""
     try:
         return read(*args)
     except UserError:  # already one line saying what to do
         raise
     except (ValueError, OSError) as err:  # truncated, corrupt or missing files
-        raise CheckpointError(one_line(err)) from None
+        raise ModelFileError(one_line(err)) from None
 
 
 def _tf_params(folder):
@@ -79,17 +79,17 @@ def config_from_option(value):
         try:
             return gpt2.gpt2_config(value)
         except ValueError:
-            raise CheckpointError(_("--config {value!r} is neither a JSON file nor a GPT-2 size "
+            raise ModelFileError(_("--config {value!r} is neither a JSON file nor a GPT-2 size "
                                     "({gpt2_sizes})")
                                   .format(value=value,
                                           gpt2_sizes=', '.join(gpt2.GPT2_SIZES))) from None
     try:
         cfg = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CheckpointError(_("cannot read the config {path}: {one_line}")
+        raise ModelFileError(_("cannot read the config {path}: {one_line}")
                               .format(path=path, one_line=one_line(err))) from None
     if not isinstance(cfg, dict):
-        raise CheckpointError(_("the config {path} must hold a JSON object (the GPTModel config "
+        raise ModelFileError(_("the config {path} must hold a JSON object (the GPTModel config "
                                 "dict)")
                               .format(path=path))
     return cfg
@@ -101,7 +101,7 @@ def _build_model(cfg, where):
     try:
         return GPTModel(cfg)
     except (TypeError, ValueError, KeyError) as err:
-        raise CheckpointError(_("bad model config for {where}: {one_line}; fix the config (or "
+        raise ModelFileError(_("bad model config for {where}: {one_line}; fix the config (or "
                                 "give --config)")
                               .format(where=where, one_line=one_line(err))) from None
 
@@ -117,7 +117,7 @@ def _model_from_params(params, settings, where):
     try:
         return fill_meta_model(model, params)
     except ValueError as err:
-        raise CheckpointError(_("{where} does not fit its config: {one_line}")
+        raise ModelFileError(_("{where} does not fit its config: {one_line}")
                               .format(where=where, one_line=one_line(err))) from None
 
 
@@ -141,27 +141,27 @@ def _model_from_safetensors(path, config):
     try:
         settings = gpt2.settings_from_params(params, n_head=n_head)
     except ValueError as err:
-        raise CheckpointError(_("{path}: {one_line} (with --config)")
+        raise ModelFileError(_("{path}: {one_line} (with --config)")
                               .format(path=path, one_line=one_line(err))) from None
     return _model_from_params(params, settings, path)
 
 
 def _torch_load(path):
-    """``torch.load(path, weights_only=True)``; every failure a ``CheckpointError``."""
+    """``torch.load(path, weights_only=True)``; every failure a ``ModelFileError``."""
     try:
         size = path.stat().st_size
         with open(path, "rb"):
             pass
     except OSError as err:
-        raise CheckpointError(_("cannot read the checkpoint {path}: {strerror}; check the path "
+        raise ModelFileError(_("cannot read the checkpoint {path}: {strerror}; check the path "
                                 "and its permissions")
                               .format(path=path, strerror=fileio.os_reason(err))) from None
     if size == 0:
-        raise CheckpointError(_("the checkpoint {path} is empty (0 bytes); save it again")
+        raise ModelFileError(_("the checkpoint {path} is empty (0 bytes); save it again")
                               .format(path=path))
     reason = integrity.damaged_record(path)
     if reason is not None:
-        raise CheckpointError(_("the checkpoint {path} is damaged: {reason}; it was left in "
+        raise ModelFileError(_("the checkpoint {path} is damaged: {reason}; it was left in "
                                 "place and not used: save it again, or copy it again from a "
                                 "good copy").format(path=path, reason=reason))
     try:
@@ -178,7 +178,7 @@ def _torch_load(path):
         else:
             reason = _("it is truncated or corrupt ({error}); save it again").format(
                 error=type(err).__name__)
-        raise CheckpointError(_("cannot read the checkpoint {path}: {reason}")
+        raise ModelFileError(_("cannot read the checkpoint {path}: {reason}")
                               .format(path=path, reason=reason)) from None
     return checkpoint
 
@@ -197,11 +197,11 @@ def _check_fits(model, state, path):
             _("missing {names}").format(names=_first_names(missing)) if missing else "",
             _("unexpected {names}").format(names=_first_names(unexpected)) if unexpected
             else "") if part)
-        raise CheckpointError(_("{path} is not a checkpoint of this GPTModel config ({detail})")
+        raise ModelFileError(_("{path} is not a checkpoint of this GPTModel config ({detail})")
                               .format(path=path, detail=detail))
     for key, value in expected.items():
         if tuple(state[key].shape) != tuple(value.shape):
-            raise CheckpointError(_("{path}: {key} has shape {tuple} but the config needs "
+            raise ModelFileError(_("{path}: {key} has shape {tuple} but the config needs "
                                     "{tuple2}; is the config right?")
                                   .format(path=path, key=key,
                                           tuple=tuple(state[key].shape),
@@ -221,12 +221,12 @@ def _model_from_torch_file(path, config):
     else:
         state = checkpoint
     if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
-        raise CheckpointError(_("{path} holds no state_dict; save one with "
+        raise ModelFileError(_("{path} holds no state_dict; save one with "
                                 "torch.save({{\"config\": cfg, \"model\": model.state_dict()}}, "
                                 "path)")
                               .format(path=path))
     if cfg is None:
-        raise CheckpointError(_("{path} holds no config; give --config (a JSON file with the "
+        raise ModelFileError(_("{path} holds no config; give --config (a JSON file with the "
                                 "model config, or a GPT-2 size), or save {{\"config\": cfg, "
                                 "\"model\": model.state_dict()}}")
                               .format(path=path))
@@ -261,7 +261,7 @@ def _load_any(spec, config, models_dir):
             return _model_from_tf_dir(path), None  # a missing hparams.json is reported there
         if (path / "model.safetensors").exists():
             return _model_from_safetensors(path / "model.safetensors", config), None
-        raise CheckpointError(_("{path} is a folder without a checkpoint (hparams.json with "
+        raise ModelFileError(_("{path} is a folder without a checkpoint (hparams.json with "
                                 "model.ckpt.*, or model.safetensors)")
                               .format(path=path))
     if path.exists():
@@ -271,7 +271,7 @@ def _load_any(spec, config, models_dir):
     try:
         size = gpt2.normalize_gpt2_size(spec)
     except ValueError:
-        raise CheckpointError(_("--model {spec!r}: no such file, and not a GPT-2 size "
+        raise ModelFileError(_("--model {spec!r}: no such file, and not a GPT-2 size "
                                 "({gpt2_sizes})")
                               .format(spec=spec, gpt2_sizes=', '.join(gpt2.GPT2_SIZES))) from None
     return _model_from_gpt2_size(size, models_dir), None
@@ -288,7 +288,7 @@ def load_model_and_tokenizer(spec, config=None, models_dir=None):
     model, tokenizer_spec = _load_any(spec, config, models_dir)
     bad = integrity.nonfinite(model.state_dict())
     if bad:
-        raise CheckpointError(_("the model {spec} holds NaN or Inf in {where}; it was left in "
+        raise ModelFileError(_("the model {spec} holds NaN or Inf in {where}; it was left in "
                                 "place and not used: the file is damaged, or it was saved after "
                                 "training diverged (train again with a lower learning rate)")
                               .format(spec=spec, where=integrity.describe(bad)))
@@ -305,5 +305,5 @@ def load_model(spec, config=None, models_dir=None):
     return load_model_and_tokenizer(spec, config, models_dir)[0]
 
 
-__all__ = ["CheckpointError", "config_from_option", "load_model", "load_model_and_tokenizer",
+__all__ = ["ModelFileError", "config_from_option", "load_model", "load_model_and_tokenizer",
            "verified_gpt2_params"]

@@ -21,31 +21,15 @@ import torch
 
 from . import amp, bits, fileio, interrupts
 from .appendix_d import lr_at_step
-from .ckpt import (
-    CHECKPOINT_FORMAT,
-    CHECKPOINT_NAME,
-    checkpoint_payload,
-    load_checkpoint,
-    rng_state,
-    save_checkpoint,
-)
-from .config import (
-    DATASETS,
-    DEFAULTS,
-    DTYPES,
-    RESUMABLE_CHANGES,
-    TrainError,
-    add_arguments,
-    resolve_config,
-)
+from .ckpt import CHECKPOINT_NAME, checkpoint_payload, rng_state, save_checkpoint
+from .config import DEFAULTS, TrainError
 from .data import get_batch
 from .distributed import Dist, run_worker
 from .errors import one_line
 from .evaluate import estimate_loss, prompt_ids, sample_text
-from .i18n import N_, _
-from .model_builder import build_model, forward_context, model_config
-from .runlog import RESUME_ADVICE, RunLog, out_dir_lock, read_log, restart_log
-from .train_data import prepare_data
+from .i18n import _
+from .model_builder import forward_context
+from .runlog import RESUME_ADVICE, RunLog, out_dir_lock, restart_log
 from .train_setup import checkpoint_path, locked_settings, run_settings, setup_run, start_state
 
 PROG = "llms-from-scratch train"
@@ -299,42 +283,7 @@ def _train(cfg, explicit, ckpt, out):
     return summary
 
 
-# -- command line --------------------------------------------------------------------------
-
-EPILOG = N_("""\
-examples:
-  llms-from-scratch train --out-dir out-shakespeare            # CPU recipe, ~1 minute
-  llms-from-scratch train --dataset wagahaiwa-nekodearu --out-dir out-neko
-  llms-from-scratch train --text my.txt --tokenizer gpt2 --out-dir out-mine
-  llms-from-scratch train --dataset wagahaiwa-nekodearu --tokenizer bpe:1000 --out-dir out-neko
-      (a byte-level BPE of 1,000 tokens learned from the text, kept as out-neko/tokenizer.json)
-  llms-from-scratch train --text works/ more.txt --tokenizer bpe:4000 --out-dir out-works
-  llms-from-scratch train --init-from rinna/japanese-gpt2-small --dataset wagahaiwa-nekodearu \\
-      --max-iters 200 --out-dir out-rinna   (fine-tuning with the model's own tokenizer)
-  llms-from-scratch train --out-dir out-shakespeare --resume --max-iters 2500
-      (the learning rate stays at --min-lr after --lr-decay-iters)
-  llms-from-scratch generate --model out-shakespeare/ckpt.pt --prompt "ROMEO:"
-
-  nanoGPT's GPU recipe (it reports a validation loss of about 1.47 after about
-  3 minutes on one A100):
-  llms-from-scratch train --n-layer 6 --n-head 6 --n-embd 384 --context-length 256 \\
-      --batch-size 64 --dropout 0.2 --max-iters 5000 --beta2 0.99 --eval-iters 200 \\
-      --dtype bfloat16 --compile --out-dir out-shakespeare-gpu
-  (--dtype bfloat16 needs an Ampere or newer GPU, e.g. A100, L4, RTX 30xx/40xx;
-  on older ones, e.g. Colab's T4 or a V100, use --dtype float16)
-
-several processes (DistributedDataParallel; NCCL on GPUs, Gloo on CPUs):
-  torchrun --standalone --nproc_per_node=4 -m llms_from_scratch train --out-dir out
-  Each process samples its own batches; only rank 0 prints and writes files.
-  --batch-size and --grad-accum are per process.
-
-several machines (run on every node, node_rank 0..nnodes-1):
-  torchrun --nnodes=2 --node_rank=0 --nproc_per_node=8 --rdzv_backend=c10d \\
-      --rdzv_endpoint=HOST:29500 -m llms_from_scratch train --out-dir out
-  HOST is an address of the first node that all nodes reach. --out-dir must be
-  a folder of rank 0's machine; each node prepares the token files in its own
-  cache (set --data-dir to a shared folder to prepare them once).
-""")
+# -- command line (its flags and help: ``config``) -------------------------------------------
 
 
 def run(args):
@@ -347,8 +296,4 @@ def run(args):
     return 1  # not reached: run_worker ends the process
 
 
-__all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_NAME", "DATASETS", "DEFAULTS", "DTYPES",
-           "RESUMABLE_CHANGES", "Dist", "TrainError", "add_arguments", "build_model",
-           "estimate_loss", "get_batch", "learning_rate", "load_checkpoint", "model_config",
-           "prepare_data", "read_log", "resolve_config", "run", "sample_text",
-           "save_checkpoint", "train"]
+__all__ = ["learning_rate", "run", "train"]

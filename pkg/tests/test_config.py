@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from llms_from_scratch import config, train
+from llms_from_scratch import config
 from llms_from_scratch.config import SETTINGS, TrainError
 from llms_from_scratch.errors import UserError
 
@@ -41,10 +41,9 @@ def test_flags_not_given_stay_unset_and_given_ones_have_the_tables_type():
     assert args == {"n_layer": 3, "lr": 0.01, "progress": False, "config": None}
 
 
-def test_defaults_pass_their_own_checks_and_train_uses_the_same_table():
+def test_defaults_pass_their_own_checks_and_are_what_no_flags_resolve_to():
     config.check_config(dict(config.DEFAULTS))
-    assert train.DEFAULTS is config.DEFAULTS
-    assert train.resolve_config() == config.DEFAULTS
+    assert config.resolve_config() == config.DEFAULTS
 
 
 @pytest.mark.parametrize("setting", [s for s in SETTINGS if s.type is int and not s.nullable],

@@ -15,7 +15,7 @@ from faultkit import BODY, DIGEST
 
 from llms_from_scratch import assets, cli, data
 from llms_from_scratch.ckpt import load_checkpoint
-from llms_from_scratch.train import read_log
+from llms_from_scratch.runlog import read_log
 
 SEED = 18
 

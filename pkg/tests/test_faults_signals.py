@@ -23,7 +23,7 @@ from test_faults_train import TINY
 
 from llms_from_scratch import cli, cpu_memory, data
 from llms_from_scratch.ckpt import load_checkpoint
-from llms_from_scratch.train import read_log
+from llms_from_scratch.runlog import read_log
 
 SIGNALS = {"SIGINT": (signal.SIGINT, 130), "SIGTERM": (signal.SIGTERM, 143)}
 INSTANTS = [0.05, 0.2, 0.5, 1.0, 2.0]  # seconds after the process started
@@ -122,7 +122,8 @@ HEAVY = ("torch", "matplotlib", "transformers")
 LIST_MODULES = """
 import sys
 from llms_from_scratch import cli
-for argv in ([], ["--help"], ["download"], ["check", "--help"], ["download", "--help"]):
+for argv in ([], ["--help"], ["download"], ["check", "--help"], ["download", "--help"],
+             ["train", "--help"], ["generate", "--help"]):
     try:
         cli.main(argv)
     except SystemExit:
@@ -132,11 +133,11 @@ for argv in ([], ["--help"], ["download"], ["check", "--help"], ["download", "--
 """
 
 
-def test_help_download_and_check_start_without_torch_matplotlib_or_the_benchmark():
+def test_every_help_download_and_check_start_without_torch_matplotlib_or_the_benchmark():
     child = faultkit.python(LIST_MODULES)
     out, err = child.communicate(timeout=120)
     lines = [line for line in out.splitlines() if line.startswith("modules:")]
-    assert len(lines) == 5, out + err
+    assert len(lines) == 7, out + err
     for line in lines:
         loaded = set(line.split())
         assert not loaded & set(HEAVY), line

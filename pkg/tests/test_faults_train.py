@@ -11,7 +11,7 @@ import torch
 
 from llms_from_scratch import cli, fileio
 from llms_from_scratch.ckpt import load_checkpoint
-from llms_from_scratch.train import read_log
+from llms_from_scratch.runlog import read_log
 
 TINY = ["--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--context-length", "16",
         "--batch-size", "4", "--eval-iters", "2", "--sample-tokens", "0", "--no-progress",

@@ -20,11 +20,11 @@ from llms_from_scratch import (
     amp,
     check,
     cli,
+    config,
     distributed,
     evaluate,
     generate,
     memory_budget,
-    train,
 )
 from llms_from_scratch.config import TrainError
 from llms_from_scratch.errors import UserError
@@ -96,7 +96,7 @@ def test_native_gpu_passes_the_check(monkeypatch, fake_t4):
 
 
 def test_train_help_recommends_float16_before_ampere():
-    assert "--dtype float16" in train.EPILOG and "Ampere" in train.EPILOG
+    assert "--dtype float16" in config.EPILOG and "Ampere" in config.EPILOG
 
 
 # -- float64 only on the CPU (MPS has none) ---------------------------------------------------

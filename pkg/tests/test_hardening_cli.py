@@ -18,7 +18,7 @@ import sys
 import pytest
 import torch
 
-from llms_from_scratch import assets, cli, train
+from llms_from_scratch import assets, ckpt, cli
 from llms_from_scratch.ch04 import GPTModel
 
 CHARS = "abcdefghijklmnop"
@@ -264,12 +264,12 @@ def test_sigint_during_training_then_resume(tmp_path, capsys):
     assert err == ("llms-from-scratch train: interrupted; add --resume to continue from the "
                    "last checkpoint in --out-dir, if one was saved\n")
     assert not list(out_dir.glob("*.tmp*"))  # no half-written checkpoint is left
-    step = train.load_checkpoint(out_dir / "ckpt.pt")["step"]
+    step = ckpt.load_checkpoint(out_dir / "ckpt.pt")["step"]
     assert step >= 1
     code, _, err = run_main(capsys, ["train", "--out-dir", out_dir, "--resume",
                                      "--max-iters", step + 1])
     assert code == 0, err
-    assert train.load_checkpoint(out_dir / "ckpt.pt")["step"] == step + 1
+    assert ckpt.load_checkpoint(out_dir / "ckpt.pt")["step"] == step + 1
 
 
 # -- a closed stdout (| head) ----------------------------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from llms_from_scratch import cli, gpt2, train
+from llms_from_scratch import ckpt, cli, config, gpt2
 from llms_from_scratch.ch04 import GPTModel
 
 CFG = {"vocab_size": 16, "context_length": 8, "emb_dim": 8, "n_heads": 2, "n_layers": 1,
@@ -108,7 +108,7 @@ def test_train_resume_refuses_a_pickled_payload(capsys, tmp_path, kind):
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     path = _write_payload(out_dir / "ckpt.pt", marker, kind,
-                          {"format": train.CHECKPOINT_FORMAT, "step": 1})
+                          {"format": ckpt.CHECKPOINT_FORMAT, "step": 1})
     code, out, err = run(capsys, "train", "--out-dir", out_dir, "--resume")
     assert_one_line(code, out, err, "train", str(path), "another --out-dir")
     if kind == "torch.save":
@@ -119,9 +119,9 @@ def test_train_resume_refuses_a_pickled_payload(capsys, tmp_path, kind):
 def test_load_checkpoint_refuses_a_pickled_payload(tmp_path):
     marker = tmp_path / "marker"
     path = _write_payload(tmp_path / "ckpt.pt", marker, "torch.save",
-                          {"format": train.CHECKPOINT_FORMAT})
-    with pytest.raises(train.TrainError, match="nothing in it ran"):
-        train.load_checkpoint(path)
+                          {"format": ckpt.CHECKPOINT_FORMAT})
+    with pytest.raises(config.TrainError, match="nothing in it ran"):
+        ckpt.load_checkpoint(path)
     assert not marker.exists()
 
 
@@ -378,7 +378,7 @@ def test_generate_refuses_a_damaged_tf_folder_in_one_line(capsys, tf_checkpoint,
 def _bad_train_checkpoints(out_dir):
     """{name: (writer, message fragment)}; each writer puts a bad ckpt.pt in out_dir."""
     path = out_dir / "ckpt.pt"
-    valid = {"format": train.CHECKPOINT_FORMAT, "config": CFG,
+    valid = {"format": ckpt.CHECKPOINT_FORMAT, "config": CFG,
              "model": {"w": torch.zeros(300)}, "tokenizer": {"kind": "char", "chars": CHARS},
              "train_config": {}, "optimizer": {}, "step": 1, "rng": [], "tie_weights": False}
 
@@ -401,7 +401,7 @@ def _bad_train_checkpoints(out_dir):
         "corrupt-inside": (saved(valid, zero_start=True), "fails its CRC-32 check"),
         "not-a-dict": (saved([1, 2, 3]), "is not a checkpoint of llms-from-scratch train"),
         "foreign-dict": (saved({"model": {}}), "is not a checkpoint of llms-from-scratch train"),
-        "lacks-keys": (saved({"format": train.CHECKPOINT_FORMAT, "model": {}}),
+        "lacks-keys": (saved({"format": ckpt.CHECKPOINT_FORMAT, "model": {}}),
                        "lacks config, tokenizer"),
         "wrong-types": (saved({**valid, "config": [1], "step": "7"}),
                         "is damaged: config (list, not dict), step (str, not int)"),

@@ -7,8 +7,6 @@ either fails here, naming its file and line.
 """
 
 import ast
-import importlib.util
-import json
 import os
 import re
 import string
@@ -226,30 +224,3 @@ def test_the_catalog_is_read_only_for_a_japanese_reader():
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                              text=True, timeout=120)
         assert out.stdout.strip() == reads, out.stderr
-
-
-def load_catalog_merge():
-    path = Path(__file__).resolve().parents[2] / "tools" / "catalog_merge.py"
-    spec = importlib.util.spec_from_file_location("catalog_merge", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_catalog_merge_folds_a_branchs_dict_into_the_json(tmp_path):
-    catalog_merge = load_catalog_merge()
-    old = tmp_path / "messages_ja.py"
-    old.write_text('JA = {\n    # a.py\n    "one {n}": "いち {n}",\n    "two": "に",\n'
-                   '    "new " "words": "あたらしい",\n    "three": "さん（別訳）",\n}\n',
-                   encoding="utf-8")
-    catalog = tmp_path / "messages_ja.json"
-    catalog.write_text(json.dumps({"one {n}": "いち {n}", "two": "に", "three": "さん"},
-                                  ensure_ascii=False), encoding="utf-8")
-    catalog_merge.main([str(old), "--json", str(catalog)])
-    merged = json.loads(catalog.read_text(encoding="utf-8"))
-    # The new text lands after its neighbour in the dict; a different translation is kept.
-    assert list(merged.items()) == [("one {n}", "いち {n}"), ("two", "に"),
-                                    ("new words", "あたらしい"), ("three", "さん")]
-    assert "あたらしい" in catalog.read_text(encoding="utf-8")  # no \\u escapes
-    catalog_merge.main([str(old), "--json", str(catalog), "--theirs"])
-    assert json.loads(catalog.read_text(encoding="utf-8"))["three"] == "さん（別訳）"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from llms_from_scratch import cli, data, gpt2, train
+from llms_from_scratch import cli, config, data, gpt2, runlog, train_data
 from llms_from_scratch.ch04 import GPTModel
 from llms_from_scratch.ch05 import generate
 
@@ -74,8 +74,8 @@ def test_gpt2_tokens_and_dtypes(tmp_path, tokenizer):
 
 
 def test_tiny_shakespeare_has_65_symbols(tmp_path):
-    data_dir, meta = train.prepare_data(
-        train.resolve_config({"data_dir": str(tmp_path), "tokenizer": "char"}))
+    data_dir, meta = train_data.prepare_data(
+        config.resolve_config({"data_dir": str(tmp_path), "tokenizer": "char"}))
     assert meta["vocab_size"] == 65 and meta["source"] == "tinyshakespeare"
     assert meta["train_tokens"] + meta["val_tokens"] == 1115394
 
@@ -117,7 +117,7 @@ def test_config_file_then_flags_and_config_json(capsys, tmp_path, text_file):
     assert saved["n_embd"] == 16 and saved["lr"] == 0.003  # flags win over the file
     assert saved["model"]["emb_dim"] == 16 and saved["tokenizer"] == "char"
     assert "step 2: train loss" in stdout and "step 3: train loss" in stdout
-    train_records, eval_records = train.read_log(out)
+    train_records, eval_records = runlog.read_log(out)
     assert [r["step"] for r in train_records] == [0, 1, 2]
     assert [r["step"] for r in eval_records] == [0, 2, 3]
 
@@ -161,8 +161,8 @@ def test_resume_gives_the_same_losses_step_for_step(capsys, tmp_path, text_file)
                      "--no-progress")
     assert code == 0
 
-    a_train, a_eval = train.read_log(straight)
-    b_train, b_eval = train.read_log(parted)
+    a_train, a_eval = runlog.read_log(straight)
+    b_train, b_eval = runlog.read_log(parted)
     assert [r["step"] for r in b_train] == list(range(12))
     assert [(r["loss"], r["lr"]) for r in a_train] == [(r["loss"], r["lr"]) for r in b_train]
     # The parted run also evaluated at its end (step 6); all others coincide exactly.
@@ -255,7 +255,7 @@ def test_samples_during_training_do_not_change_the_run(capsys, tmp_path, text_fi
                                "--dropout", "0.1", "--eval-interval", "2",
                                "--sample-tokens", "30", "--sample-prompt", "The")
     assert code == 0 and stdout.count("sample: ") == 3
-    assert train.read_log(quiet) == train.read_log(chatty)
+    assert runlog.read_log(quiet) == runlog.read_log(chatty)
 
 
 # -- starting from GPT-2's weights ---------------------------------------------------------
@@ -333,7 +333,7 @@ def test_fast_model_in_bfloat16_writes_a_checkpoint_of_the_book_model(capsys, tm
                                  "--sample-tokens", 5)
     assert code == 0, err
     assert stdout.count("sample: ") == 2
-    _, evals = train.read_log(out)
+    _, evals = runlog.read_log(out)
     assert all(np.isfinite(r["val_loss"]) for r in evals)
     ckpt = torch.load(out / "ckpt.pt", weights_only=True)
     GPTModel(ckpt["config"]).load_state_dict(ckpt["model"])  # the same keys and shapes

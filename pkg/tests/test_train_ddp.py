@@ -7,7 +7,7 @@ import sys
 
 import torch
 
-from llms_from_scratch import train
+from llms_from_scratch import runlog
 
 
 def test_two_gloo_processes_stay_in_sync_and_learn(tmp_path, verdict):
@@ -33,7 +33,7 @@ def test_two_gloo_processes_stay_in_sync_and_learn(tmp_path, verdict):
     # ... although each trained on its own random windows.
     batches = summary["first_batch_digests"]
     assert len(batches) == 2 and batches[0] != batches[1]
-    _, evals = train.read_log(out)
+    _, evals = runlog.read_log(out)
     assert [r["step"] for r in evals] == [0, 15, 30]
     assert evals[-1]["val_loss"] < evals[0]["val_loss"] - 0.5
     # Only rank 0 printed, and the checkpoint keeps both processes' random states.

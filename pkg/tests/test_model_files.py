@@ -5,7 +5,7 @@ import torch
 
 from llms_from_scratch.ch04 import GPTModel
 from llms_from_scratch.errors import UserError
-from llms_from_scratch.model_files import CheckpointError, load_model, load_model_and_tokenizer
+from llms_from_scratch.model_files import ModelFileError, load_model, load_model_and_tokenizer
 
 CFG = {"vocab_size": 40, "context_length": 8, "emb_dim": 16, "n_heads": 2, "n_layers": 1,
        "drop_rate": 0.0, "qkv_bias": False}
@@ -23,7 +23,7 @@ def test_load_model_reads_a_saved_config_and_state_dict(tmp_path):
     # a bare state_dict needs the config from outside
     bare = tmp_path / "bare.pth"
     torch.save(source.state_dict(), bare)
-    with pytest.raises(CheckpointError, match="holds no config; give --config"):
+    with pytest.raises(ModelFileError, match="holds no config; give --config"):
         load_model(bare)
 
 
@@ -34,10 +34,10 @@ def test_load_model_reads_a_saved_config_and_state_dict(tmp_path):
 def test_load_model_refuses_unusable_files_with_one_line(tmp_path, content, match):
     path = tmp_path / "bad.pth"
     path.write_bytes(content)
-    with pytest.raises(CheckpointError, match=match) as info:
+    with pytest.raises(ModelFileError, match=match) as info:
         load_model(path)
     assert "\n" not in str(info.value)
-    with pytest.raises(CheckpointError, match="not a GPT-2 size"):
+    with pytest.raises(ModelFileError, match="not a GPT-2 size"):
         load_model(tmp_path / "missing.pth")
 
 
@@ -55,8 +55,8 @@ def test_load_model_and_tokenizer_returns_the_tokenizer_entry_explicitly(tmp_pat
     assert not hasattr(load_model(with_tok), "tokenizer_spec")  # the entry comes only as a value
 
 
-def test_checkpoint_errors_are_user_errors():
-    assert issubclass(CheckpointError, UserError)
+def test_model_file_errors_are_user_errors():
+    assert issubclass(ModelFileError, UserError)
 
 
 def test_gpt2_weights_are_checked_before_use(monkeypatch):
@@ -74,14 +74,14 @@ def test_gpt2_weights_are_checked_before_use(monkeypatch):
     assert verified_gpt2_params("124M") == (params, "here")
 
     params["blocks"][0]["b"][1] = np.nan
-    with pytest.raises(CheckpointError, match=r"here hold NaN or Inf in blocks\.0\.b"):
+    with pytest.raises(ModelFileError, match=r"here hold NaN or Inf in blocks\.0\.b"):
         verified_gpt2_params("124M")
 
     def damaged(size, models_dir):
         raise ValueError("model.safetensors is truncated or corrupt:\ndelete it")
 
     monkeypatch.setattr(gpt2, "gpt2_params", damaged)
-    with pytest.raises(CheckpointError, match="^model.safetensors is truncated or corrupt: "
+    with pytest.raises(ModelFileError, match="^model.safetensors is truncated or corrupt: "
                                               "delete it$"):
         verified_gpt2_params("124M")
 
@@ -91,4 +91,4 @@ def test_gpt2_weights_are_checked_before_use(monkeypatch):
     monkeypatch.setattr(gpt2, "gpt2_params", offline)
     with pytest.raises(DownloadError) as info:
         verified_gpt2_params("124M")
-    assert not isinstance(info.value, CheckpointError)
+    assert not isinstance(info.value, ModelFileError)
