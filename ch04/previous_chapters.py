@@ -9,7 +9,7 @@
 import torch
 import torch.nn as nn
 
-from llms_from_scratch.checks import check_context_fits, check_head_split
+from llms_from_scratch.arg_checks import check_context_fits, check_head_split
 
 
 # ============================================================================

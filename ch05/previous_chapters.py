@@ -10,10 +10,10 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, Dataset
 
+from llms_from_scratch.arg_checks import check_context_fits, check_head_split
+from llms_from_scratch.arg_checks import check_dataset_args, check_enough_tokens, check_enough_windows, check_positive_int
+from llms_from_scratch.arg_checks import check_generation_args, check_gpt_config, check_model_input
 from llms_from_scratch.assets import gpt2_tokenizer
-from llms_from_scratch.checks import check_context_fits, check_head_split
-from llms_from_scratch.checks import check_dataset_args, check_enough_tokens, check_enough_windows, check_positive_int
-from llms_from_scratch.checks import check_generation_args, check_gpt_config, check_model_input
 
 
 # ============================================================================

@@ -8,8 +8,8 @@ import math
 
 import torch
 
+from .arg_checks import check_warmup_steps
 from .ch05 import calc_loss_batch, evaluate_model, generate_and_print_sample
-from .checks import check_warmup_steps
 
 
 def find_highest_gradient(model):

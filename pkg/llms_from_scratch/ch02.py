@@ -6,13 +6,13 @@ Turns a text into (input, target) windows for next-token prediction.
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from .assets import gpt2_tokenizer
-from .checks import (
+from .arg_checks import (
     check_dataset_args,
     check_enough_tokens,
     check_enough_windows,
     check_positive_int,
 )
+from .assets import gpt2_tokenizer
 
 
 class GPTDatasetV1(Dataset):

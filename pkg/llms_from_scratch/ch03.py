@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .checks import check_context_fits, check_head_split
+from .arg_checks import check_context_fits, check_head_split
 
 
 class SelfAttention_v1(nn.Module):

@@ -14,8 +14,8 @@ import importlib
 import torch
 import torch.nn as nn
 
+from .arg_checks import check_generation_args, check_gpt_config, check_model_input
 from .ch03 import MultiHeadAttention
-from .checks import check_generation_args, check_gpt_config, check_model_input
 
 
 class LayerNorm(nn.Module):

@@ -14,8 +14,7 @@ import itertools
 import numpy as np
 import torch
 
-from .ch04 import generate_text_simple
-from .checks import (
+from .arg_checks import (
     check_block_count,
     check_generate_args,
     check_one_sequence,
@@ -23,6 +22,7 @@ from .checks import (
     check_same_shape,
     check_text,
 )
+from .ch04 import generate_text_simple
 
 
 def text_to_token_ids(text, tokenizer):

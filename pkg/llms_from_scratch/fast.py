@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .checks import check_gpt_config
+from .arg_checks import check_gpt_config
 
 _EXPLICIT_ATTENTION = contextvars.ContextVar("explicit_attention", default=False)
 

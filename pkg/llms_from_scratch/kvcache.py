@@ -14,8 +14,8 @@ outputs of uncached generation with cropping (``ch05.generate``).
 import torch
 import torch.nn.functional as F
 
+from .arg_checks import check_generation_args, check_sampling_args
 from .ch05 import sample_next_token
-from .checks import check_generation_args, check_sampling_args
 from .errors import UserError
 from .i18n import _
 

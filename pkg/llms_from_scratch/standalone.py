@@ -4,7 +4,7 @@ A chapter folder holds copies of the package code its notebooks import, so
 the reader sees it beside them (``previous_chapters.py``; ``ch05/gpt_download.py``
 as readers of the English edition expect). A module is copied whole, or as
 ``(module, names)``: those names, what they use, and what the folder's other
-copies import from it; the rest (``assets``, ``device``, ``checks``, ...) the
+copies import from it; the rest (``assets``, ``device``, ``arg_checks``, ...) the
 copies import from the installed package, as the notebooks do. The package
 is the single source: ``tools/gen_previous_chapters.py`` writes the copies and
 a test fails when a committed one is stale.

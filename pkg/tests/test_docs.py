@@ -87,7 +87,7 @@ def test_the_module_graph_in_pkg_readme_is_read_from_the_code():
 
 def test_the_module_graph_sees_imports_at_load_time_and_inside_functions():
     at_load, when_used = module_graph.graph()["ch04"]
-    assert {"ch03", "checks"} <= at_load and "train" not in at_load | when_used
+    assert {"ch03", "arg_checks"} <= at_load and "train" not in at_load | when_used
     at_load, when_used = module_graph.graph()["cli"]
     assert "train" in when_used and "train" not in at_load
     assert module_graph.graph()["kv_cache"][0] == {"ch04", "kvcache"}  # ..ch04 from a subpackage
@@ -124,7 +124,7 @@ def test_the_architecture_in_pkg_readme_holds_at_its_two_ends():
              for name, (at_load, when_used) in module_graph.graph().items()}
     chapters = {"ch02", "ch03", "ch04", "ch05", "appendix_d"}
     for name in chapters:
-        allowed = chapters | {"checks"} | ({"assets"} if name == "ch02" else set())
+        allowed = chapters | {"arg_checks"} | ({"assets"} if name == "ch02" else set())
         assert graph[name] <= allowed, f"{name} imports {graph[name] - allowed}"
     foundations = {"errors", "fileio", "interrupts", "i18n", "device"}
     for name in foundations:

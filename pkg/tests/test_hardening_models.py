@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from llms_from_scratch import data
+from llms_from_scratch.arg_checks import check_gpt_config
 from llms_from_scratch.ch02 import GPTDatasetV1, create_dataloader_v1
 from llms_from_scratch.ch04 import GPTModel, generate_text_simple
 from llms_from_scratch.ch05 import generate, text_to_token_ids, token_ids_to_text
-from llms_from_scratch.checks import check_gpt_config
 from llms_from_scratch.fast import FastMultiHeadAttention, GPTModelFast
 from llms_from_scratch.kvcache import generate_cached
 

@@ -65,7 +65,8 @@ def test_size_targets():
     assert lines["ch05/gpt_download.py"] <= 600
     for rel in standalone.OUTPUTS:
         text = (ROOT / rel).read_text(encoding="utf-8")
-        for helper in ("assets", "basic_download", "catalog", "device", "checks", "errors",
+        for helper in ("assets", "basic_download", "catalog", "device", "checks", "arg_checks",
+                       "errors",
                        "i18n"):
             assert f"# llms_from_scratch.{helper}:" not in text, (rel, helper)
 
